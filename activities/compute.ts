@@ -1,0 +1,65 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
+import type { VirtDriver } from '../drivers/driver';
+import { BuildAbortError, InstanceNotFound, RescheduleError } from '../drivers/driver';
+import type { SpawnInput } from '../workflows/stages';
+
+export interface ComputeDeps {
+  driver: VirtDriver;
+  host: string;
+}
+
+/** Driver errors -> failure types the workflows act on. The one place this translation happens. */
+function translate(err: unknown): never {
+  if (err instanceof RescheduleError) throw ApplicationFailure.create({ type: RESCHEDULE, message: err.message, nonRetryable: true });
+  if (err instanceof BuildAbortError) throw ApplicationFailure.create({ type: BUILD_ABORT, message: err.message, nonRetryable: true });
+  if (err instanceof InstanceNotFound) throw ApplicationFailure.create({ type: 'itemNotFound', message: err.message, nonRetryable: true });
+  throw err;
+}
+
+/** Heartbeats while a long driver call runs, so a dead compute node is noticed within the heartbeat timeout. */
+async function withHeartbeat<T>(call: (beat: (details?: unknown) => void) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  let last: unknown;
+  const beat = (details?: unknown) => {
+    last = details;
+    ctx.heartbeat(details);
+  };
+  const timer = setInterval(() => ctx.heartbeat(last), 2000);
+  try {
+    return await call(beat);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Activities of a compute node: each one calls the virt driver of the host whose task queue it runs on. */
+export function createComputeActivities({ driver }: ComputeDeps) {
+  return {
+    async spawn(input: SpawnInput): Promise<void> {
+      await withHeartbeat((beat) =>
+        driver
+          .spawn(
+            { id: input.serverId, name: input.name, flavor: input.flavor, imageRef: input.imageRef, metadata: input.metadata },
+            (percent) => beat({ progress: percent }),
+          )
+          .catch(translate),
+      );
+    },
+    async destroy({ serverId }: { serverId: string }): Promise<void> {
+      await driver.destroy(serverId).catch(translate);
+    },
+    async reboot({ serverId, hard }: { serverId: string; hard: boolean }): Promise<void> {
+      await driver.reboot(serverId, hard).catch(translate);
+    },
+    async powerOff({ serverId }: { serverId: string }): Promise<void> {
+      await driver.powerOff(serverId).catch(translate);
+    },
+    async powerOn({ serverId }: { serverId: string }): Promise<void> {
+      await driver.powerOn(serverId).catch(translate);
+    },
+  };
+}
+
+export type ComputeActivities = ReturnType<typeof createComputeActivities>;

@@ -1,0 +1,230 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { fromFailure, toFailure } from '../common/errors';
+import { claimUpdate, releaseClaimsSignal, reserveQuotaUpdate } from '../common/messages';
+import { CONTROL_TASK_QUEUE, hostWorkflowId, quotaWorkflowId, serverWorkflowId } from '../common/names';
+import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
+import type { AllocationRatios, Placement, QuotaReserveResult } from '../common/types';
+import type {
+  ClaimOnHostInput,
+  FilterSpec,
+  ReserveQuotaInput,
+  ScheduleInput,
+  ScheduleResult,
+  ServerWorkflowInput,
+} from '../workflows/stages';
+import { flavorResources } from '../workflows/stages';
+import { memoView } from '../workflows/server-rules';
+import { isAlive, loadHostStates } from './hosts';
+import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
+import { CORE_FILTERS } from './scheduler/filters';
+import { plan } from './scheduler/plan';
+import type { WeighStrategy } from './scheduler/weighers';
+
+export interface SchedulerConfig {
+  ratios: AllocationRatios;
+  /** A host whose last heartbeat is older than this is down. */
+  downAfterMs: number;
+  weigher: WeighStrategy;
+}
+
+/** Builds an extension's filter from the arguments its stage hook put into the schedule input. */
+export type FilterFactory = (args: Record<string, unknown>) => HostFilter;
+
+export interface ControlDeps {
+  client: Client;
+  scheduler: SchedulerConfig;
+  /** Filters extensions provide, by the name a FilterSpec uses. */
+  filterFactories?: Record<string, FilterFactory>;
+}
+
+/** How many times the scheduler re-plans after a host refused a claim that raced with another request. */
+const CLAIM_ROUNDS = 5;
+/** Server workflows started at once by the spawn stage. */
+const START_CONCURRENCY = 32;
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+/** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
+export function createControlActivities({ client, scheduler, filterFactories = {} }: ControlDeps) {
+  const filtersFor = (specs: FilterSpec[]): HostFilter[] => [
+    ...CORE_FILTERS,
+    ...specs.map((s) => {
+      const factory = filterFactories[s.name];
+      if (!factory) throw ApplicationFailure.nonRetryable(`no filter named ${s.name} is registered`, 'UnknownFilter');
+      return factory(s.args);
+    }),
+  ];
+
+  const claim = async (host: string, claims: { key: string; resources: ClaimOnHostInput['resources'] }[]) => {
+    try {
+      await client.workflow
+        .getHandle(hostWorkflowId(host))
+        .executeUpdate(claimUpdate, { args: [{ claims, ratios: scheduler.ratios }] });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && (err.cause as ApplicationFailure)?.type === 'ClaimRefused') return false;
+      throw err;
+    }
+  };
+
+  return {
+    /** admit: reserves quota for the request, creating the project's quota entity on first use. */
+    async reserveQuota(input: ReserveQuotaInput): Promise<QuotaReserveResult> {
+      const { projectId, ...req } = input;
+      try {
+        return await client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
+          args: [req],
+          updateId: `reserve/${req.reservationId}`,
+          startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
+            workflowId: quotaWorkflowId(projectId),
+            taskQueue: CONTROL_TASK_QUEUE,
+            args: [{ projectId }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            typedSearchAttributes: [
+              { key: NovaKind, value: 'quota' },
+              { key: NovaProject, value: projectId },
+            ],
+          }),
+        });
+      } catch (err) {
+        const nova = fromFailure(err);
+        if (nova) throw toFailure(nova);
+        throw err;
+      }
+    },
+
+    /** schedule: filters and weighs hosts, then claims every placement on its host in one batch per host. */
+    async scheduleServers(input: ScheduleInput): Promise<ScheduleResult> {
+      const filters = filtersFor(input.filters);
+      const resources = flavorResources(input.flavor);
+      const spec: RequestSpec = {
+        resources,
+        availabilityZone: input.availabilityZone,
+        ratios: scheduler.ratios,
+        excludeHosts: new Set(input.excludeHosts),
+      };
+      const placements: Record<string, Placement> = {};
+      let pending = [...input.serverIds];
+      let refusal: string | null = null;
+      for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
+        Context.current().heartbeat({ round });
+        const now = Date.now();
+        const candidates: HostCandidate[] = (await loadHostStates(client)).map((state) => ({
+          state,
+          alive: isAlive(state, scheduler.downAfterMs, now),
+          planned: { vcpus: 0, ram: 0, disk: 0 },
+          plannedCount: 0,
+        }));
+        const planned = plan(candidates, filters, spec, pending.length, scheduler.weigher);
+        refusal = planned.refusal;
+        if (Object.keys(placements).length + planned.placements.length < input.minCount) break;
+        const byHost = new Map<string, string[]>();
+        planned.placements.forEach((p, i) => byHost.set(p.host, [...(byHost.get(p.host) ?? []), pending[i]]));
+        const refused = new Set<string>();
+        await Promise.all(
+          [...byHost].map(async ([host, ids]) => {
+            const ok = await claim(host, ids.map((key) => ({ key, resources })));
+            if (!ok) refused.add(host);
+          }),
+        );
+        planned.placements.forEach((p, i) => {
+          if (!refused.has(p.host)) placements[pending[i]] = p;
+        });
+        // Keep launch order: what is still pending are the servers after the last one placed in order.
+        pending = pending.filter((id) => !placements[id]);
+        if (refused.size === 0) break;
+      }
+      // Only a prefix of the launch order may run; and fewer than min_count means none at all.
+      const ordered = input.serverIds.filter((id) => placements[id]);
+      const prefix: string[] = [];
+      for (const id of input.serverIds) {
+        if (!placements[id]) break;
+        prefix.push(id);
+      }
+      const keep = prefix.length >= input.minCount ? new Set(prefix) : new Set<string>();
+      const drop = ordered.filter((id) => !keep.has(id));
+      await releaseClaims(client, drop.map((id) => ({ host: placements[id].host, key: id })));
+      const result: Record<string, Placement> = {};
+      for (const id of keep) result[id] = placements[id];
+      const noValidHost =
+        keep.size === 0
+          ? `${prefix.length} of ${input.serverIds.length} server(s) could be placed, ${input.minCount} needed: ${refusal ?? 'hosts refused the claims'}`
+          : null;
+      return { placements: result, noValidHost };
+    },
+
+    /** Claims one server's resources on an alternate host; false when the host has no room now. */
+    async claimOnHost({ host, key, resources }: ClaimOnHostInput): Promise<boolean> {
+      return claim(host, [{ key, resources }]);
+    },
+
+    /** spawn: starts one server entity per instance. Starting one that exists already is a no-op. */
+    async startServers({ servers }: { servers: ServerWorkflowInput[] }): Promise<void> {
+      let started = 0;
+      await mapLimit(servers, START_CONCURRENCY, async (input) => {
+        const status = input.fault ? 'ERROR' : 'BUILD';
+        try {
+          await client.workflow.start('serverWorkflow', {
+            workflowId: serverWorkflowId(input.seed.id),
+            taskQueue: CONTROL_TASK_QUEUE,
+            args: [input],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: NovaKind, value: 'server' },
+              { key: NovaProject, value: input.seed.projectId },
+              { key: NovaReservation, value: input.seed.reservationId },
+              { key: NovaStatus, value: status },
+              { key: NovaHost, value: input.placement?.host ?? '' },
+            ],
+            memo: { view: memoView(initialRecordView(input)) },
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        Context.current().heartbeat(++started);
+      });
+    },
+  };
+}
+
+async function releaseClaims(client: Client, claims: { host: string; key: string }[]): Promise<void> {
+  const byHost = new Map<string, string[]>();
+  for (const c of claims) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c.key]);
+  await Promise.all(
+    [...byHost].map(([host, keys]) => client.workflow.getHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys })),
+  );
+}
+
+/** The view a list shows for a server before its workflow first runs. */
+function initialRecordView(input: ServerWorkflowInput) {
+  return {
+    ...input.seed,
+    vmState: input.fault ? ('error' as const) : ('building' as const),
+    taskState: input.fault ? null : 'scheduling',
+    powerState: 0,
+    host: null,
+    progress: 0,
+    fault: input.fault,
+    created: input.createdAt,
+    updated: input.createdAt,
+    launchedAt: null,
+    terminatedAt: null,
+    attempts: [],
+    actions: [],
+  };
+}
+
+export type ControlActivities = ReturnType<typeof createControlActivities>;

@@ -1,0 +1,51 @@
+import type { AllocationRatios, HostState, Resources } from '../../common/types';
+import { usedResources } from '../../workflows/host';
+
+/** A host as the scheduler sees it while placing one request: its state plus what this request added. */
+export interface HostCandidate {
+  state: HostState;
+  alive: boolean;
+  /** Resources this request has placed on the host so far. */
+  planned: Resources;
+  /** Servers of this request placed on the host so far. */
+  plannedCount: number;
+}
+
+/** What one server of the request needs. */
+export interface RequestSpec {
+  resources: Resources;
+  availabilityZone: string | null;
+  ratios: AllocationRatios;
+  excludeHosts: ReadonlySet<string>;
+}
+
+/** A named host filter: false removes the host for this server. */
+export interface HostFilter {
+  readonly name: string;
+  passes(host: HostCandidate, spec: RequestSpec): boolean;
+}
+
+/** Free resources under the allocation ratios, after what is allocated and what this request planned. */
+export function freeResources(host: HostCandidate, ratios: AllocationRatios): Resources {
+  const inv = host.state.inventory;
+  if (!inv) return { vcpus: 0, ram: 0, disk: 0 };
+  const used = usedResources(host.state.allocations);
+  return {
+    vcpus: inv.vcpus * ratios.cpu - used.vcpus - host.planned.vcpus,
+    ram: inv.ram * ratios.ram - used.ram - host.planned.ram,
+    disk: inv.disk * ratios.disk - used.disk - host.planned.disk,
+  };
+}
+
+/** Nova's default filters, in the order they run. */
+export const CORE_FILTERS: readonly HostFilter[] = [
+  { name: 'RetryFilter', passes: (h, spec) => !spec.excludeHosts.has(h.state.name) },
+  { name: 'ComputeFilter', passes: (h) => h.alive && h.state.enabled && h.state.inventory !== null },
+  {
+    name: 'AvailabilityZoneFilter',
+    passes: (h, spec) => !spec.availabilityZone || h.state.inventory?.availabilityZone === spec.availabilityZone,
+  },
+  { name: 'CoreFilter', passes: (h, spec) => freeResources(h, spec.ratios).vcpus >= spec.resources.vcpus },
+  { name: 'RamFilter', passes: (h, spec) => freeResources(h, spec.ratios).ram >= spec.resources.ram },
+  { name: 'DiskFilter', passes: (h, spec) => freeResources(h, spec.ratios).disk >= spec.resources.disk },
+];

@@ -1,0 +1,51 @@
+import type { Placement } from '../../common/types';
+import type { HostCandidate, HostFilter, RequestSpec } from './filters';
+import type { WeighStrategy } from './weighers';
+import { weigh } from './weighers';
+
+/** How many alternates each server keeps: with its host, Nova's max_attempts of 3. */
+export const ALTERNATES = 2;
+
+export interface PlanResult {
+  /** Placements in launch order; shorter than asked when the rest did not fit. */
+  placements: Placement[];
+  /** Why the first server that did not fit was refused: hosts each filter removed. */
+  refusal: string | null;
+}
+
+/** Runs the filters one after another like Nova and says how many hosts each removed. */
+export function explainRefusal(hosts: HostCandidate[], filters: readonly HostFilter[], spec: RequestSpec): string {
+  let left = hosts;
+  const removed: string[] = [];
+  for (const f of filters) {
+    const kept = left.filter((h) => f.passes(h, spec));
+    if (kept.length < left.length) removed.push(`${f.name} removed ${left.length - kept.length}`);
+    left = kept;
+  }
+  return `${hosts.length} host(s) considered; ${removed.length ? removed.join(', ') : 'no filter removed any'}`;
+}
+
+/**
+ * Places up to `count` servers one by one: filter, weigh, take the best host and keep the next ones
+ * as alternates. Each choice is added to the candidate's planned usage, so later servers see it.
+ */
+export function plan(
+  hosts: HostCandidate[],
+  filters: readonly HostFilter[],
+  spec: RequestSpec,
+  count: number,
+  strategy: WeighStrategy,
+): PlanResult {
+  const placements: Placement[] = [];
+  for (let i = 0; i < count; i++) {
+    const passing = hosts.filter((h) => filters.every((f) => f.passes(h, spec)));
+    if (passing.length === 0) return { placements, refusal: explainRefusal(hosts, filters, spec) };
+    const [best, ...rest] = weigh(passing, spec.ratios, strategy);
+    best.planned.vcpus += spec.resources.vcpus;
+    best.planned.ram += spec.resources.ram;
+    best.planned.disk += spec.resources.disk;
+    best.plannedCount += 1;
+    placements.push({ host: best.state.name, alternates: rest.slice(0, ALTERNATES).map((h) => h.state.name) });
+  }
+  return { placements, refusal: null };
+}

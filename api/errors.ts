@@ -1,0 +1,32 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { FAULT_STATUS, fromFailure, NovaError } from '../common/errors';
+
+/** A body-parser error: malformed JSON or an unsupported body. */
+function bodyParserError(err: { type?: string; status?: number; message: string }): NovaError | undefined {
+  if (err.type === 'entity.parse.failed') return new NovaError('badRequest', 'Malformed request body');
+  if (err.type === 'entity.too.large') return new NovaError('overLimit', 'Request is too large.');
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') {
+    return new NovaError('badMediaType', err.message);
+  }
+  return undefined;
+}
+
+/** Renders any error as a Nova fault body. The only place errors become HTTP answers. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const nova =
+    (err instanceof NovaError ? err : undefined) ??
+    bodyParserError(err) ??
+    fromFailure(err) ??
+    (err instanceof WorkflowNotFoundError ? new NovaError('itemNotFound', 'The resource could not be found.') : undefined);
+  if (!nova) {
+    console.error(`[api] ${req.method} ${req.originalUrl}:`, err);
+  }
+  const fault = nova ?? new NovaError('computeFault', 'The server has either erred or is incapable of performing the requested operation.');
+  const status = res.statusCode >= 400 && res.statusCode !== FAULT_STATUS[fault.fault] && fault.fault === 'badRequest' ? res.statusCode : fault.status;
+  res.status(status).json({ [fault.fault]: { code: status, message: fault.message } });
+};
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(new NovaError('itemNotFound', 'Unknown resource.'));
+};

@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { forbidden } from '../../common/errors';
+import type { QuotaLimits } from '../../common/types';
+import { DEFAULT_QUOTA } from '../../common/types';
+import type { ApiDeps } from '../context';
+import { ctx } from '../context';
+import { parseBody } from '../schemas/validate';
+import { getQuota, setQuota } from '../usecases/quotas';
+
+const limit = z
+  .union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)])
+  .pipe(z.number().int().min(-1, 'must be >= -1'));
+const QuotaUpdate = z
+  .object({
+    quota_set: z
+      .object({
+        ...Object.fromEntries(Object.keys(DEFAULT_QUOTA).map((k) => [k, limit.optional()])),
+        force: z.union([z.boolean(), z.string()]).optional(),
+        floating_ips: limit.optional(),
+        fixed_ips: limit.optional(),
+        security_groups: limit.optional(),
+        security_group_rules: limit.optional(),
+        networks: limit.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+function quotaSet(id: string, limits: QuotaLimits) {
+  return { id, ...limits };
+}
+
+/** Quota sets (read: owner or admin; write: admin) and the absolute limits of the caller's project. */
+export function quotaRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  const readable = (projectId: string, callerProject: string, isAdmin: boolean) => {
+    if (!isAdmin && projectId !== callerProject) {
+      throw forbidden(`Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.`);
+    }
+  };
+  r.get('/os-quota-sets/:project/defaults', (req, res) => {
+    res.json({ quota_set: quotaSet(req.params.project, DEFAULT_QUOTA) });
+  });
+  r.get('/os-quota-sets/:project/detail', async (req, res) => {
+    const { caller } = ctx(req);
+    readable(req.params.project, caller.projectId, caller.isAdmin);
+    const q = await getQuota(deps.client, req.params.project);
+    const used: Record<string, number> = q.usage as unknown as Record<string, number>;
+    const detail = Object.fromEntries(
+      Object.entries(q.limits).map(([k, v]) => [k, { limit: v, in_use: used[k] ?? 0, reserved: 0 }]),
+    );
+    res.json({ quota_set: { id: req.params.project, ...detail } });
+  });
+  r.get('/os-quota-sets/:project', async (req, res) => {
+    const { caller } = ctx(req);
+    readable(req.params.project, caller.projectId, caller.isAdmin);
+    const q = await getQuota(deps.client, req.params.project);
+    res.json({ quota_set: quotaSet(req.params.project, q.limits) });
+  });
+  r.put('/os-quota-sets/:project', async (req, res) => {
+    if (!ctx(req).caller.isAdmin) throw forbidden(`Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.`);
+    const body = parseBody(QuotaUpdate, req.body);
+    const patch = Object.fromEntries(
+      Object.entries(body.quota_set).filter(([k, v]) => k in DEFAULT_QUOTA && typeof v === 'number'),
+    ) as Partial<QuotaLimits>;
+    const q = await setQuota(deps.client, req.params.project, patch);
+    const { id: _id, ...limits } = quotaSet(req.params.project, q.limits);
+    res.json({ quota_set: limits });
+  });
+  r.get('/limits', async (req, res) => {
+    const q = await getQuota(deps.client, ctx(req).caller.projectId);
+    res.json({
+      limits: {
+        rate: [],
+        absolute: {
+          maxImageMeta: q.limits.metadata_items,
+          maxPersonality: q.limits.injected_files,
+          maxPersonalitySize: q.limits.injected_file_content_bytes,
+          maxSecurityGroupRules: -1,
+          maxSecurityGroups: -1,
+          maxServerMeta: q.limits.metadata_items,
+          maxTotalCores: q.limits.cores,
+          maxTotalFloatingIps: -1,
+          maxTotalInstances: q.limits.instances,
+          maxTotalKeypairs: q.limits.key_pairs,
+          maxTotalRAMSize: q.limits.ram,
+          maxServerGroups: q.limits.server_groups,
+          maxServerGroupMembers: q.limits.server_group_members,
+          totalCoresUsed: q.usage.cores,
+          totalInstancesUsed: q.usage.instances,
+          totalRAMUsed: q.usage.ram,
+          totalSecurityGroupsUsed: 0,
+          totalFloatingIpsUsed: 0,
+          totalServerGroupsUsed: 0,
+        },
+      },
+    });
+  });
+  return r;
+}

@@ -1,0 +1,143 @@
+import type { Request } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
+import { badRequest } from '../../common/errors';
+import { SERVER_STATUSES } from '../../common/status';
+import type { ServerAction } from '../../common/messages';
+import type { ApiDeps } from '../context';
+import { ctx } from '../context';
+import type { CreateSchemaParts } from '../schemas/create-server';
+import { createServerSchema } from '../schemas/create-server';
+import { parseBody } from '../schemas/validate';
+import { admit, getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
+import { links } from '../views/links';
+import type { ViewDecorator } from '../views/servers';
+import { serverDetail, serverSummary } from '../views/servers';
+
+export interface ServerRouteOptions {
+  schema: CreateSchemaParts;
+  decorators: ViewDecorator[];
+  /** Aliases of the extensions in force, recorded on every reservation. */
+  extensions: string[];
+}
+
+const reboot = z.object({ type: z.string().refine((t) => ['SOFT', 'HARD'].includes(t.toUpperCase()), "is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']") }).strict();
+const ACTIONS = z.union([
+  z.object({ reboot }).strict(),
+  z.object({ 'os-stop': z.null() }).strict(),
+  z.object({ 'os-start': z.null() }).strict(),
+]);
+
+function toAction(body: unknown): ServerAction {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
+    throw badRequest('There is no such action: ' + (body && typeof body === 'object' ? Object.keys(body).join(', ') : String(body)));
+  }
+  const key = Object.keys(body)[0];
+  if (!['reboot', 'os-stop', 'os-start'].includes(key)) throw badRequest(`There is no such action: ${key}`);
+  const parsed = parseBody(ACTIONS, body) as Record<string, unknown>;
+  if ('reboot' in parsed) return { type: 'reboot', hard: (parsed.reboot as { type: string }).type.toUpperCase() === 'HARD' };
+  return key === 'os-stop' ? { type: 'stop' } : { type: 'start' };
+}
+
+function queryString(req: Request, key: string): string | undefined {
+  const v = req.query[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badRequest(`Invalid value for query parameter ${key}`);
+  return v;
+}
+
+function pageParams(req: Request) {
+  const rawLimit = queryString(req, 'limit');
+  const limit = rawLimit === undefined ? 1000 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' is not a 'positive integer'`);
+  return { limit, marker: queryString(req, 'marker') };
+}
+
+/** Servers: create (one reservation workflow per request), read, delete and lifecycle actions. */
+export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
+  const r = Router();
+  const schema = createServerSchema(opts.schema);
+  const extraServerKeys = Object.keys(opts.schema.serverFields);
+  const extraTopKeys = Object.keys(opts.schema.topLevelFields);
+
+  r.post('/servers', async (req, res) => {
+    const { caller } = ctx(req);
+    if (!req.is('application/json') && req.body === undefined) throw badRequest('The server could not comply with the request since it is either malformed or otherwise incorrect.');
+    const body = parseBody(schema, req.body);
+    const extra: Record<string, unknown> = {};
+    const server = body.server as Record<string, unknown>;
+    for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];
+    for (const k of extraTopKeys) if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
+    const createReq = toCreateRequest(deps, caller, body, opts.extensions, extra);
+    const admitted = await admit(deps.client, createReq);
+    if (body.server.return_reservation_id) {
+      res.status(202).json({ reservation_id: admitted.reservationId });
+      return;
+    }
+    const id = admitted.serverIds[0];
+    const serverLinks = links(req, 'servers', id);
+    res.setHeader('Location', serverLinks[0].href);
+    res.status(202).json({
+      server: {
+        id,
+        links: serverLinks,
+        'OS-DCF:diskConfig': createReq.diskConfig,
+        security_groups: createReq.securityGroups.map((name) => ({ name })),
+        adminPass: body.server.adminPass ?? admitted.adminPass,
+      },
+    });
+  });
+
+  const list = async (req: Request, detail: boolean) => {
+    const { caller } = ctx(req);
+    const status = queryString(req, 'status')?.toUpperCase();
+    if (status && !SERVER_STATUSES.includes(status)) throw badRequest(`Invalid status value`);
+    const allTenants = queryString(req, 'all_tenants');
+    const servers = await listServers(deps.client, caller, {
+      reservationId: queryString(req, 'reservation_id'),
+      status,
+      name: queryString(req, 'name'),
+      allTenants: allTenants !== undefined && !['0', 'false', 'f', 'no', 'off'].includes(allTenants.toLowerCase()),
+    });
+    const { limit, marker } = pageParams(req);
+    let start = 0;
+    if (marker) {
+      const at = servers.findIndex((s) => s.id === marker);
+      if (at < 0) throw badRequest(`marker [${marker}] not found`);
+      start = at + 1;
+    }
+    const page = servers.slice(start, start + limit);
+    const body: Record<string, unknown> = {
+      servers: page.map((s) => (detail ? serverDetail(req, s, opts.decorators) : serverSummary(req, s))),
+    };
+    if (page.length > 0 && start + limit < servers.length) {
+      const params = new URLSearchParams(req.query as Record<string, string>);
+      params.set('marker', page[page.length - 1].id);
+      params.set('limit', String(limit));
+      body.servers_links = [
+        { rel: 'next', href: `${ctx(req).baseUrl}/v2.1/${caller.projectId}/servers${detail ? '/detail' : ''}?${params}` },
+      ];
+    }
+    return body;
+  };
+  r.get('/servers', async (req, res) => {
+    res.json(await list(req, false));
+  });
+  r.get('/servers/detail', async (req, res) => {
+    res.json(await list(req, true));
+  });
+  r.get('/servers/:id', async (req, res) => {
+    const record = await getServer(deps.client, ctx(req).caller, req.params.id);
+    res.json({ server: serverDetail(req, record, opts.decorators) });
+  });
+  r.delete('/servers/:id', async (req, res) => {
+    await serverAction(deps.client, ctx(req).caller, req.params.id, { type: 'delete' });
+    res.status(204).end();
+  });
+  r.post('/servers/:id/action', async (req, res) => {
+    const action = toAction(req.body);
+    await serverAction(deps.client, ctx(req).caller, req.params.id, action);
+    res.status(202).end();
+  });
+  return r;
+}

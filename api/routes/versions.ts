@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { ctx } from '../context';
+import { format, MAX_VERSION, MIN_VERSION } from '../microversion';
+
+function versionDoc(baseUrl: string) {
+  return {
+    id: 'v2.1',
+    status: 'CURRENT',
+    version: format(MAX_VERSION),
+    min_version: format(MIN_VERSION),
+    updated: '2013-07-23T11:33:21Z',
+    links: [
+      { rel: 'self', href: `${baseUrl}/v2.1/` },
+      { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+    ],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+  };
+}
+
+/** Version discovery: public, so clients can negotiate before they authenticate. */
+export function versionRoutes(): Router {
+  const r = Router();
+  r.get('/', (req, res) => {
+    res.status(300).json({ versions: [versionDoc(ctx(req).baseUrl)] });
+  });
+  r.get(['/v2.1', '/v2.1/'], (req, res) => {
+    res.json({ version: versionDoc(ctx(req).baseUrl) });
+  });
+  return r;
+}

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
+import { findFlavor } from '../../common/flavors';
+import type { ServerAction } from '../../common/messages';
+import { admitUpdate, describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
+import { CONTROL_TASK_QUEUE, reservationWorkflowId, serverWorkflowId } from '../../common/names';
+import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
+import type { AdmitResult, Caller, CreateRequest, ServerRecord } from '../../common/types';
+import type { ServerMemoView } from '../../workflows/server-rules';
+import type { ApiDeps } from '../context';
+import type { CreateServerBody } from '../schemas/create-server';
+
+/** `r-` and 8 of [0-9a-z], like Nova's reservation ids. */
+export function newReservationId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  return `r-${[...randomBytes(8)].map((b) => alphabet[b % 36]).join('')}`;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "\\'")}'`;
+
+/** Turns a validated body into the reservation's input; every client mistake is caught here. */
+export function toCreateRequest(
+  deps: ApiDeps,
+  caller: Caller,
+  body: CreateServerBody,
+  extensions: string[],
+  extra: Record<string, unknown>,
+): CreateRequest {
+  const s = body.server;
+  const flavor = findFlavor(String(s.flavorRef));
+  if (!flavor) throw badRequest(`Flavor ${s.flavorRef} could not be found.`);
+  const minCount = s.min_count ?? 1;
+  const maxCount = s.max_count ?? minCount;
+  if (minCount > maxCount) throw badRequest('min_count must be <= max_count');
+  if (maxCount > deps.maxCount) {
+    throw badRequest(`max_count ${maxCount} is more than this cloud allows in one request (${deps.maxCount})`);
+  }
+  if (maxCount > 1) {
+    const nets = Array.isArray(s.networks) ? s.networks : [];
+    if (nets.some((n) => n.port)) throw badRequest('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
+    if (nets.some((n) => n.fixed_ip)) throw badRequest('Unable to launch multiple instances with a single configured fixed IP. Please launch your instance one by one with different fixed IPs.');
+    if (s.hostname) throw badRequest('Unable to launch multiple instances with a single hostname.');
+  }
+  const metadata = s.metadata ?? {};
+  if (Object.keys(metadata).length > 128) throw forbidden('Maximum number of metadata items exceeds 128');
+  return {
+    reservationId: newReservationId(),
+    requestId: caller.requestId,
+    projectId: caller.projectId,
+    userId: caller.userId,
+    name: s.name,
+    imageRef: s.imageRef ?? '',
+    flavor,
+    minCount,
+    maxCount,
+    metadata,
+    availabilityZone: s.availability_zone ?? null,
+    keyName: s.key_name ?? null,
+    securityGroups: (s.security_groups ?? [{ name: 'default' }]).map((g) => g.name),
+    diskConfig: s['OS-DCF:diskConfig'] ?? 'AUTO',
+    description: s.description ?? null,
+    extensions,
+    extra,
+  };
+}
+
+/** Starts the reservation and waits for its admission: the 202 or 403 comes from inside the workflow. */
+export async function admit(client: Client, req: CreateRequest): Promise<AdmitResult> {
+  return client.workflow.executeUpdateWithStart(admitUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation('reservationWorkflow', {
+      workflowId: reservationWorkflowId(req.reservationId),
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [req],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: NovaKind, value: 'reservation' },
+        { key: NovaProject, value: req.projectId },
+        { key: NovaReservation, value: req.reservationId },
+        { key: NovaStatus, value: 'admit' },
+      ],
+    }),
+  });
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
+}
+
+const EARLY_STAGES = `NovaStatus IN ('admit', 'schedule', 'spawn')`;
+
+/** Servers admitted but whose entity has not started yet, from the project's reservations in flight. */
+export async function pendingServers(client: Client, caller: Caller, reservationId?: string): Promise<ServerRecord[]> {
+  const clauses = [`NovaKind = 'reservation'`, `ExecutionStatus = 'Running'`, EARLY_STAGES];
+  if (!caller.isAdmin) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
+  if (reservationId) clauses.push(`NovaReservation = ${quote(reservationId)}`);
+  const out: ServerRecord[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const list = await client.workflow
+      .getHandle(wf.workflowId)
+      .query(pendingServersQuery)
+      .catch(() => []);
+    out.push(...list);
+  }
+  return out;
+}
+
+/** One server as its caller may see it; 404 for another project's server or a deleted one. */
+export async function getServer(client: Client, caller: Caller, id: string): Promise<ServerRecord> {
+  let record: ServerRecord | undefined;
+  try {
+    record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    record = (await pendingServers(client, caller)).find((s) => s.id === id);
+  }
+  if (!record || record.vmState === 'deleted' || (!caller.isAdmin && record.projectId !== caller.projectId)) {
+    throw notFound(`Instance ${id} could not be found.`);
+  }
+  return record;
+}
+
+/** Sends a lifecycle action; the server's validator answers 409 when its state does not allow it. */
+export async function serverAction(client: Client, caller: Caller, id: string, action: ServerAction): Promise<void> {
+  let record = await getServer(client, caller, id);
+  // Right after the 202 the entity may not run yet; a delete waits for it rather than failing.
+  for (let waited = 0; record.actions.length === 0 && waited < 30_000; waited += 200) {
+    await sleep(200);
+    record = await getServer(client, caller, id);
+  }
+  try {
+    await client.workflow.getHandle(serverWorkflowId(id)).executeUpdate(serverActionUpdate, {
+      args: [{ action, caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId } }],
+      updateId: `${action.type}/${caller.requestId}`,
+    });
+  } catch (err) {
+    if (isNotFound(err) || /already completed/i.test(String((err as Error)?.message))) {
+      throw notFound(`Instance ${id} could not be found.`);
+    }
+    const nova = fromFailure(err);
+    if (nova) throw nova;
+    throw err;
+  }
+}
+
+export interface ListFilters {
+  reservationId?: string;
+  status?: string;
+  name?: string;
+  allTenants?: boolean;
+}
+
+/** Servers of the caller's project (all projects for an admin asking all_tenants), newest first. */
+export async function listServers(client: Client, caller: Caller, f: ListFilters): Promise<ServerMemoView[]> {
+  const clauses = [`NovaKind = 'server'`, `NovaStatus != 'DELETED'`];
+  if (!(caller.isAdmin && f.allTenants)) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
+  if (f.reservationId) clauses.push(`NovaReservation = ${quote(f.reservationId)}`);
+  if (f.status) clauses.push(`NovaStatus = ${quote(f.status)}`);
+  const byId = new Map<string, ServerMemoView>();
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const view = (wf as WorkflowExecutionInfo).memo?.view as ServerMemoView | undefined;
+    if (view) byId.set(view.id, view);
+  }
+  if (!f.status || f.status === 'BUILD') {
+    const scoped = caller.isAdmin && f.allTenants ? caller : { ...caller, isAdmin: false };
+    for (const p of await pendingServers(client, scoped, f.reservationId)) if (!byId.has(p.id)) byId.set(p.id, p);
+  }
+  let servers = [...byId.values()];
+  if (f.name) {
+    let re: RegExp;
+    try {
+      re = new RegExp(f.name);
+    } catch {
+      throw badRequest(`Invalid regular expression in name filter: ${f.name}`);
+    }
+    servers = servers.filter((s) => re.test(s.name));
+  }
+  return servers.sort((a, b) => b.created.localeCompare(a.created) || b.launchIndex - a.launchIndex || a.id.localeCompare(b.id));
+}
+

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { serverStatus } from '../../common/status';
+import type { ServerRecord } from '../../common/types';
+import type { ServerMemoView } from '../../workflows/server-rules';
+import { atLeast, ctx } from '../context';
+import { links } from './links';
+
+/** Adds attributes to a server view; extensions register these. */
+export type ViewDecorator = (req: Request, server: ServerMemoView, view: Record<string, unknown>) => void;
+
+const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBOOT', 'HARD_REBOOT', 'SHUTOFF']);
+
+/** Nova's hostId: sha224 of project id and host, so tenants can tell co-located servers apart. */
+export function hostId(projectId: string, host: string | null): string {
+  return host ? createHash('sha224').update(projectId + host).digest('hex') : '';
+}
+
+function bookmark(req: Request, collection: string, id: string) {
+  return [links(req, collection, id)[1]];
+}
+
+/** The summary view of `GET /servers`. */
+export function serverSummary(req: Request, s: Pick<ServerRecord, 'id' | 'name'>) {
+  return { id: s.id, name: s.name, links: links(req, 'servers', s.id) };
+}
+
+/** The full view of `GET /servers/{id}` and `/servers/detail`. */
+export function serverDetail(req: Request, s: ServerMemoView | ServerRecord, decorators: ViewDecorator[] = []) {
+  const { caller } = ctx(req);
+  const status = serverStatus(s.vmState, s.taskState);
+  const view: Record<string, unknown> = {
+    id: s.id,
+    name: s.name,
+    status,
+    tenant_id: s.projectId,
+    user_id: s.userId,
+    metadata: s.metadata,
+    created: s.created,
+    updated: s.updated,
+    hostId: hostId(s.projectId, s.host),
+    image: s.imageRef ? { id: s.imageRef, links: bookmark(req, 'images', s.imageRef) } : '',
+    flavor: atLeast(req, 47)
+      ? {
+          vcpus: s.flavor.vcpus,
+          ram: s.flavor.ram,
+          disk: s.flavor.disk,
+          ephemeral: s.flavor.ephemeral,
+          swap: s.flavor.swap,
+          original_name: s.flavor.name,
+          extra_specs: {},
+        }
+      : { id: s.flavor.id, links: bookmark(req, 'flavors', s.flavor.id) },
+    addresses: {},
+    accessIPv4: '',
+    accessIPv6: '',
+    links: links(req, 'servers', s.id),
+    key_name: s.keyName,
+    config_drive: '',
+    security_groups: s.securityGroups.map((name) => ({ name })),
+    'OS-DCF:diskConfig': s.diskConfig,
+    'OS-EXT-AZ:availability_zone': s.availabilityZone ?? 'nova',
+    'OS-EXT-STS:vm_state': s.vmState,
+    'OS-EXT-STS:task_state': s.taskState,
+    'OS-EXT-STS:power_state': s.powerState,
+    'OS-SRV-USG:launched_at': s.launchedAt,
+    'OS-SRV-USG:terminated_at': s.terminatedAt,
+    'os-extended-volumes:volumes_attached': [],
+  };
+  if (PROGRESS_STATUSES.has(status)) view.progress = s.progress;
+  if (s.fault && (status === 'ERROR' || status === 'DELETED')) {
+    const fault: Record<string, unknown> = { code: s.fault.code, created: s.fault.created, message: s.fault.message };
+    if (s.fault.details && (caller.isAdmin || s.fault.code !== 500)) fault.details = s.fault.details;
+    view.fault = fault;
+  }
+  if (caller.isAdmin) {
+    view['OS-EXT-SRV-ATTR:host'] = s.host;
+    view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = s.host;
+    view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
+    if (atLeast(req, 3)) {
+      view['OS-EXT-SRV-ATTR:reservation_id'] = s.reservationId;
+      view['OS-EXT-SRV-ATTR:launch_index'] = s.launchIndex;
+      view['OS-EXT-SRV-ATTR:hostname'] = s.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+      view['OS-EXT-SRV-ATTR:kernel_id'] = '';
+      view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
+      view['OS-EXT-SRV-ATTR:root_device_name'] = '/dev/vda';
+      view['OS-EXT-SRV-ATTR:user_data'] = null;
+    }
+  }
+  if (atLeast(req, 3)) view.locked = false;
+  if (atLeast(req, 19)) view.description = s.description;
+  for (const decorate of decorators) decorate(req, s, view);
+  return view;
+}

@@ -1,0 +1,62 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AdmitResult,
+  Caller,
+  ClaimRequest,
+  HostReport,
+  HostState,
+  Placement,
+  QuotaLimits,
+  QuotaReserveRequest,
+  QuotaReserveResult,
+  QuotaState,
+  ReservationRecord,
+  ServerOutcome,
+  ServerRecord,
+} from './types';
+
+/**
+ * Every update, signal and query, shared by the workflows that handle them and the clients that send
+ * them. Updates where the caller waits for an answer; signals where nobody needs one.
+ */
+
+// reservation/r-xxxxxxxx
+/** Admission: an update (sent with start) because the API answers 202 or 403 from its result. */
+export const admitUpdate = defineUpdate<AdmitResult>('admit');
+export const serverBuiltSignal = defineSignal<[ServerOutcome]>('serverBuilt');
+export const describeReservationQuery = defineQuery<ReservationRecord>('describeReservation');
+/** Servers admitted but not started yet, so a GET right after the 202 already finds them. */
+export const pendingServersQuery = defineQuery<ServerRecord[]>('pendingServers');
+
+// server/<uuid>
+export type ServerAction =
+  | { type: 'reboot'; hard: boolean }
+  | { type: 'stop' }
+  | { type: 'start' }
+  | { type: 'delete' }
+  | { type: 'retry'; placement?: Placement };
+
+export interface ServerActionRequest {
+  action: ServerAction;
+  caller: Pick<Caller, 'userId' | 'projectId' | 'requestId'>;
+}
+
+/** Lifecycle actions are updates: the validator answers 409 before anything is written to history. */
+export const serverActionUpdate = defineUpdate<void, [ServerActionRequest]>('serverAction');
+export const describeServerQuery = defineQuery<ServerRecord>('describeServer');
+
+// host/NAME
+export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
+/** A claim is an update: the scheduler must know whether the host took it. */
+export const claimUpdate = defineUpdate<void, [ClaimRequest]>('claim');
+export const releaseClaimsSignal = defineSignal<[{ keys: string[] }]>('releaseClaims');
+export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean; reason: string | null }]>(
+  'setHostEnabled',
+);
+export const hostStateQuery = defineQuery<HostState>('hostState');
+
+// quota/PROJECT
+export const reserveQuotaUpdate = defineUpdate<QuotaReserveResult, [QuotaReserveRequest]>('reserveQuota');
+export const releaseQuotaSignal = defineSignal<[{ keys: string[] }]>('releaseQuota');
+export const setQuotaLimitsUpdate = defineUpdate<QuotaState, [Partial<QuotaLimits>]>('setQuotaLimits');
+export const quotaStateQuery = defineQuery<QuotaState>('quotaState');

@@ -1,0 +1,37 @@
+/**
+ * Task-queue names and workflow ids: every layer builds them here and nowhere else.
+ */
+
+/** Task queue of the control worker: every workflow and the control-plane activities. */
+export const CONTROL_TASK_QUEUE = 'novaflow';
+
+/** Task queue of one compute node: the activities that call its virt driver. */
+export function computeTaskQueue(host: string): string {
+  return `compute/${host}`;
+}
+
+/** Host name from a compute task queue, or undefined for any other queue. */
+export function hostOfTaskQueue(taskQueue: string): string | undefined {
+  return taskQueue.startsWith('compute/') ? taskQueue.slice('compute/'.length) : undefined;
+}
+
+export function reservationWorkflowId(reservationId: string): string {
+  return `reservation/${reservationId}`;
+}
+
+export function serverWorkflowId(serverId: string): string {
+  return `server/${serverId}`;
+}
+
+export function hostWorkflowId(host: string): string {
+  return `host/${host}`;
+}
+
+export function quotaWorkflowId(project: string): string {
+  return `quota/${project}`;
+}
+
+/** Key under which quota and host claims hold one server's resources. */
+export function holdingKey(serverId: string): string {
+  return serverId;
+}

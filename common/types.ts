@@ -1,0 +1,250 @@
+/**
+ * Types that cross layers: API <-> workflows <-> activities <-> workers. Plain, serializable data only.
+ */
+
+/** A flavor of Nova's catalogue. `ram` in MB, `disk` in GB. */
+export interface Flavor {
+  id: string;
+  name: string;
+  vcpus: number;
+  ram: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+}
+
+/** Resources one server holds on a host. */
+export interface Resources {
+  vcpus: number;
+  ram: number;
+  disk: number;
+}
+
+/** Who asks: parsed from the token and request headers. */
+export interface Caller {
+  userId: string;
+  projectId: string;
+  isAdmin: boolean;
+  requestId: string;
+}
+
+/** A validated `POST /servers`, as the reservation workflow receives it. */
+export interface CreateRequest {
+  reservationId: string;
+  requestId: string;
+  projectId: string;
+  userId: string;
+  name: string;
+  imageRef: string;
+  flavor: Flavor;
+  minCount: number;
+  maxCount: number;
+  metadata: Record<string, string>;
+  availabilityZone: string | null;
+  keyName: string | null;
+  securityGroups: string[];
+  diskConfig: 'AUTO' | 'MANUAL';
+  description: string | null;
+  /** Aliases of the extensions in force when the request was admitted. */
+  extensions: string[];
+  /** Request fields that extensions added to the create schema, by field name. */
+  extra: Record<string, unknown>;
+}
+
+/** What admission decided: the server ids and names are fixed here. */
+export interface AdmitResult {
+  reservationId: string;
+  admitted: number;
+  serverIds: string[];
+  adminPass: string;
+}
+
+export interface Fault {
+  code: number;
+  message: string;
+  created: string;
+  details?: string;
+}
+
+export type VmState = 'building' | 'active' | 'stopped' | 'error' | 'deleted';
+
+/** Nova's power states. */
+export const PowerState = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;
+
+export interface InstanceActionEvent {
+  event: string;
+  startTime: string;
+  finishTime: string | null;
+  result: 'Success' | 'Error' | null;
+  traceback: string | null;
+  host: string | null;
+}
+
+export interface InstanceAction {
+  action: string;
+  requestId: string;
+  userId: string;
+  projectId: string;
+  startTime: string;
+  updatedAt: string;
+  message: string | null;
+  events: InstanceActionEvent[];
+}
+
+/** Where a server goes: its host plus alternates to try when a spawn says "try elsewhere". */
+export interface Placement {
+  host: string;
+  alternates: string[];
+}
+
+/** The state of one server entity, as its `describe` query returns it. */
+export interface ServerRecord {
+  id: string;
+  name: string;
+  projectId: string;
+  userId: string;
+  reservationId: string;
+  launchIndex: number;
+  flavor: Flavor;
+  imageRef: string;
+  metadata: Record<string, string>;
+  availabilityZone: string | null;
+  keyName: string | null;
+  securityGroups: string[];
+  diskConfig: 'AUTO' | 'MANUAL';
+  description: string | null;
+  vmState: VmState;
+  taskState: string | null;
+  powerState: number;
+  host: string | null;
+  progress: number;
+  fault: Fault | null;
+  created: string;
+  updated: string;
+  launchedAt: string | null;
+  terminatedAt: string | null;
+  /** Hosts tried, in order, for the current build. */
+  attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
+  actions: InstanceAction[];
+  /** Data extensions attach to the server (shown by their view decorators). */
+  extra: Record<string, unknown>;
+}
+
+/** What a compute node reports about itself when it starts and on every heartbeat. */
+export interface HostInventory {
+  vcpus: number;
+  ram: number;
+  disk: number;
+  availabilityZone: string;
+  driver: string;
+  hypervisorType: string;
+  hypervisorVersion: number;
+  hostIp: string;
+  capabilities: string[];
+}
+
+export interface HostReport {
+  inventory: HostInventory;
+  /** Wall-clock ms at the compute node when it sent the report. */
+  at: number;
+}
+
+/** The state of one compute host, as its `state` query returns it. */
+export interface HostState {
+  name: string;
+  inventory: HostInventory | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  lastHeartbeat: number;
+  allocations: Record<string, Resources>;
+}
+
+/** A batch of claims on one host; all of it fits or none of it is taken. */
+export interface ClaimRequest {
+  claims: { key: string; resources: Resources }[];
+  ratios: AllocationRatios;
+}
+
+export interface AllocationRatios {
+  cpu: number;
+  ram: number;
+  disk: number;
+}
+
+/** Per-project limits. -1 means unlimited. */
+export interface QuotaLimits {
+  instances: number;
+  cores: number;
+  ram: number;
+  metadata_items: number;
+  key_pairs: number;
+  server_groups: number;
+  server_group_members: number;
+  injected_files: number;
+  injected_file_content_bytes: number;
+  injected_file_path_bytes: number;
+}
+
+export const DEFAULT_QUOTA: QuotaLimits = {
+  instances: 10,
+  cores: 20,
+  ram: 51200,
+  metadata_items: 128,
+  key_pairs: 100,
+  server_groups: 10,
+  server_group_members: 10,
+  injected_files: 5,
+  injected_file_content_bytes: 10240,
+  injected_file_path_bytes: 255,
+};
+
+/** Usage counted by quota: instances, cores, ram. */
+export interface QuotaUsage {
+  instances: number;
+  cores: number;
+  ram: number;
+}
+
+export interface QuotaState {
+  projectId: string;
+  limits: QuotaLimits;
+  usage: QuotaUsage;
+}
+
+/** Reserve quota for `keys[0..allowed)`, where allowed is between min and keys.length. */
+export interface QuotaReserveRequest {
+  reservationId: string;
+  keys: string[];
+  minCount: number;
+  perInstance: { cores: number; ram: number };
+}
+
+export interface QuotaReserveResult {
+  allowed: number;
+}
+
+/** Stage names of a create request, in order. */
+export type ReservationStage = 'admit' | 'schedule' | 'spawn' | 'settle' | 'done';
+
+export interface ServerOutcome {
+  serverId: string;
+  status: 'ACTIVE' | 'ERROR';
+  host: string | null;
+  fault: Fault | null;
+}
+
+/** The state of one create request, as its `describe` query returns it. */
+export interface ReservationRecord {
+  reservationId: string;
+  projectId: string;
+  userId: string;
+  stage: ReservationStage;
+  requested: { min: number; max: number };
+  admitted: number;
+  launched: number;
+  serverIds: string[];
+  outcomes: Record<string, ServerOutcome>;
+  noValidHost: string | null;
+  createdAt: string;
+  stageTimes: Partial<Record<ReservationStage, string>>;
+}

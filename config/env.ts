@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const num = (def: number) => z.coerce.number().finite().default(def);
+
+/** Every setting of every process, read from the environment once and checked, so a typo fails fast. */
+export const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  NOVAFLOW_API_HOST: z.string().default('0.0.0.0'),
+  NOVAFLOW_API_PORT: num(8774),
+  NOVAFLOW_PUBLIC_URL: z.string().optional(),
+  NOVAFLOW_HOST: z.string().default('compute-1'),
+  NOVAFLOW_DRIVER: z.string().default('fake'),
+  NOVAFLOW_AZ: z.string().default('nova'),
+  NOVAFLOW_FAKE_VCPUS: num(16),
+  NOVAFLOW_FAKE_RAM_MB: num(32768),
+  NOVAFLOW_FAKE_DISK_GB: num(500),
+  NOVAFLOW_FAKE_SPAWN_MS: num(0),
+  NOVAFLOW_HEARTBEAT_MS: num(5000),
+  NOVAFLOW_HOST_DOWN_AFTER_MS: num(20000),
+  NOVAFLOW_CPU_ALLOCATION_RATIO: num(16),
+  NOVAFLOW_RAM_ALLOCATION_RATIO: num(1.5),
+  NOVAFLOW_DISK_ALLOCATION_RATIO: num(1),
+  NOVAFLOW_WEIGHER: z.enum(['spread', 'pack']).default('spread'),
+  NOVAFLOW_MAX_COUNT: num(1000),
+  NOVAFLOW_EXTENSIONS: z.string().default('all'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`novaflow: bad configuration\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

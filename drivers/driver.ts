@@ -1,0 +1,68 @@
+import type { Flavor } from '../common/types';
+
+/** Optional things a driver can do; core code checks these, never driver types. */
+export type DriverCapability = 'uptime' | 'console-output';
+
+export interface InstanceSpec {
+  id: string;
+  name: string;
+  flavor: Flavor;
+  imageRef: string;
+  metadata: Record<string, string>;
+}
+
+export interface InstanceInfo {
+  id: string;
+  running: boolean;
+  pid?: number;
+}
+
+/** Resources the hypervisor offers, reported when the compute node starts. */
+export interface DriverInventory {
+  vcpus: number;
+  ram: number;
+  disk: number;
+  hypervisorType: string;
+  hypervisorVersion: number;
+}
+
+/**
+ * The virt driver contract. Every method is idempotent by instance id, so an activity retried after a
+ * lost completion does no harm.
+ */
+export interface VirtDriver {
+  readonly name: string;
+  readonly capabilities: ReadonlySet<DriverCapability>;
+  inventory(): DriverInventory;
+  /**
+   * Creates and boots the instance. Spawning an instance that already runs succeeds. On failure the
+   * driver cleans up any partial instance and throws RescheduleError (another host may succeed) or
+   * BuildAbortError (no host will).
+   */
+  spawn(instance: InstanceSpec, progress: (percent: number) => void): Promise<void>;
+  /** Destroys the instance; destroying a missing instance succeeds. */
+  destroy(id: string): Promise<void>;
+  reboot(id: string, hard: boolean): Promise<void>;
+  powerOff(id: string): Promise<void>;
+  powerOn(id: string): Promise<void>;
+  getInfo(id: string): Promise<InstanceInfo | null>;
+  /** The hypervisor's uptime line; only with the `uptime` capability. */
+  uptime?(): Promise<string>;
+  /** The instance's console log; only with the `console-output` capability. */
+  consoleOutput?(id: string, length?: number): Promise<string>;
+}
+
+/** The spawn failed here; another host may succeed. */
+export class RescheduleError extends Error {
+  override name = 'RescheduleError';
+}
+
+/** The build can never succeed; do not try another host. */
+export class BuildAbortError extends Error {
+  override name = 'BuildAbortError';
+}
+
+/** The instance is not on this host. */
+export class InstanceNotFound extends Error {
+  override name = 'InstanceNotFound';
+}

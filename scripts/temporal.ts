@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+/** The Temporal CLI binary: TEMPORAL_CLI_PATH, or the one `npm ci` installed into .temporal/. */
+export function temporalBinary(): string {
+  const bin = process.env.TEMPORAL_CLI_PATH ?? path.join(ROOT, '.temporal', 'bin', 'temporal');
+  if (!fs.existsSync(bin)) {
+    throw new Error(`novaflow: no Temporal CLI at ${bin}. Run \`npm ci\` (it installs one) or set TEMPORAL_CLI_PATH.`);
+  }
+  return bin;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DevServerOptions {
+  port: number;
+  uiPort?: number;
+  dbFile: string;
+  namespaces?: string[];
+  logFile?: string;
+  ip?: string;
+}
+
+export interface DevServer {
+  address: string;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` on a SQLite file with the pragmas the CLI's own tests use, and
+ * waits until its frontend answers.
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const ip = opts.ip ?? '127.0.0.1';
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(opts.port),
+    '--db-filename',
+    opts.dbFile,
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--sqlite-pragma',
+    'busy_timeout=5000',
+    '--log-level',
+    'warn',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
+    '--dynamic-config-value',
+    'system.forceSearchAttributesCacheRefreshOnRead=true',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
+  ];
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const child = spawn(temporalBinary(), args, { stdio: ['ignore', out, out], detached: false });
+  const address = `${ip}:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.getSystemInfo({});
+      await conn.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`temporal dev server did not answer on ${address} within 60 s`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    address,
+    process: child,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+/** Registers novaflow's search attributes on a namespace; attributes it has already are left alone. */
+export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const conn = await Connection.connect({ address });
+  try {
+    const existing = await conn.operatorService.listSearchAttributes({ namespace });
+    const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await conn.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
+    });
+  } finally {
+    await conn.close();
+  }
+}

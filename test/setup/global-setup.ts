@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/control';
+
+export const NAMESPACE_POOL = Array.from({ length: 40 }, (_, i) => `nf-test-${String(i + 1).padStart(2, '0')}`);
+
+/** One dev server for the whole run on free ports, and the workflow bundle built once and shared. */
+export default async function globalSetup(): Promise<void> {
+  const dir = path.join(ROOT, '.data', 'test', String(process.pid));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'claims'), { recursive: true });
+  const server = await startDevServer({
+    port: await freePort(),
+    dbFile: path.join(dir, 'temporal.db'),
+    namespaces: NAMESPACE_POOL,
+    logFile: path.join(dir, 'temporal.log'),
+  });
+  await Promise.all(NAMESPACE_POOL.map((ns) => registerSearchAttributes(server.address, ns)));
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
+  });
+  const codePath = path.join(dir, 'workflow-bundle.js');
+  fs.writeFileSync(codePath, code);
+  process.env.NOVAFLOW_TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.NOVAFLOW_TEST_BUNDLE = codePath;
+  process.env.NOVAFLOW_TEST_DIR = dir;
+  (globalThis as { __novaflowDevServer?: typeof server }).__novaflowDevServer = server;
+}

@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { createApp, NO_EXTENSIONS, type ApiExtensionParts } from '../../api/app';
+import type { SchedulerConfig } from '../../activities/control';
+import type { FakeDriverOptions } from '../../drivers/fake';
+import { FakeDriver } from '../../drivers/fake';
+import { createComputeNode, type ComputeNode } from '../../workers/compute';
+import { createControlWorker } from '../../workers/control';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** Takes a namespace of the run's pool that no other test file holds (files may run in parallel). */
+function claimNamespace(): string {
+  const dir = path.join(process.env.NOVAFLOW_TEST_DIR!, 'claims');
+  for (let i = 1; i <= 40; i++) {
+    const ns = `nf-test-${String(i).padStart(2, '0')}`;
+    try {
+      fs.writeFileSync(path.join(dir, ns), String(process.pid), { flag: 'wx' });
+      return ns;
+    } catch {
+      continue;
+    }
+  }
+  throw new Error('no free test namespace left in the pool');
+}
+
+export interface HostSpec {
+  name: string;
+  driver?: FakeDriverOptions;
+  availabilityZone?: string;
+}
+
+export interface StackOptions {
+  hosts: HostSpec[];
+  scheduler?: Partial<SchedulerConfig>;
+  heartbeatMs?: number;
+  extensions?: ApiExtensionParts;
+  maxCount?: number;
+  /** Connect to this server instead of the run's shared one (tests that restart their own). */
+  address?: string;
+  namespace?: string;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Stack {
+  namespace: string;
+  client: Client;
+  url: string;
+  drivers: Record<string, FakeDriver>;
+  nodes: Record<string, ComputeNode>;
+  api<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** Stops one compute node for real: its worker shuts down and its heartbeats stop. */
+  stopNode(name: string): Promise<void>;
+  startNode(spec: HostSpec): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The real stack in-process: control worker, one compute node per host with a fake driver, and the
+ * HTTP app on an ephemeral port, all against a real Temporal dev server.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  quietRuntime();
+  const address = opts.address ?? process.env.NOVAFLOW_TEST_TEMPORAL_ADDRESS!;
+  const namespace = opts.namespace ?? claimNamespace();
+  const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace });
+  const scheduler: SchedulerConfig = { ratios: { cpu: 1, ram: 1, disk: 1 }, downAfterMs: 10_000, weigher: 'spread', ...opts.scheduler };
+  const heartbeatMs = opts.heartbeatMs ?? 1000;
+  const control: Worker = await createControlWorker({
+    connection,
+    client,
+    namespace,
+    scheduler,
+    workflowBundle: { codePath: process.env.NOVAFLOW_TEST_BUNDLE! },
+  });
+  const running: Promise<void>[] = [control.run()];
+  const drivers: Record<string, FakeDriver> = {};
+  const nodes: Record<string, ComputeNode> = {};
+  const nodeRuns: Record<string, Promise<void>> = {};
+  const startNode = async (spec: HostSpec) => {
+    const driver = drivers[spec.name] ?? new FakeDriver(spec.driver);
+    drivers[spec.name] = driver;
+    const node = await createComputeNode({
+      connection,
+      client,
+      namespace,
+      host: spec.name,
+      driver,
+      availabilityZone: spec.availabilityZone ?? 'nova',
+      heartbeatMs,
+    });
+    nodes[spec.name] = node;
+    await node.report();
+    nodeRuns[spec.name] = node.run();
+  };
+  await Promise.all(opts.hosts.map(startNode));
+  // Hosts are found through visibility: wait until every one is listed before the first create.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let seen = 0;
+    for await (const _ of client.workflow.list({ query: `NovaKind = 'host' AND ExecutionStatus = 'Running'` })) seen++;
+    if (seen >= opts.hosts.length || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const app = createApp(
+    { client, namespace, uiUrl: 'http://localhost:8233', maxCount: opts.maxCount ?? 1000 },
+    opts.extensions ?? NO_EXTENSIONS,
+  );
+  const server: http.Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  return {
+    namespace,
+    client,
+    url,
+    drivers,
+    nodes,
+    async api(method, p, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token !== null) headers['X-Auth-Token'] = o.token ?? 'alice:demo';
+      let body: string | undefined = o.raw;
+      if (o.body !== undefined) body = JSON.stringify(o.body);
+      if (body !== undefined) headers['Content-Type'] ??= 'application/json';
+      const res = await fetch(url + p, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    async stopNode(name) {
+      nodes[name].shutdown();
+      await nodeRuns[name];
+    },
+    startNode,
+    async shutdown() {
+      await new Promise((r) => server.close(r));
+      for (const n of Object.values(nodes)) n.shutdown();
+      control.shutdown();
+      await Promise.allSettled([...running, ...Object.values(nodeRuns)]);
+      await clientConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Waits until a server has one of the statuses and returns its view. */
+export async function waitForStatus(stack: Stack, id: string, statuses: string[], token?: string, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      const r = await stack.api('GET', `/v2.1/servers/${id}`, { token });
+      return r.status === 200 && statuses.includes(r.body.server.status) ? r.body.server : undefined;
+    },
+    timeoutMs,
+    `server ${id} to reach ${statuses.join('/')}`,
+  );
+}

@@ -1,0 +1,85 @@
+import os from 'node:os';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { createComputeActivities } from '../activities/compute';
+import { hostReportSignal } from '../common/messages';
+import { CONTROL_TASK_QUEUE, computeTaskQueue, hostWorkflowId } from '../common/names';
+import { NovaHost, NovaKind } from '../common/search-attributes';
+import type { HostReport } from '../common/types';
+import type { VirtDriver } from '../drivers/driver';
+
+export interface ComputeNodeOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  host: string;
+  driver: VirtDriver;
+  availabilityZone: string;
+  heartbeatMs: number;
+  /** Activities extensions run on compute nodes, built for this node's driver. */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  tuning?: Partial<WorkerOptions>;
+}
+
+/** A running compute node: its worker plus the heartbeat that keeps its host entity alive. */
+export interface ComputeNode {
+  worker: Worker;
+  /** Sends one report now (registration, or a heartbeat). */
+  report(): Promise<void>;
+  /** Runs the worker and the heartbeats until shutdown. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createComputeNode(opts: ComputeNodeOptions): Promise<ComputeNode> {
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: computeTaskQueue(opts.host),
+    activities: { ...createComputeActivities({ driver: opts.driver, host: opts.host }), ...opts.extraActivities },
+    ...opts.tuning,
+  });
+  const report = async () => {
+    const inv = opts.driver.inventory();
+    const body: HostReport = {
+      at: Date.now(),
+      inventory: {
+        ...inv,
+        availabilityZone: opts.availabilityZone,
+        driver: opts.driver.name,
+        hostIp: Object.values(os.networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1',
+        capabilities: [...opts.driver.capabilities],
+      },
+    };
+    await opts.client.workflow.signalWithStart('hostWorkflow', {
+      workflowId: hostWorkflowId(opts.host),
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [{ name: opts.host }],
+      signal: hostReportSignal,
+      signalArgs: [body],
+      typedSearchAttributes: [
+        { key: NovaKind, value: 'host' },
+        { key: NovaHost, value: opts.host },
+      ],
+    });
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    worker,
+    report,
+    async run() {
+      await report();
+      timer = setInterval(() => report().catch(() => undefined), opts.heartbeatMs);
+      try {
+        await worker.run();
+      } finally {
+        clearInterval(timer);
+      }
+    },
+    shutdown() {
+      clearInterval(timer);
+      worker.shutdown();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { FilterFactory, SchedulerConfig } from '../activities/control';
+import { createControlActivities } from '../activities/control';
+import { CONTROL_TASK_QUEUE } from '../common/names';
+
+/** Path of the workflow bundle's entry, for workers that bundle at start. */
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+
+export interface ControlWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  scheduler: SchedulerConfig;
+  /** A prebuilt bundle (tests build it once); otherwise the worker bundles the workflows itself. */
+  workflowBundle?: { codePath: string };
+  /** Workflow interceptor modules of the extensions in force. */
+  workflowModules?: string[];
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  filterFactories?: Record<string, FilterFactory>;
+  tuning?: Partial<WorkerOptions>;
+}
+
+/** The control worker: every workflow plus the control-plane activities, on the `novaflow` queue. */
+export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: CONTROL_TASK_QUEUE,
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: [] } }),
+    interceptors: { workflowModules: opts.workflowModules ?? [] },
+    activities: {
+      ...createControlActivities({ client: opts.client, scheduler: opts.scheduler, filterFactories: opts.filterFactories }),
+      ...opts.extraActivities,
+    },
+    maxCachedWorkflows: 2000,
+    ...opts.tuning,
+  });
+}
+
+/**
+ * Workflow interceptor modules bundled into the workflow code: those of every available extension.
+ * Each one acts only in workflows whose captured extension set names it.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [];

@@ -1,0 +1,197 @@
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { ControlActivities } from '../activities/control';
+import {
+  admitUpdate,
+  describeReservationQuery,
+  pendingServersQuery,
+  releaseQuotaSignal,
+  serverBuiltSignal,
+} from '../common/messages';
+import { NovaStatus } from '../common/search-attributes';
+import { PowerState } from '../common/types';
+import type { ServerRecord } from '../common/types';
+import { quotaWorkflowId } from '../common/names';
+import type { AdmitResult, CreateRequest, Fault, ReservationRecord, ReservationStage } from '../common/types';
+import type { ServerWorkflowInput } from './stages';
+
+const controlActivities = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+} as const;
+
+const { reserveQuota, scheduleServers, startServers } = proxyActivities<ControlActivities>(controlActivities);
+
+/** How long a reservation waits for its admit update before giving up (it is always sent with start). */
+const ADMIT_WAIT = '1 minute';
+
+function nowIso(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Nova's admin password: 12 characters from a deterministic source, so replay gives the same one. */
+function adminPassword(): string {
+  return uuid4().replace(/-/g, '').slice(0, 12);
+}
+
+/**
+ * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
+ * is one activity (or a wait for the servers' reports), so each is a visible step in the history.
+ */
+export async function reservationWorkflow(req: CreateRequest): Promise<ReservationRecord> {
+  const record: ReservationRecord = {
+    reservationId: req.reservationId,
+    projectId: req.projectId,
+    userId: req.userId,
+    stage: 'admit',
+    requested: { min: req.minCount, max: req.maxCount },
+    admitted: 0,
+    launched: 0,
+    serverIds: [],
+    outcomes: {},
+    noValidHost: null,
+    createdAt: nowIso(),
+    stageTimes: { admit: nowIso() },
+  };
+  const enter = (stage: ReservationStage) => {
+    record.stage = stage;
+    record.stageTimes[stage] = nowIso();
+    upsertSearchAttributes([{ key: NovaStatus, value: stage }]);
+  };
+  const serverName = (i: number) => (record.serverIds.length > 1 ? `${req.name}-${i + 1}` : req.name);
+  let started = false;
+  const pendingServer = (id: string, launchIndex: number): ServerRecord => ({
+    id,
+    name: serverName(launchIndex),
+    projectId: req.projectId,
+    userId: req.userId,
+    reservationId: req.reservationId,
+    launchIndex,
+    flavor: req.flavor,
+    imageRef: req.imageRef,
+    metadata: req.metadata,
+    availabilityZone: req.availabilityZone,
+    keyName: req.keyName,
+    securityGroups: req.securityGroups,
+    diskConfig: req.diskConfig,
+    description: req.description,
+    extra: req.extra,
+    vmState: 'building',
+    taskState: 'scheduling',
+    powerState: PowerState.NOSTATE,
+    host: null,
+    progress: 0,
+    fault: null,
+    created: record.createdAt,
+    updated: record.createdAt,
+    launchedAt: null,
+    terminatedAt: null,
+    attempts: [],
+    actions: [],
+  });
+
+  let admission: Promise<AdmitResult> | undefined;
+  let rejected = false;
+  const admit = async (): Promise<AdmitResult> => {
+    const serverIds = Array.from({ length: req.maxCount }, () => uuid4());
+    try {
+      const { allowed } = await reserveQuota({
+        projectId: req.projectId,
+        reservationId: req.reservationId,
+        keys: serverIds,
+        minCount: req.minCount,
+        perInstance: { cores: req.flavor.vcpus, ram: req.flavor.ram },
+      });
+      record.admitted = allowed;
+      record.serverIds = serverIds.slice(0, allowed);
+      return { reservationId: req.reservationId, admitted: allowed, serverIds: record.serverIds, adminPass: adminPassword() };
+    } catch (err) {
+      rejected = true;
+      throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
+    }
+  };
+
+  setHandler(admitUpdate, () => (admission ??= admit()));
+  setHandler(describeReservationQuery, () => record);
+  setHandler(pendingServersQuery, () => (started ? [] : record.serverIds.map(pendingServer)));
+  setHandler(serverBuiltSignal, (outcome) => {
+    record.outcomes[outcome.serverId] = outcome;
+  });
+
+  const decided = await condition(() => record.admitted > 0 || rejected, ADMIT_WAIT);
+  if (!decided || rejected) {
+    enter('done');
+    return record;
+  }
+  const admitted = await admission!;
+
+  enter('schedule');
+  const { placements, noValidHost } = await scheduleServers({
+    reservationId: req.reservationId,
+    projectId: req.projectId,
+    flavor: req.flavor,
+    serverIds: admitted.serverIds,
+    minCount: req.minCount,
+    availabilityZone: req.availabilityZone,
+    extra: req.extra,
+    filters: [],
+    excludeHosts: [],
+  });
+  record.noValidHost = noValidHost;
+
+  enter('spawn');
+  const created = nowIso();
+  const fault: Fault | null = noValidHost
+    ? { code: 500, message: 'No valid host was found. There are not enough hosts available.', created, details: noValidHost }
+    : null;
+  // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
+  const launchIds = fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id]);
+  const servers: ServerWorkflowInput[] = launchIds.map((id, launchIndex) => ({
+    seed: {
+      id,
+      name: serverName(launchIndex),
+      projectId: req.projectId,
+      userId: req.userId,
+      reservationId: req.reservationId,
+      launchIndex,
+      flavor: req.flavor,
+      imageRef: req.imageRef,
+      metadata: req.metadata,
+      availabilityZone: req.availabilityZone,
+      keyName: req.keyName,
+      securityGroups: req.securityGroups,
+      diskConfig: req.diskConfig,
+      description: req.description,
+      extra: req.extra,
+    },
+    requestId: req.requestId,
+    createdAt: created,
+    extensions: req.extensions,
+    placement: placements[id] ?? null,
+    fault,
+    holdsQuota: !fault,
+  }));
+  record.launched = fault ? 0 : launchIds.length;
+  await startServers({ servers });
+  started = true;
+
+  enter('settle');
+  const released = fault ? admitted.serverIds : admitted.serverIds.filter((id) => !placements[id]);
+  if (released.length > 0) {
+    await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, { keys: released });
+  }
+  if (fault) {
+    for (const id of launchIds) record.outcomes[id] = { serverId: id, status: 'ERROR', host: null, fault };
+  }
+  await condition(() => launchIds.every((id) => record.outcomes[id]));
+  enter('done');
+  return record;
+}

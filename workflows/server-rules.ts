@@ -1,0 +1,40 @@
+import type { ServerAction } from '../common/messages';
+import type { ServerRecord, VmState } from '../common/types';
+
+/** The vm_states each action may start from (Nova's check_instance_state). */
+const ALLOWED_VM_STATES: Record<string, VmState[]> = {
+  reboot: ['active'],
+  reboot_hard: ['active', 'stopped', 'error'],
+  stop: ['active', 'error'],
+  start: ['stopped'],
+  delete: ['building', 'active', 'stopped', 'error'],
+  retry: ['error'],
+};
+
+function ruleOf(action: ServerAction): string {
+  return action.type === 'reboot' && action.hard ? 'reboot_hard' : action.type;
+}
+
+/** Whether an action may start now; a task in progress blocks everything but a first delete. */
+export function allowedFrom(action: ServerAction, record: ServerRecord): boolean {
+  if (!ALLOWED_VM_STATES[ruleOf(action)].includes(record.vmState)) return false;
+  if (action.type === 'delete') return record.taskState !== 'deleting';
+  return record.taskState === null;
+}
+
+/** Nova's 409 text for an action the state does not allow. */
+export function conflictMessage(action: ServerAction, record: ServerRecord): string {
+  const name = action.type;
+  if (!ALLOWED_VM_STATES[ruleOf(action)].includes(record.vmState)) {
+    return `Cannot '${name}' instance ${record.id} while it is in vm_state ${record.vmState}`;
+  }
+  return `Cannot '${name}' instance ${record.id} while it is in task_state ${record.taskState}`;
+}
+
+/** The part of a server kept in its memo, so list views need no query to each workflow. */
+export type ServerMemoView = Omit<ServerRecord, 'actions' | 'attempts'>;
+
+export function memoView(record: ServerRecord): ServerMemoView {
+  const { actions: _actions, attempts: _attempts, ...view } = record;
+  return view;
+}

@@ -1,0 +1,336 @@
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ComputeActivities } from '../activities/compute';
+import type { ControlActivities } from '../activities/control';
+import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
+import type { ServerAction, ServerActionRequest } from '../common/messages';
+import {
+  describeServerQuery,
+  releaseClaimsSignal,
+  releaseQuotaSignal,
+  serverActionUpdate,
+  serverBuiltSignal,
+} from '../common/messages';
+import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../common/names';
+import { NovaHost, NovaStatus } from '../common/search-attributes';
+import { serverStatus } from '../common/status';
+import type { Fault, InstanceAction, Placement, ServerRecord } from '../common/types';
+import { PowerState } from '../common/types';
+import { ENTITY_HISTORY_LIMIT } from './entity';
+import { flavorResources, type ServerWorkflowInput } from './stages';
+import { allowedFrom, conflictMessage, memoView } from './server-rules';
+
+/** Nova's max_attempts: the chosen host plus up to two alternates. */
+export const MAX_ATTEMPTS = 3;
+
+const { claimOnHost } = proxyActivities<ControlActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+});
+
+/** Driver calls run on the host's own task queue; a dead host shows as a schedule-to-start timeout. */
+function computeOn(host: string) {
+  return proxyActivities<ComputeActivities>({
+    taskQueue: computeTaskQueue(host),
+    scheduleToStartTimeout: '1 minute',
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT] },
+  });
+}
+
+function nowIso(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function failureMessage(err: unknown): { type: string | undefined; message: string } {
+  let cur: unknown = err;
+  while (cur && (cur as { cause?: unknown }).cause && !(cur instanceof ApplicationFailure)) cur = (cur as { cause?: unknown }).cause;
+  const message = cur instanceof Error ? cur.message : String(err);
+  return { type: cur instanceof ApplicationFailure ? (cur.type ?? undefined) : undefined, message };
+}
+
+export interface ServerContinuation {
+  record: ServerRecord;
+  input: ServerWorkflowInput;
+  holdsQuota: boolean;
+}
+
+/**
+ * server/<uuid>: one instance for its whole life. It builds on its claimed host (rescheduling on
+ * alternates when the driver says "try elsewhere"), then serves lifecycle actions until deleted.
+ */
+export async function serverWorkflow(input: ServerWorkflowInput, resumed?: ServerContinuation): Promise<ServerRecord> {
+  const { seed } = input;
+  let holdsQuota = resumed?.holdsQuota ?? input.holdsQuota;
+  const record: ServerRecord = resumed?.record ?? {
+    ...seed,
+    vmState: input.fault ? 'error' : 'building',
+    taskState: input.fault ? null : input.placement ? 'spawning' : 'scheduling',
+    powerState: PowerState.NOSTATE,
+    host: null,
+    progress: 0,
+    fault: input.fault,
+    created: input.createdAt,
+    updated: nowIso(),
+    launchedAt: null,
+    terminatedAt: null,
+    attempts: [],
+    actions: [],
+  };
+  const queue: ServerActionRequest[] = [];
+
+  const touch = () => {
+    record.updated = nowIso();
+    upsertSearchAttributes([
+      { key: NovaStatus, value: serverStatus(record.vmState, record.taskState) },
+      { key: NovaHost, value: record.host ?? '' },
+    ]);
+    upsertMemo({ view: memoView(record) });
+  };
+  const startAction = (action: string, caller: ServerActionRequest['caller']): InstanceAction => {
+    const entry: InstanceAction = {
+      action,
+      requestId: caller.requestId,
+      userId: caller.userId,
+      projectId: caller.projectId,
+      startTime: nowIso(),
+      updatedAt: nowIso(),
+      message: null,
+      events: [],
+    };
+    record.actions.push(entry);
+    return entry;
+  };
+  const finishEvent = (action: InstanceAction, event: InstanceAction['events'][number], error?: string) => {
+    event.finishTime = nowIso();
+    event.result = error ? 'Error' : 'Success';
+    event.traceback = error ?? null;
+    action.updatedAt = event.finishTime;
+    if (error) action.message = 'Error';
+  };
+  const beginEvent = (action: InstanceAction, event: string, host: string | null) => {
+    const e = { event, startTime: nowIso(), finishTime: null, result: null, traceback: null, host };
+    action.events.push(e);
+    return e;
+  };
+
+  const releaseHost = async () => {
+    if (!record.host) return;
+    await getExternalWorkflowHandle(hostWorkflowId(record.host)).signal(releaseClaimsSignal, { keys: [seed.id] });
+    record.host = null;
+  };
+  const releaseQuota = async () => {
+    if (!holdsQuota) return;
+    await getExternalWorkflowHandle(quotaWorkflowId(seed.projectId)).signal(releaseQuotaSignal, { keys: [seed.id] });
+    holdsQuota = false;
+  };
+
+  const fail = (fault: Omit<Fault, 'created'>) => {
+    record.vmState = 'error';
+    record.taskState = null;
+    record.fault = { ...fault, created: nowIso() };
+    touch();
+  };
+
+  /** Spawns on the placement's host, then its alternates; the first host is already claimed. */
+  const build = async (placement: Placement, action: InstanceAction) => {
+    const hosts = [placement.host, ...placement.alternates].slice(0, MAX_ATTEMPTS);
+    record.attempts = [];
+    for (let i = 0; i < hosts.length; i++) {
+      const host = hosts[i];
+      if (i > 0 && !(await claimOnHost({ host, key: seed.id, resources: flavorResources(seed.flavor) }))) {
+        record.attempts.push({ host, result: 'Error', message: `no room left on ${host}` });
+        continue;
+      }
+      record.host = host;
+      record.taskState = 'spawning';
+      record.progress = 0;
+      touch();
+      const event = beginEvent(action, 'compute__do_build_and_run_instance', host);
+      try {
+        await computeOn(host).spawn({
+          serverId: seed.id,
+          name: seed.name,
+          flavor: seed.flavor,
+          imageRef: seed.imageRef,
+          metadata: seed.metadata,
+          extra: seed.extra,
+        });
+        finishEvent(action, event);
+        record.attempts.push({ host, result: 'Success', message: null });
+        record.vmState = 'active';
+        record.taskState = null;
+        record.powerState = PowerState.RUNNING;
+        record.progress = 100;
+        record.launchedAt = nowIso();
+        record.fault = null;
+        touch();
+        return;
+      } catch (err) {
+        const { type, message } = failureMessage(err);
+        finishEvent(action, event, message);
+        record.attempts.push({ host, result: 'Error', message });
+        await releaseHost();
+        if (type === BUILD_ABORT) {
+          fail({ code: 500, message: `Build of instance ${seed.id} aborted: ${message}` });
+          return;
+        }
+      }
+    }
+    fail({
+      code: 500,
+      message:
+        'Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for ' +
+        `instance ${seed.id}.`,
+      details: record.attempts.map((a) => `${a.host}: ${a.message}`).join('; '),
+    });
+  };
+
+  const reportBuilt = async () => {
+    try {
+      await getExternalWorkflowHandle(reservationWorkflowId(seed.reservationId)).signal(serverBuiltSignal, {
+        serverId: seed.id,
+        status: record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
+        host: record.host,
+        fault: record.fault,
+      });
+    } catch {
+      // The reservation has settled already (a retry long after the create): nobody waits for this.
+    }
+  };
+
+  const perform = async ({ action, caller }: ServerActionRequest): Promise<void> => {
+    const entry = record.actions[record.actions.length - 1];
+    const host = record.host;
+    const driver = host ? computeOn(host) : undefined;
+    const step = async (event: string, call: () => Promise<void>) => {
+      const e = beginEvent(entry, event, host);
+      try {
+        await call();
+        finishEvent(entry, e);
+        return true;
+      } catch (err) {
+        finishEvent(entry, e, failureMessage(err).message);
+        return false;
+      }
+    };
+    switch (action.type) {
+      case 'delete': {
+        if (driver) await step('compute_terminate_instance', () => driver.destroy({ serverId: seed.id }));
+        await releaseHost();
+        await releaseQuota();
+        record.vmState = 'deleted';
+        record.taskState = null;
+        record.powerState = PowerState.NOSTATE;
+        record.terminatedAt = nowIso();
+        touch();
+        return;
+      }
+      case 'reboot': {
+        const ok = await step('compute_reboot_instance', () => driver!.reboot({ serverId: seed.id, hard: action.hard }));
+        if (ok) {
+          record.vmState = 'active';
+          record.powerState = PowerState.RUNNING;
+        }
+        break;
+      }
+      case 'stop': {
+        if (await step('compute_stop_instance', () => driver!.powerOff({ serverId: seed.id }))) {
+          record.vmState = 'stopped';
+          record.powerState = PowerState.SHUTDOWN;
+        }
+        break;
+      }
+      case 'start': {
+        if (await step('compute_start_instance', () => driver!.powerOn({ serverId: seed.id }))) {
+          record.vmState = 'active';
+          record.powerState = PowerState.RUNNING;
+        }
+        break;
+      }
+      case 'retry': {
+        void caller;
+        break;
+      }
+    }
+    record.taskState = null;
+    touch();
+  };
+
+  setHandler(describeServerQuery, () => record);
+  setHandler(
+    serverActionUpdate,
+    (req) => {
+      const names: Record<ServerAction['type'], string> = {
+        delete: 'delete',
+        reboot: 'reboot',
+        stop: 'stop',
+        start: 'start',
+        retry: 'retry',
+      };
+      startAction(names[req.action.type], req.caller);
+      record.taskState = pendingTaskState(req.action);
+      queue.push(req);
+      touch();
+    },
+    {
+      validator: (req) => {
+        const allowed = allowedFrom(req.action, record);
+        if (!allowed) {
+          throw ApplicationFailure.create({
+            type: 'conflictingRequest',
+            message: conflictMessage(req.action, record),
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  if (!resumed) {
+    const create = startAction('create', { userId: seed.userId, projectId: seed.projectId, requestId: input.requestId });
+    if (input.fault) {
+      create.message = 'Error';
+      touch();
+    } else if (input.placement) {
+      await build(input.placement, create);
+    }
+    await reportBuilt();
+  }
+
+  for (;;) {
+    await condition(() => queue.length > 0 || workflowInfo().historyLength > ENTITY_HISTORY_LIMIT);
+    const next = queue.shift();
+    if (!next) {
+      await continueAsNew<typeof serverWorkflow>(input, { record, input, holdsQuota });
+      return record;
+    }
+    await perform(next);
+    if (record.vmState === 'deleted') return record;
+  }
+}
+
+function pendingTaskState(action: ServerAction): string {
+  switch (action.type) {
+    case 'delete':
+      return 'deleting';
+    case 'reboot':
+      return action.hard ? 'reboot_started_hard' : 'reboot_started';
+    case 'stop':
+      return 'powering-off';
+    case 'start':
+      return 'powering-on';
+    case 'retry':
+      return 'scheduling';
+  }
+}

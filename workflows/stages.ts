@@ -1,0 +1,90 @@
+import type { Fault, Flavor, Placement, QuotaReserveRequest, Resources } from '../common/types';
+
+/**
+ * Inputs and outputs of the stage activities. Extension interceptors see these (readonly) when they
+ * wrap a stage, so they are part of the extension contract.
+ */
+
+/** A filter an extension adds to the schedule stage, run by name on the control worker. */
+export interface FilterSpec {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface ScheduleInput {
+  reservationId: string;
+  projectId: string;
+  flavor: Flavor;
+  /** Server ids in launch order; the first ones are placed first. */
+  serverIds: string[];
+  minCount: number;
+  availabilityZone: string | null;
+  /** Request fields extensions added (scheduler hints, ...), for their stage hooks. */
+  extra: Record<string, unknown>;
+  /** Extra filters added by extensions (for example anti-affinity of a server group). */
+  filters: FilterSpec[];
+  /** Hosts that must not be used (for example those a rescheduled server already failed on). */
+  excludeHosts: string[];
+}
+
+export interface ScheduleResult {
+  /** Placement of each placed server id; those left out were not placed. */
+  placements: Record<string, Placement>;
+  /** When fewer than minCount fit: why, with the count each filter removed. */
+  noValidHost: string | null;
+}
+
+export interface ReserveQuotaInput extends QuotaReserveRequest {
+  projectId: string;
+}
+
+/** The static part of a server, fixed at admission. */
+export interface ServerSeed {
+  id: string;
+  name: string;
+  projectId: string;
+  userId: string;
+  reservationId: string;
+  launchIndex: number;
+  flavor: Flavor;
+  imageRef: string;
+  metadata: Record<string, string>;
+  availabilityZone: string | null;
+  keyName: string | null;
+  securityGroups: string[];
+  diskConfig: 'AUTO' | 'MANUAL';
+  description: string | null;
+  extra: Record<string, unknown>;
+}
+
+export interface ServerWorkflowInput {
+  seed: ServerSeed;
+  requestId: string;
+  createdAt: string;
+  extensions: string[];
+  placement: Placement | null;
+  /** Set when the server is born failed (no valid host): it starts in ERROR. */
+  fault: Fault | null;
+  /** Whether the server holds quota (false once a failed request released it). */
+  holdsQuota: boolean;
+}
+
+export interface SpawnInput {
+  serverId: string;
+  name: string;
+  flavor: Flavor;
+  imageRef: string;
+  metadata: Record<string, string>;
+  extra: Record<string, unknown>;
+}
+
+export interface ClaimOnHostInput {
+  host: string;
+  key: string;
+  resources: Resources;
+}
+
+/** Resources a flavor takes on a host. */
+export function flavorResources(flavor: Flavor): Resources {
+  return { vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk + flavor.ephemeral };
+}

@@ -12,9 +12,12 @@ export interface ComputeDeps {
 
 /** Driver errors -> failure types the workflows act on. The one place this translation happens. */
 function translate(err: unknown): never {
-  if (err instanceof RescheduleError) throw ApplicationFailure.create({ type: RESCHEDULE, message: err.message, nonRetryable: true });
-  if (err instanceof BuildAbortError) throw ApplicationFailure.create({ type: BUILD_ABORT, message: err.message, nonRetryable: true });
-  if (err instanceof InstanceNotFound) throw ApplicationFailure.create({ type: 'itemNotFound', message: err.message, nonRetryable: true });
+  if (err instanceof RescheduleError)
+    throw ApplicationFailure.create({ type: RESCHEDULE, message: err.message, nonRetryable: true });
+  if (err instanceof BuildAbortError)
+    throw ApplicationFailure.create({ type: BUILD_ABORT, message: err.message, nonRetryable: true });
+  if (err instanceof InstanceNotFound)
+    throw ApplicationFailure.create({ type: 'itemNotFound', message: err.message, nonRetryable: true });
   throw err;
 }
 
@@ -41,7 +44,13 @@ export function createComputeActivities({ driver }: ComputeDeps) {
       await withHeartbeat((beat) =>
         driver
           .spawn(
-            { id: input.serverId, name: input.name, flavor: input.flavor, imageRef: input.imageRef, metadata: input.metadata },
+            {
+              id: input.serverId,
+              name: input.name,
+              flavor: input.flavor,
+              imageRef: input.imageRef,
+              metadata: input.metadata,
+            },
             (percent) => beat({ progress: percent }),
           )
           .catch(translate),

@@ -63,7 +63,8 @@ export function createControlActivities({ client, scheduler, filterFactories = {
     ...CORE_FILTERS,
     ...specs.map((s) => {
       const factory = filterFactories[s.name];
-      if (!factory) throw ApplicationFailure.nonRetryable(`no filter named ${s.name} is registered`, 'UnknownFilter');
+      if (!factory)
+        throw ApplicationFailure.nonRetryable(`no filter named ${s.name} is registered`, 'UnknownFilter');
       return factory(s.args);
     }),
   ];
@@ -75,7 +76,11 @@ export function createControlActivities({ client, scheduler, filterFactories = {
         .executeUpdate(claimUpdate, { args: [{ claims, ratios: scheduler.ratios }] });
       return true;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && (err.cause as ApplicationFailure)?.type === 'ClaimRefused') return false;
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        (err.cause as ApplicationFailure)?.type === 'ClaimRefused'
+      )
+        return false;
       throw err;
     }
   };
@@ -136,7 +141,10 @@ export function createControlActivities({ client, scheduler, filterFactories = {
         const refused = new Set<string>();
         await Promise.all(
           [...byHost].map(async ([host, ids]) => {
-            const ok = await claim(host, ids.map((key) => ({ key, resources })));
+            const ok = await claim(
+              host,
+              ids.map((key) => ({ key, resources })),
+            );
             if (!ok) refused.add(host);
           }),
         );
@@ -156,7 +164,10 @@ export function createControlActivities({ client, scheduler, filterFactories = {
       }
       const keep = prefix.length >= input.minCount ? new Set(prefix) : new Set<string>();
       const drop = ordered.filter((id) => !keep.has(id));
-      await releaseClaims(client, drop.map((id) => ({ host: placements[id].host, key: id })));
+      await releaseClaims(
+        client,
+        drop.map((id) => ({ host: placements[id].host, key: id })),
+      );
       const result: Record<string, Placement> = {};
       for (const id of keep) result[id] = placements[id];
       const noValidHost =
@@ -189,7 +200,7 @@ export function createControlActivities({ client, scheduler, filterFactories = {
               { key: NovaStatus, value: status },
               { key: NovaHost, value: input.placement?.host ?? '' },
             ],
-            memo: { view: memoView(initialRecordView(input)) },
+            memo: { view: memoView(initialRecordView(input)), extensions: input.extensions },
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -204,7 +215,9 @@ async function releaseClaims(client: Client, claims: { host: string; key: string
   const byHost = new Map<string, string[]>();
   for (const c of claims) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c.key]);
   await Promise.all(
-    [...byHost].map(([host, keys]) => client.workflow.getHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys })),
+    [...byHost].map(([host, keys]) =>
+      client.workflow.getHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
+    ),
   );
 }
 

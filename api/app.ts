@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { ApiDeps } from './context';
+import { setCtx } from './context';
 import { authenticate, requestId } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
@@ -31,6 +32,13 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestId);
+  if (deps.publicUrl) {
+    const baseUrl = deps.publicUrl.replace(/\/$/, '');
+    app.use((req, _res, next) => {
+      setCtx(req, { baseUrl });
+      next();
+    });
+  }
   app.use(express.json({ limit: '1mb', type: () => true }));
   app.use(versionRoutes());
   const v21 = express.Router();

@@ -37,7 +37,8 @@ export const authenticate: RequestHandler = (req, _res, next) => {
   const token = req.header('X-Auth-Token');
   if (!token) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
   const [userId, projectId = userId] = token.split(':', 2);
-  if (!userId || !projectId) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
+  if (!userId || !projectId)
+    throw new NovaError('unauthorized', 'The request you have made requires authentication.');
   const caller = {
     userId,
     projectId,

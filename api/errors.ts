@@ -18,12 +18,22 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     (err instanceof NovaError ? err : undefined) ??
     bodyParserError(err) ??
     fromFailure(err) ??
-    (err instanceof WorkflowNotFoundError ? new NovaError('itemNotFound', 'The resource could not be found.') : undefined);
+    (err instanceof WorkflowNotFoundError
+      ? new NovaError('itemNotFound', 'The resource could not be found.')
+      : undefined);
   if (!nova) {
     console.error(`[api] ${req.method} ${req.originalUrl}:`, err);
   }
-  const fault = nova ?? new NovaError('computeFault', 'The server has either erred or is incapable of performing the requested operation.');
-  const status = res.statusCode >= 400 && res.statusCode !== FAULT_STATUS[fault.fault] && fault.fault === 'badRequest' ? res.statusCode : fault.status;
+  const fault =
+    nova ??
+    new NovaError(
+      'computeFault',
+      'The server has either erred or is incapable of performing the requested operation.',
+    );
+  const status =
+    res.statusCode >= 400 && res.statusCode !== FAULT_STATUS[fault.fault] && fault.fault === 'badRequest'
+      ? res.statusCode
+      : fault.status;
   res.status(status).json({ [fault.fault]: { code: status, message: fault.message } });
 };
 

@@ -59,7 +59,8 @@ export function fromFailure(err: unknown): NovaError | undefined {
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 8; depth++) {
     if (cur instanceof NovaError) return cur;
-    if (cur instanceof ApplicationFailure && isFaultName(cur.type)) return new NovaError(cur.type, cur.message);
+    if (cur instanceof ApplicationFailure && isFaultName(cur.type))
+      return new NovaError(cur.type, cur.message);
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;

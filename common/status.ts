@@ -20,4 +20,13 @@ export function serverStatus(vmState: VmState, taskState: string | null): string
 }
 
 /** Every status a server can have, for validating the list filter. */
-export const SERVER_STATUSES = ['ACTIVE', 'BUILD', 'REBOOT', 'HARD_REBOOT', 'SHUTOFF', 'ERROR', 'DELETED', 'UNKNOWN'];
+export const SERVER_STATUSES = [
+  'ACTIVE',
+  'BUILD',
+  'REBOOT',
+  'HARD_REBOOT',
+  'SHUTOFF',
+  'ERROR',
+  'DELETED',
+  'UNKNOWN',
+];

@@ -69,7 +69,14 @@ export interface Fault {
 export type VmState = 'building' | 'active' | 'stopped' | 'error' | 'deleted';
 
 /** Nova's power states. */
-export const PowerState = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;
+export const PowerState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  CRASHED: 6,
+  SUSPENDED: 7,
+} as const;
 
 export interface InstanceActionEvent {
   event: string;

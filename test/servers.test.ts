@@ -41,7 +41,9 @@ describe('when a server is created, shown and deleted', () => {
 
     const del = await stack.api('DELETE', `/v2.1/servers/${id}`);
     expect(del.status).toBe(204);
-    await eventually(async () => ((await stack.api('GET', `/v2.1/servers/${id}`)).status === 404 ? true : undefined));
+    await eventually(async () =>
+      (await stack.api('GET', `/v2.1/servers/${id}`)).status === 404 ? true : undefined,
+    );
     expect(stack.drivers[host].instances.has(id)).toBe(false);
     const limits = await stack.api('GET', '/v2.1/limits');
     expect(limits.body.limits.absolute.totalInstancesUsed).toBe(0);

@@ -37,7 +37,10 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: computeTaskQueue(opts.host),
-    activities: { ...createComputeActivities({ driver: opts.driver, host: opts.host }), ...opts.extraActivities },
+    activities: {
+      ...createComputeActivities({ driver: opts.driver, host: opts.host }),
+      ...opts.extraActivities,
+    },
     ...opts.tuning,
   });
   const report = async () => {
@@ -48,7 +51,10 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
         ...inv,
         availabilityZone: opts.availabilityZone,
         driver: opts.driver.name,
-        hostIp: Object.values(os.networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1',
+        hostIp:
+          Object.values(os.networkInterfaces())
+            .flat()
+            .find((i) => i?.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1',
         capabilities: [...opts.driver.capabilities],
       },
     };

@@ -32,18 +32,16 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: [] } }),
-    interceptors: { workflowModules: opts.workflowModules ?? [] },
+    ...(opts.workflowBundle ? {} : { interceptors: { workflowModules: opts.workflowModules ?? [] } }),
     activities: {
-      ...createControlActivities({ client: opts.client, scheduler: opts.scheduler, filterFactories: opts.filterFactories }),
+      ...createControlActivities({
+        client: opts.client,
+        scheduler: opts.scheduler,
+        filterFactories: opts.filterFactories,
+      }),
       ...opts.extraActivities,
     },
     maxCachedWorkflows: 2000,
     ...opts.tuning,
   });
 }
-
-/**
- * Workflow interceptor modules bundled into the workflow code: those of every available extension.
- * Each one acts only in workflows whose captured extension set names it.
- */
-export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [];

@@ -66,13 +66,15 @@ export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
     claimUpdate,
     (req) => {
       const refusal = claimRefusal(state, req);
-      if (refusal) throw ApplicationFailure.create({ type: 'ClaimRefused', message: refusal, nonRetryable: true });
+      if (refusal)
+        throw ApplicationFailure.create({ type: 'ClaimRefused', message: refusal, nonRetryable: true });
       for (const { key, resources } of req.claims) state.allocations[key] = resources;
     },
     {
       validator: (req) => {
         const refusal = claimRefusal(state, req);
-        if (refusal) throw ApplicationFailure.create({ type: 'ClaimRefused', message: refusal, nonRetryable: true });
+        if (refusal)
+          throw ApplicationFailure.create({ type: 'ClaimRefused', message: refusal, nonRetryable: true });
       },
     },
   );

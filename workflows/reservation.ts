@@ -112,7 +112,12 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
       });
       record.admitted = allowed;
       record.serverIds = serverIds.slice(0, allowed);
-      return { reservationId: req.reservationId, admitted: allowed, serverIds: record.serverIds, adminPass: adminPassword() };
+      return {
+        reservationId: req.reservationId,
+        admitted: allowed,
+        serverIds: record.serverIds,
+        adminPass: adminPassword(),
+      };
     } catch (err) {
       rejected = true;
       throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
@@ -150,7 +155,12 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   enter('spawn');
   const created = nowIso();
   const fault: Fault | null = noValidHost
-    ? { code: 500, message: 'No valid host was found. There are not enough hosts available.', created, details: noValidHost }
+    ? {
+        code: 500,
+        message: 'No valid host was found. There are not enough hosts available.',
+        created,
+        details: noValidHost,
+      }
     : null;
   // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
   const launchIds = fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id]);
@@ -186,7 +196,9 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   enter('settle');
   const released = fault ? admitted.serverIds : admitted.serverIds.filter((id) => !placements[id]);
   if (released.length > 0) {
-    await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, { keys: released });
+    await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, {
+      keys: released,
+    });
   }
   if (fault) {
     for (const id of launchIds) record.outcomes[id] = { serverId: id, status: 'ERROR', host: null, fault };

@@ -44,7 +44,12 @@ function computeOn(host: string) {
     scheduleToStartTimeout: '1 minute',
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT] },
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '10s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT],
+    },
   });
 }
 
@@ -54,7 +59,8 @@ function nowIso(): string {
 
 function failureMessage(err: unknown): { type: string | undefined; message: string } {
   let cur: unknown = err;
-  while (cur && (cur as { cause?: unknown }).cause && !(cur instanceof ApplicationFailure)) cur = (cur as { cause?: unknown }).cause;
+  while (cur && (cur as { cause?: unknown }).cause && !(cur instanceof ApplicationFailure))
+    cur = (cur as { cause?: unknown }).cause;
   const message = cur instanceof Error ? cur.message : String(err);
   return { type: cur instanceof ApplicationFailure ? (cur.type ?? undefined) : undefined, message };
 }
@@ -69,7 +75,10 @@ export interface ServerContinuation {
  * server/<uuid>: one instance for its whole life. It builds on its claimed host (rescheduling on
  * alternates when the driver says "try elsewhere"), then serves lifecycle actions until deleted.
  */
-export async function serverWorkflow(input: ServerWorkflowInput, resumed?: ServerContinuation): Promise<ServerRecord> {
+export async function serverWorkflow(
+  input: ServerWorkflowInput,
+  resumed?: ServerContinuation,
+): Promise<ServerRecord> {
   const { seed } = input;
   let holdsQuota = resumed?.holdsQuota ?? input.holdsQuota;
   const record: ServerRecord = resumed?.record ?? {
@@ -126,12 +135,16 @@ export async function serverWorkflow(input: ServerWorkflowInput, resumed?: Serve
 
   const releaseHost = async () => {
     if (!record.host) return;
-    await getExternalWorkflowHandle(hostWorkflowId(record.host)).signal(releaseClaimsSignal, { keys: [seed.id] });
+    await getExternalWorkflowHandle(hostWorkflowId(record.host)).signal(releaseClaimsSignal, {
+      keys: [seed.id],
+    });
     record.host = null;
   };
   const releaseQuota = async () => {
     if (!holdsQuota) return;
-    await getExternalWorkflowHandle(quotaWorkflowId(seed.projectId)).signal(releaseQuotaSignal, { keys: [seed.id] });
+    await getExternalWorkflowHandle(quotaWorkflowId(seed.projectId)).signal(releaseQuotaSignal, {
+      keys: [seed.id],
+    });
     holdsQuota = false;
   };
 
@@ -237,7 +250,9 @@ export async function serverWorkflow(input: ServerWorkflowInput, resumed?: Serve
         return;
       }
       case 'reboot': {
-        const ok = await step('compute_reboot_instance', () => driver!.reboot({ serverId: seed.id, hard: action.hard }));
+        const ok = await step('compute_reboot_instance', () =>
+          driver!.reboot({ serverId: seed.id, hard: action.hard }),
+        );
         if (ok) {
           record.vmState = 'active';
           record.powerState = PowerState.RUNNING;
@@ -298,7 +313,11 @@ export async function serverWorkflow(input: ServerWorkflowInput, resumed?: Serve
   );
 
   if (!resumed) {
-    const create = startAction('create', { userId: seed.userId, projectId: seed.projectId, requestId: input.requestId });
+    const create = startAction('create', {
+      userId: seed.userId,
+      projectId: seed.projectId,
+      requestId: input.requestId,
+    });
     if (input.fault) {
       create.message = 'Error';
       touch();

@@ -43,7 +43,8 @@ export const CORE_FILTERS: readonly HostFilter[] = [
   { name: 'ComputeFilter', passes: (h) => h.alive && h.state.enabled && h.state.inventory !== null },
   {
     name: 'AvailabilityZoneFilter',
-    passes: (h, spec) => !spec.availabilityZone || h.state.inventory?.availabilityZone === spec.availabilityZone,
+    passes: (h, spec) =>
+      !spec.availabilityZone || h.state.inventory?.availabilityZone === spec.availabilityZone,
   },
   { name: 'CoreFilter', passes: (h, spec) => freeResources(h, spec.ratios).vcpus >= spec.resources.vcpus },
   { name: 'RamFilter', passes: (h, spec) => freeResources(h, spec.ratios).ram >= spec.resources.ram },

@@ -14,7 +14,11 @@ export interface PlanResult {
 }
 
 /** Runs the filters one after another like Nova and says how many hosts each removed. */
-export function explainRefusal(hosts: HostCandidate[], filters: readonly HostFilter[], spec: RequestSpec): string {
+export function explainRefusal(
+  hosts: HostCandidate[],
+  filters: readonly HostFilter[],
+  spec: RequestSpec,
+): string {
   let left = hosts;
   const removed: string[] = [];
   for (const f of filters) {
@@ -45,7 +49,10 @@ export function plan(
     best.planned.ram += spec.resources.ram;
     best.planned.disk += spec.resources.disk;
     best.plannedCount += 1;
-    placements.push({ host: best.state.name, alternates: rest.slice(0, ALTERNATES).map((h) => h.state.name) });
+    placements.push({
+      host: best.state.name,
+      alternates: rest.slice(0, ALTERNATES).map((h) => h.state.name),
+    });
   }
   return { placements, refusal: null };
 }

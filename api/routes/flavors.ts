@@ -25,7 +25,9 @@ function detail(req: Request, f: Flavor) {
 export function flavorRoutes(): Router {
   const r = Router();
   r.get('/flavors', (req, res) => {
-    res.json({ flavors: FLAVORS.map((f) => ({ id: f.id, name: f.name, links: links(req, 'flavors', f.id) })) });
+    res.json({
+      flavors: FLAVORS.map((f) => ({ id: f.id, name: f.name, links: links(req, 'flavors', f.id) })),
+    });
   });
   r.get('/flavors/detail', (req, res) => {
     res.json({ flavors: FLAVORS.map((f) => detail(req, f)) });

@@ -9,7 +9,13 @@ import { parseBody } from '../schemas/validate';
 import { getQuota, setQuota } from '../usecases/quotas';
 
 const limit = z
-  .union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)])
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ])
   .pipe(z.number().int().min(-1, 'must be >= -1'));
 const QuotaUpdate = z
   .object({
@@ -59,7 +65,8 @@ export function quotaRoutes(deps: ApiDeps): Router {
     res.json({ quota_set: quotaSet(req.params.project, q.limits) });
   });
   r.put('/os-quota-sets/:project', async (req, res) => {
-    if (!ctx(req).caller.isAdmin) throw forbidden(`Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.`);
+    if (!ctx(req).caller.isAdmin)
+      throw forbidden(`Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.`);
     const body = parseBody(QuotaUpdate, req.body);
     const patch = Object.fromEntries(
       Object.entries(body.quota_set).filter(([k, v]) => k in DEFAULT_QUOTA && typeof v === 'number'),

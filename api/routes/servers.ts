@@ -21,7 +21,16 @@ export interface ServerRouteOptions {
   extensions: string[];
 }
 
-const reboot = z.object({ type: z.string().refine((t) => ['SOFT', 'HARD'].includes(t.toUpperCase()), "is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']") }).strict();
+const reboot = z
+  .object({
+    type: z
+      .string()
+      .refine(
+        (t) => ['SOFT', 'HARD'].includes(t.toUpperCase()),
+        "is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+      ),
+  })
+  .strict();
 const ACTIONS = z.union([
   z.object({ reboot }).strict(),
   z.object({ 'os-stop': z.null() }).strict(),
@@ -30,12 +39,16 @@ const ACTIONS = z.union([
 
 function toAction(body: unknown): ServerAction {
   if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
-    throw badRequest('There is no such action: ' + (body && typeof body === 'object' ? Object.keys(body).join(', ') : String(body)));
+    throw badRequest(
+      'There is no such action: ' +
+        (body && typeof body === 'object' ? Object.keys(body).join(', ') : String(body)),
+    );
   }
   const key = Object.keys(body)[0];
   if (!['reboot', 'os-stop', 'os-start'].includes(key)) throw badRequest(`There is no such action: ${key}`);
   const parsed = parseBody(ACTIONS, body) as Record<string, unknown>;
-  if ('reboot' in parsed) return { type: 'reboot', hard: (parsed.reboot as { type: string }).type.toUpperCase() === 'HARD' };
+  if ('reboot' in parsed)
+    return { type: 'reboot', hard: (parsed.reboot as { type: string }).type.toUpperCase() === 'HARD' };
   return key === 'os-stop' ? { type: 'stop' } : { type: 'start' };
 }
 
@@ -49,7 +62,10 @@ function queryString(req: Request, key: string): string | undefined {
 function pageParams(req: Request) {
   const rawLimit = queryString(req, 'limit');
   const limit = rawLimit === undefined ? 1000 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' is not a 'positive integer'`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw badRequest(
+      `Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' is not a 'positive integer'`,
+    );
   return { limit, marker: queryString(req, 'marker') };
 }
 
@@ -62,12 +78,16 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
 
   r.post('/servers', async (req, res) => {
     const { caller } = ctx(req);
-    if (!req.is('application/json') && req.body === undefined) throw badRequest('The server could not comply with the request since it is either malformed or otherwise incorrect.');
+    if (!req.is('application/json') && req.body === undefined)
+      throw badRequest(
+        'The server could not comply with the request since it is either malformed or otherwise incorrect.',
+      );
     const body = parseBody(schema, req.body);
     const extra: Record<string, unknown> = {};
     const server = body.server as Record<string, unknown>;
     for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];
-    for (const k of extraTopKeys) if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
+    for (const k of extraTopKeys)
+      if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
     const createReq = toCreateRequest(deps, caller, body, opts.extensions, extra);
     const admitted = await admit(deps.client, createReq);
     if (body.server.return_reservation_id) {
@@ -97,7 +117,8 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       reservationId: queryString(req, 'reservation_id'),
       status,
       name: queryString(req, 'name'),
-      allTenants: allTenants !== undefined && !['0', 'false', 'f', 'no', 'off'].includes(allTenants.toLowerCase()),
+      allTenants:
+        allTenants !== undefined && !['0', 'false', 'f', 'no', 'off'].includes(allTenants.toLowerCase()),
     });
     const { limit, marker } = pageParams(req);
     let start = 0;
@@ -115,7 +136,10 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       params.set('marker', page[page.length - 1].id);
       params.set('limit', String(limit));
       body.servers_links = [
-        { rel: 'next', href: `${ctx(req).baseUrl}/v2.1/${caller.projectId}/servers${detail ? '/detail' : ''}?${params}` },
+        {
+          rel: 'next',
+          href: `${ctx(req).baseUrl}/v2.1/${caller.projectId}/servers${detail ? '/detail' : ''}?${params}`,
+        },
       ];
     }
     return body;

@@ -2,7 +2,13 @@ import { z } from 'zod';
 
 /** Integer or digit string (`"2"`), at least 1: Nova accepts both for the counts. */
 const count = z
-  .union([z.number().int(), z.string().regex(/^\s*\d+\s*$/, 'is not of type integer').transform(Number)])
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/, 'is not of type integer')
+      .transform(Number),
+  ])
   .pipe(z.number().int().min(1, 'must be >= 1'));
 
 const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
@@ -24,10 +30,20 @@ const name = z
   .refine((s) => s.trim() === s, 'has leading or trailing whitespace')
   .refine((s) => !/[\p{Cc}]/u.test(s), 'contains non-printable characters');
 
-const uuid = z.string().regex(/^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/, "is not a 'uuid'");
+const uuid = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
+    "is not a 'uuid'",
+  );
 
 const network = z
-  .object({ uuid: uuid.optional(), port: uuid.optional(), fixed_ip: z.string().optional(), tag: z.string().optional() })
+  .object({
+    uuid: uuid.optional(),
+    port: uuid.optional(),
+    fixed_ip: z.string().optional(),
+    tag: z.string().optional(),
+  })
   .strict();
 
 /** The `server` object of `POST /servers`, core fields only; extensions add theirs with `extend`. */

@@ -16,7 +16,11 @@ export async function getQuota(client: Client, projectId: string): Promise<Quota
 }
 
 /** Sets limits, creating the project's quota entity if it has none yet. */
-export async function setQuota(client: Client, projectId: string, patch: Partial<QuotaLimits>): Promise<QuotaState> {
+export async function setQuota(
+  client: Client,
+  projectId: string,
+  patch: Partial<QuotaLimits>,
+): Promise<QuotaState> {
   return client.workflow.executeUpdateWithStart(setQuotaLimitsUpdate, {
     args: [patch],
     startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {

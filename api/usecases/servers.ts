@@ -9,7 +9,12 @@ import {
 import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
-import { admitUpdate, describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
+import {
+  admitUpdate,
+  describeServerQuery,
+  pendingServersQuery,
+  serverActionUpdate,
+} from '../../common/messages';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId, serverWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import type { AdmitResult, Caller, CreateRequest, ServerRecord } from '../../common/types';
@@ -40,12 +45,20 @@ export function toCreateRequest(
   const maxCount = s.max_count ?? minCount;
   if (minCount > maxCount) throw badRequest('min_count must be <= max_count');
   if (maxCount > deps.maxCount) {
-    throw badRequest(`max_count ${maxCount} is more than this cloud allows in one request (${deps.maxCount})`);
+    throw badRequest(
+      `max_count ${maxCount} is more than this cloud allows in one request (${deps.maxCount})`,
+    );
   }
   if (maxCount > 1) {
     const nets = Array.isArray(s.networks) ? s.networks : [];
-    if (nets.some((n) => n.port)) throw badRequest('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
-    if (nets.some((n) => n.fixed_ip)) throw badRequest('Unable to launch multiple instances with a single configured fixed IP. Please launch your instance one by one with different fixed IPs.');
+    if (nets.some((n) => n.port))
+      throw badRequest(
+        'Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.',
+      );
+    if (nets.some((n) => n.fixed_ip))
+      throw badRequest(
+        'Unable to launch multiple instances with a single configured fixed IP. Please launch your instance one by one with different fixed IPs.',
+      );
     if (s.hostname) throw badRequest('Unable to launch multiple instances with a single hostname.');
   }
   const metadata = s.metadata ?? {};
@@ -79,6 +92,7 @@ export async function admit(client: Client, req: CreateRequest): Promise<AdmitRe
       taskQueue: CONTROL_TASK_QUEUE,
       args: [req],
       workflowIdConflictPolicy: 'FAIL',
+      memo: { extensions: req.extensions },
       typedSearchAttributes: [
         { key: NovaKind, value: 'reservation' },
         { key: NovaProject, value: req.projectId },
@@ -96,7 +110,11 @@ function isNotFound(err: unknown): boolean {
 const EARLY_STAGES = `NovaStatus IN ('admit', 'schedule', 'spawn')`;
 
 /** Servers admitted but whose entity has not started yet, from the project's reservations in flight. */
-export async function pendingServers(client: Client, caller: Caller, reservationId?: string): Promise<ServerRecord[]> {
+export async function pendingServers(
+  client: Client,
+  caller: Caller,
+  reservationId?: string,
+): Promise<ServerRecord[]> {
   const clauses = [`NovaKind = 'reservation'`, `ExecutionStatus = 'Running'`, EARLY_STAGES];
   if (!caller.isAdmin) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
   if (reservationId) clauses.push(`NovaReservation = ${quote(reservationId)}`);
@@ -127,7 +145,12 @@ export async function getServer(client: Client, caller: Caller, id: string): Pro
 }
 
 /** Sends a lifecycle action; the server's validator answers 409 when its state does not allow it. */
-export async function serverAction(client: Client, caller: Caller, id: string, action: ServerAction): Promise<void> {
+export async function serverAction(
+  client: Client,
+  caller: Caller,
+  id: string,
+  action: ServerAction,
+): Promise<void> {
   let record = await getServer(client, caller, id);
   // Right after the 202 the entity may not run yet; a delete waits for it rather than failing.
   for (let waited = 0; record.actions.length === 0 && waited < 30_000; waited += 200) {
@@ -136,7 +159,12 @@ export async function serverAction(client: Client, caller: Caller, id: string, a
   }
   try {
     await client.workflow.getHandle(serverWorkflowId(id)).executeUpdate(serverActionUpdate, {
-      args: [{ action, caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId } }],
+      args: [
+        {
+          action,
+          caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId },
+        },
+      ],
       updateId: `${action.type}/${caller.requestId}`,
     });
   } catch (err) {
@@ -169,7 +197,8 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
   }
   if (!f.status || f.status === 'BUILD') {
     const scoped = caller.isAdmin && f.allTenants ? caller : { ...caller, isAdmin: false };
-    for (const p of await pendingServers(client, scoped, f.reservationId)) if (!byId.has(p.id)) byId.set(p.id, p);
+    for (const p of await pendingServers(client, scoped, f.reservationId))
+      if (!byId.has(p.id)) byId.set(p.id, p);
   }
   let servers = [...byId.values()];
   if (f.name) {
@@ -181,6 +210,7 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
     }
     servers = servers.filter((s) => re.test(s.name));
   }
-  return servers.sort((a, b) => b.created.localeCompare(a.created) || b.launchIndex - a.launchIndex || a.id.localeCompare(b.id));
+  return servers.sort(
+    (a, b) => b.created.localeCompare(a.created) || b.launchIndex - a.launchIndex || a.id.localeCompare(b.id),
+  );
 }
-

@@ -13,7 +13,11 @@ const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBOOT', 'HARD_REBOOT', '
 
 /** Nova's hostId: sha224 of project id and host, so tenants can tell co-located servers apart. */
 export function hostId(projectId: string, host: string | null): string {
-  return host ? createHash('sha224').update(projectId + host).digest('hex') : '';
+  return host
+    ? createHash('sha224')
+        .update(projectId + host)
+        .digest('hex')
+    : '';
 }
 
 function bookmark(req: Request, collection: string, id: string) {
@@ -26,7 +30,11 @@ export function serverSummary(req: Request, s: Pick<ServerRecord, 'id' | 'name'>
 }
 
 /** The full view of `GET /servers/{id}` and `/servers/detail`. */
-export function serverDetail(req: Request, s: ServerMemoView | ServerRecord, decorators: ViewDecorator[] = []) {
+export function serverDetail(
+  req: Request,
+  s: ServerMemoView | ServerRecord,
+  decorators: ViewDecorator[] = [],
+) {
   const { caller } = ctx(req);
   const status = serverStatus(s.vmState, s.taskState);
   const view: Record<string, unknown> = {
@@ -69,7 +77,11 @@ export function serverDetail(req: Request, s: ServerMemoView | ServerRecord, dec
   };
   if (PROGRESS_STATUSES.has(status)) view.progress = s.progress;
   if (s.fault && (status === 'ERROR' || status === 'DELETED')) {
-    const fault: Record<string, unknown> = { code: s.fault.code, created: s.fault.created, message: s.fault.message };
+    const fault: Record<string, unknown> = {
+      code: s.fault.code,
+      created: s.fault.created,
+      message: s.fault.message,
+    };
     if (s.fault.details && (caller.isAdmin || s.fault.code !== 500)) fault.details = s.fault.details;
     view.fault = fault;
   }

@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/control';
+import { builtinWorkflowModules } from '../../extensions/registry';
 
-export const NAMESPACE_POOL = Array.from({ length: 40 }, (_, i) => `nf-test-${String(i + 1).padStart(2, '0')}`);
+export const NAMESPACE_POOL = Array.from(
+  { length: 40 },
+  (_, i) => `nf-test-${String(i + 1).padStart(2, '0')}`,
+);
 
 /** One dev server for the whole run on free ports, and the workflow bundle built once and shared. */
 export default async function globalSetup(): Promise<void> {
@@ -20,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   await Promise.all(NAMESPACE_POOL.map((ns) => registerSearchAttributes(server.address, ns)));
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: builtinWorkflowModules(),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   const codePath = path.join(dir, 'workflow-bundle.js');

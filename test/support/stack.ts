@@ -62,7 +62,11 @@ export interface Stack {
   url: string;
   drivers: Record<string, FakeDriver>;
   nodes: Record<string, ComputeNode>;
-  api<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  api<T = any>(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   /** Stops one compute node for real: its worker shuts down and its heartbeats stop. */
   stopNode(name: string): Promise<void>;
   startNode(spec: HostSpec): Promise<void>;
@@ -80,7 +84,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace });
-  const scheduler: SchedulerConfig = { ratios: { cpu: 1, ram: 1, disk: 1 }, downAfterMs: 10_000, weigher: 'spread', ...opts.scheduler };
+  const scheduler: SchedulerConfig = {
+    ratios: { cpu: 1, ram: 1, disk: 1 },
+    downAfterMs: 10_000,
+    weigher: 'spread',
+    ...opts.scheduler,
+  };
   const heartbeatMs = opts.heartbeatMs ?? 1000;
   const control: Worker = await createControlWorker({
     connection,
@@ -114,7 +123,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     let seen = 0;
-    for await (const _ of client.workflow.list({ query: `NovaKind = 'host' AND ExecutionStatus = 'Running'` })) seen++;
+    for await (const _ of client.workflow.list({
+      query: `NovaKind = 'host' AND ExecutionStatus = 'Running'`,
+    }))
+      seen++;
     if (seen >= opts.hosts.length || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -167,7 +179,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -177,13 +193,20 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
 
 /** Waits until a server has one of the statuses and returns its view. */
-export async function waitForStatus(stack: Stack, id: string, statuses: string[], token?: string, timeoutMs = 30_000) {
+export async function waitForStatus(
+  stack: Stack,
+  id: string,
+  statuses: string[],
+  token?: string,
+  timeoutMs = 30_000,
+) {
   return eventually(
     async () => {
       const r = await stack.api('GET', `/v2.1/servers/${id}`, { token });

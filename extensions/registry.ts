@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { composeExtensions, type ComposedExtensions } from './compose';
+import type { NovaExtension } from './types';
+
+/** Every built-in extension, in listing order. */
+export const BUILTIN_EXTENSIONS: NovaExtension[] = [];
+
+function loadModule(ref: string): NovaExtension {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.resolve(ref)) as { default?: NovaExtension; extension?: NovaExtension };
+  const ext = mod.default ?? mod.extension;
+  if (!ext?.descriptor?.alias) throw new Error(`novaflow: ${ref} does not export an extension`);
+  return ext;
+}
+
+/**
+ * Which extensions load is configuration: `all` (the built-ins), `none`, or a comma list of built-in
+ * aliases and paths of third-party extension modules (`all,./examples/extensions/audit`).
+ */
+export function resolveExtensions(
+  spec: string,
+  builtins: NovaExtension[] = BUILTIN_EXTENSIONS,
+): NovaExtension[] {
+  const out: NovaExtension[] = [];
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (item === 'none') continue;
+    if (item === 'all') out.push(...builtins);
+    else if (item.includes('/')) out.push(loadModule(item));
+    else {
+      const ext = builtins.find((e) => e.descriptor.alias === item);
+      if (!ext)
+        throw new Error(
+          `novaflow: unknown extension "${item}" (built in: ${builtins.map((e) => e.descriptor.alias).join(', ')})`,
+        );
+      out.push(ext);
+    }
+  }
+  return out.filter((e, i) => out.findIndex((o) => o.descriptor.alias === e.descriptor.alias) === i);
+}
+
+export function loadExtensions(spec: string): ComposedExtensions {
+  return composeExtensions(resolveExtensions(spec));
+}
+
+/** Interceptor modules of every available built-in extension: the workflow bundle carries them all. */
+export function builtinWorkflowModules(): string[] {
+  return BUILTIN_EXTENSIONS.flatMap((e) => e.workflowModules ?? []);
+}

@@ -1,0 +1,54 @@
+import type { Client } from '@temporalio/client';
+import type { Router } from 'express';
+import type { ZodType } from 'zod';
+import type { FilterFactory } from '../activities/control';
+import type { ApiDeps } from '../api/context';
+import type { ViewDecorator } from '../api/views/servers';
+import type { DriverCapability, VirtDriver } from '../drivers/driver';
+
+/** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
+export interface ExtensionDescriptor {
+  name: string;
+  alias: string;
+  description: string;
+  /** ISO timestamp of the extension's last change. */
+  updated: string;
+  namespace?: string;
+}
+
+type ActivityMap = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/**
+ * One extension: a descriptor plus any of the hooks below. Hooks are merged like Temporal plugins:
+ * activities and fields are added, routes and decorators and interceptor modules are appended.
+ */
+export interface NovaExtension {
+  descriptor: ExtensionDescriptor;
+  api?: {
+    /** Routes mounted under /v2.1 (after authentication). */
+    routes?: (deps: ApiDeps) => Router;
+    /** Fields this extension adds inside `server` of the create body. */
+    serverFields?: Record<string, ZodType>;
+    /** Fields this extension adds at the top level of the create body. */
+    topLevelFields?: Record<string, ZodType>;
+    /** Attributes it adds to server views. */
+    decorators?: ViewDecorator[];
+  };
+  control?: {
+    /** Activities for the control worker (task queue `novaflow`). */
+    activities?: (deps: { client: Client }) => ActivityMap;
+    /** Scheduler filters by name, used by the FilterSpecs its stage hook adds. */
+    filters?: Record<string, FilterFactory>;
+  };
+  compute?: {
+    /** Activities for every compute node, built with that node's driver. */
+    activities?: (deps: { driver: VirtDriver; host: string }) => ActivityMap;
+  };
+  /**
+   * Workflow interceptor modules (absolute paths), bundled into the workflow code. They act only in
+   * workflows whose captured extension set names this extension's alias.
+   */
+  workflowModules?: string[];
+  /** Driver capabilities it relies on; a driver without them answers 501 for its calls. */
+  requires?: DriverCapability[];
+}

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadEnv } from '../config/env';
+import { createDriver } from '../drivers/fake';
+import { loadExtensions } from '../extensions/registry';
+import { createComputeNode } from './compute';
+
+/** Entry of a compute-node process: `--host NAME --driver fake` (flags win over the environment). */
+async function main() {
+  const env = loadEnv();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const { values } = parseArgs({
+    options: { host: { type: 'string' }, driver: { type: 'string' }, az: { type: 'string' } },
+  });
+  const host = values.host ?? env.NOVAFLOW_HOST;
+  const driver = createDriver(values.driver ?? env.NOVAFLOW_DRIVER, {
+    inventory: {
+      vcpus: env.NOVAFLOW_FAKE_VCPUS,
+      ram: env.NOVAFLOW_FAKE_RAM_MB,
+      disk: env.NOVAFLOW_FAKE_DISK_GB,
+    },
+    spawnLatencyMs: env.NOVAFLOW_FAKE_SPAWN_MS,
+  });
+  const ext = loadExtensions(env.NOVAFLOW_EXTENSIONS);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
+  const node = await createComputeNode({
+    connection,
+    client,
+    namespace: env.TEMPORAL_NAMESPACE,
+    host,
+    driver,
+    availabilityZone: values.az ?? env.NOVAFLOW_AZ,
+    heartbeatMs: env.NOVAFLOW_HEARTBEAT_MS,
+    extraActivities: ext.computeActivities({ driver, host }),
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => node.shutdown());
+  console.log(`[${host}] compute node up (driver ${driver.name}), task queue compute/${host}`);
+  await node.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error('[compute]', err);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadEnv } from '../config/env';
+import { builtinWorkflowModules, loadExtensions } from '../extensions/registry';
+import { createControlWorker } from './control';
+
+/** Entry of the control worker process. */
+async function main() {
+  const env = loadEnv();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const ext = loadExtensions(env.NOVAFLOW_EXTENSIONS);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
+  const worker = await createControlWorker({
+    connection,
+    client,
+    namespace: env.TEMPORAL_NAMESPACE,
+    scheduler: {
+      ratios: {
+        cpu: env.NOVAFLOW_CPU_ALLOCATION_RATIO,
+        ram: env.NOVAFLOW_RAM_ALLOCATION_RATIO,
+        disk: env.NOVAFLOW_DISK_ALLOCATION_RATIO,
+      },
+      downAfterMs: env.NOVAFLOW_HOST_DOWN_AFTER_MS,
+      weigher: env.NOVAFLOW_WEIGHER,
+    },
+    workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
+    extraActivities: ext.controlActivities({ client }),
+    filterFactories: ext.filterFactories,
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
+  console.log(`[control] polling task queue novaflow on ${env.TEMPORAL_ADDRESS}`);
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error('[control]', err);
+  process.exit(1);
+});

@@ -4,7 +4,10 @@ import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
-import { createApp, NO_EXTENSIONS, type ApiExtensionParts } from '../../api/app';
+import { createApp } from '../../api/app';
+import { composeExtensions } from '../../extensions/compose';
+import { BUILTIN_EXTENSIONS } from '../../extensions/registry';
+import type { NovaExtension } from '../../extensions/types';
 import type { SchedulerConfig } from '../../activities/control';
 import type { FakeDriverOptions } from '../../drivers/fake';
 import { FakeDriver } from '../../drivers/fake';
@@ -43,7 +46,8 @@ export interface StackOptions {
   hosts: HostSpec[];
   scheduler?: Partial<SchedulerConfig>;
   heartbeatMs?: number;
-  extensions?: ApiExtensionParts;
+  /** Extensions in force (default: every built-in one). */
+  extensions?: NovaExtension[];
   maxCount?: number;
   /** Connect to this server instead of the run's shared one (tests that restart their own). */
   address?: string;
@@ -91,12 +95,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.scheduler,
   };
   const heartbeatMs = opts.heartbeatMs ?? 1000;
+  const ext = composeExtensions(opts.extensions ?? BUILTIN_EXTENSIONS);
   const control: Worker = await createControlWorker({
     connection,
     client,
     namespace,
     scheduler,
     workflowBundle: { codePath: process.env.NOVAFLOW_TEST_BUNDLE! },
+    extraActivities: ext.controlActivities({ client }),
+    filterFactories: ext.filterFactories,
   });
   const running: Promise<void>[] = [control.run()];
   const drivers: Record<string, FakeDriver> = {};
@@ -113,6 +120,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       driver,
       availabilityZone: spec.availabilityZone ?? 'nova',
       heartbeatMs,
+      extraActivities: ext.computeActivities({ driver, host: spec.name }),
     });
     nodes[spec.name] = node;
     await node.report();
@@ -133,7 +141,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   const app = createApp(
     { client, namespace, uiUrl: 'http://localhost:8233', maxCount: opts.maxCount ?? 1000 },
-    opts.extensions ?? NO_EXTENSIONS,
+    ext.api,
   );
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

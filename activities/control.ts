@@ -124,6 +124,7 @@ export function createControlActivities({ client, scheduler, filterFactories = {
       const placements: Record<string, Placement> = {};
       let pending = [...input.serverIds];
       let refusal: string | null = null;
+      let fit = 0;
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
         Context.current().heartbeat({ round });
         const now = Date.now();
@@ -135,7 +136,8 @@ export function createControlActivities({ client, scheduler, filterFactories = {
         }));
         const planned = plan(candidates, filters, spec, pending.length, scheduler.weigher);
         refusal = planned.refusal;
-        if (Object.keys(placements).length + planned.placements.length < input.minCount) break;
+        fit = Object.keys(placements).length + planned.placements.length;
+        if (fit < input.minCount) break;
         const byHost = new Map<string, string[]>();
         planned.placements.forEach((p, i) => byHost.set(p.host, [...(byHost.get(p.host) ?? []), pending[i]]));
         const refused = new Set<string>();
@@ -172,7 +174,7 @@ export function createControlActivities({ client, scheduler, filterFactories = {
       for (const id of keep) result[id] = placements[id];
       const noValidHost =
         keep.size === 0
-          ? `${prefix.length} of ${input.serverIds.length} server(s) could be placed, ${input.minCount} needed: ${refusal ?? 'hosts refused the claims'}`
+          ? `${Math.max(fit, prefix.length)} of ${input.serverIds.length} server(s) could be placed, ${input.minCount} needed: ${refusal ?? 'hosts refused the claims'}`
           : null;
       return { placements: result, noValidHost };
     },

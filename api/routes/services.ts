@@ -1,0 +1,74 @@
+import type { Request } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
+import { forbidden, notFound } from '../../common/errors';
+import { hostStateQuery, setHostEnabledUpdate } from '../../common/messages';
+import { hostWorkflowId } from '../../common/names';
+import type { HostState } from '../../common/types';
+import { isAlive, listHostNames, loadHostStates } from '../../activities/hosts';
+import type { ApiDeps } from '../context';
+import { ctx } from '../context';
+import { parseBody } from '../schemas/validate';
+
+const ServiceBody = z
+  .object({ host: z.string().min(1), binary: z.literal('nova-compute'), disabled_reason: z.string().max(255).optional() })
+  .strict();
+const ServiceUpdate = z
+  .object({ status: z.enum(['enabled', 'disabled']).optional(), disabled_reason: z.string().max(255).optional(), forced_down: z.boolean().optional() })
+  .strict();
+
+function requireAdmin(req: Request, rule: string) {
+  if (!ctx(req).caller.isAdmin) throw forbidden(`Policy doesn't allow os_compute_api:os-services:${rule} to be performed.`);
+}
+
+/** Nova's service view of a compute host. The service id is the host name: one compute service per host. */
+export function serviceView(s: HostState, downAfterMs: number) {
+  return {
+    id: s.name,
+    binary: 'nova-compute',
+    host: s.name,
+    zone: s.inventory?.availabilityZone ?? 'nova',
+    status: s.enabled ? 'enabled' : 'disabled',
+    state: isAlive(s, downAfterMs) ? 'up' : 'down',
+    updated_at: s.lastHeartbeat ? new Date(s.lastHeartbeat).toISOString().replace(/\.\d+Z$/, '') : null,
+    disabled_reason: s.disabledReason,
+    forced_down: false,
+  };
+}
+
+/** Compute services (admin): list them, and enable or disable a host for new servers. */
+export function serviceRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  const setEnabled = async (host: string, enabled: boolean, reason: string | null) => {
+    if (!(await listHostNames(deps.client)).includes(host)) throw notFound(`Compute host ${host} could not be found.`);
+    return deps.client.workflow.getHandle(hostWorkflowId(host)).executeUpdate(setHostEnabledUpdate, { args: [{ enabled, reason }] });
+  };
+  r.get('/os-services', async (req, res) => {
+    requireAdmin(req, 'list');
+    const states = await loadHostStates(deps.client);
+    res.json({ services: states.map((s) => serviceView(s, deps.hostDownAfterMs ?? 20_000)) });
+  });
+  for (const action of ['enable', 'disable', 'disable-log-reason'] as const) {
+    r.put(`/os-services/${action}`, async (req, res) => {
+      requireAdmin(req, 'update');
+      const body = parseBody(ServiceBody, req.body);
+      const s = await setEnabled(body.host, action === 'enable', body.disabled_reason ?? null);
+      const service: Record<string, unknown> = { host: s.name, binary: 'nova-compute', status: s.enabled ? 'enabled' : 'disabled' };
+      if (action === 'disable-log-reason') service.disabled_reason = s.disabledReason;
+      res.json({ service });
+    });
+  }
+  r.put('/os-services/:id', async (req, res) => {
+    requireAdmin(req, 'update');
+    const body = parseBody(ServiceUpdate, req.body);
+    let s = await deps.client.workflow
+      .getHandle(hostWorkflowId(req.params.id))
+      .query(hostStateQuery)
+      .catch(() => {
+        throw notFound(`Service ${req.params.id} could not be found.`);
+      });
+    if (body.status) s = await setEnabled(s.name, body.status === 'enabled', body.disabled_reason ?? null);
+    res.json({ service: serviceView(s, deps.hostDownAfterMs ?? 20_000) });
+  });
+  return r;
+}

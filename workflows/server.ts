@@ -20,7 +20,13 @@ import {
   serverActionUpdate,
   serverBuiltSignal,
 } from '../common/messages';
-import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../common/names';
+import {
+  computeTaskQueue,
+  holdingKey,
+  hostWorkflowId,
+  quotaWorkflowId,
+  reservationWorkflowId,
+} from '../common/names';
 import { NovaHost, NovaStatus } from '../common/search-attributes';
 import { serverStatus } from '../common/status';
 import type { Fault, InstanceAction, Placement, ServerRecord } from '../common/types';
@@ -32,7 +38,7 @@ import { allowedFrom, conflictMessage, memoView } from './server-rules';
 /** Nova's max_attempts: the chosen host plus up to two alternates. */
 export const MAX_ATTEMPTS = 3;
 
-const { claimOnHost } = proxyActivities<ControlActivities>({
+const { claimOnHost, reserveQuota, scheduleServers } = proxyActivities<ControlActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '500ms', maximumInterval: '10s' },
 });
@@ -222,6 +228,53 @@ export async function serverWorkflow(
     }
   };
 
+  /**
+   * Re-enters admission and scheduling for a server in ERROR, then builds it like a create. Quota is
+   * re-checked only when this server gave it back (born failed); a refusal leaves it in ERROR.
+   */
+  const retry = async (entry: InstanceAction, caller: ServerActionRequest['caller']) => {
+    const event = beginEvent(entry, 'conductor_schedule_and_build_instances', null);
+    try {
+      if (!holdsQuota) {
+        await reserveQuota({
+          projectId: seed.projectId,
+          // One answer per retry request: the quota entity remembers answers by this id.
+          reservationId: `${seed.reservationId}/retry/${seed.id}/${caller.requestId}`,
+          keys: [holdingKey(seed.id)],
+          minCount: 1,
+          perInstance: { cores: seed.flavor.vcpus, ram: seed.flavor.ram },
+        });
+        holdsQuota = true;
+      }
+      const { placements, noValidHost } = await scheduleServers({
+        reservationId: seed.reservationId,
+        projectId: seed.projectId,
+        flavor: seed.flavor,
+        serverIds: [seed.id],
+        minCount: 1,
+        availabilityZone: seed.availabilityZone,
+        extra: seed.extra,
+        filters: [],
+        excludeHosts: [],
+      });
+      const placement = placements[seed.id];
+      if (!placement) {
+        const message = 'No valid host was found. There are not enough hosts available.';
+        finishEvent(entry, event, noValidHost ?? message);
+        await releaseQuota();
+        fail({ code: 500, message, details: noValidHost ?? undefined });
+        return;
+      }
+      finishEvent(entry, event);
+      await build(placement, entry);
+    } catch (err) {
+      const { message } = failureMessage(err);
+      finishEvent(entry, event, message);
+      fail({ code: /^Quota exceeded/.test(message) ? 403 : 500, message });
+    }
+    await reportBuilt();
+  };
+
   const perform = async ({ action, caller }: ServerActionRequest): Promise<void> => {
     const entry = record.actions[record.actions.length - 1];
     const host = record.host;
@@ -274,8 +327,8 @@ export async function serverWorkflow(
         break;
       }
       case 'retry': {
-        void caller;
-        break;
+        await retry(entry, caller);
+        return;
       }
     }
     record.taskState = null;
@@ -295,6 +348,12 @@ export async function serverWorkflow(
       };
       startAction(names[req.action.type], req.caller);
       record.taskState = pendingTaskState(req.action);
+      // A retry is a build again: BUILD from the moment it is accepted, so no reader sees a stale ERROR.
+      if (req.action.type === 'retry') {
+        record.vmState = 'building';
+        record.fault = null;
+        record.progress = 0;
+      }
       queue.push(req);
       touch();
     },

@@ -9,6 +9,7 @@ import { ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
 import { createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
+import { withLiveProgress } from '../usecases/live-progress';
 import { admit, getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
 import { links } from '../views/links';
 import type { ViewDecorator } from '../views/servers';
@@ -35,6 +36,7 @@ const ACTIONS = z.union([
   z.object({ reboot }).strict(),
   z.object({ 'os-stop': z.null() }).strict(),
   z.object({ 'os-start': z.null() }).strict(),
+  z.object({ retry: z.union([z.null(), z.object({}).strict()]) }).strict(),
 ]);
 
 function toAction(body: unknown): ServerAction {
@@ -45,10 +47,12 @@ function toAction(body: unknown): ServerAction {
     );
   }
   const key = Object.keys(body)[0];
-  if (!['reboot', 'os-stop', 'os-start'].includes(key)) throw badRequest(`There is no such action: ${key}`);
+  if (!['reboot', 'os-stop', 'os-start', 'retry'].includes(key))
+    throw badRequest(`There is no such action: ${key}`);
   const parsed = parseBody(ACTIONS, body) as Record<string, unknown>;
   if ('reboot' in parsed)
     return { type: 'reboot', hard: (parsed.reboot as { type: string }).type.toUpperCase() === 'HARD' };
+  if (key === 'retry') return { type: 'retry' };
   return key === 'os-stop' ? { type: 'stop' } : { type: 'start' };
 }
 
@@ -151,7 +155,10 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     res.json(await list(req, true));
   });
   r.get('/servers/:id', async (req, res) => {
-    const record = await getServer(deps.client, ctx(req).caller, req.params.id);
+    const record = await withLiveProgress(
+      deps.client,
+      await getServer(deps.client, ctx(req).caller, req.params.id),
+    );
     res.json({ server: serverDetail(req, record, opts.decorators) });
   });
   r.delete('/servers/:id', async (req, res) => {

@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import { forbidden } from '../../common/errors';
+import type { ApiDeps } from '../context';
+import { ctx } from '../context';
+import { workflowHistory } from '../usecases/history';
+
+/** Operators' view of any workflow's history (reservations, servers, hosts, quotas): admin only. */
+export function workflowRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  r.get('/os-workflows/:workflowId/history', async (req, res) => {
+    if (!ctx(req).caller.isAdmin)
+      throw forbidden("Policy doesn't allow os_compute_api:os-workflows:history to be performed.");
+    res.json({ history: await workflowHistory(deps, req.params.workflowId) });
+  });
+  return r;
+}

@@ -1,0 +1,63 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { notFound } from '../../common/errors';
+import { describeServerQuery } from '../../common/messages';
+import { serverWorkflowId } from '../../common/names';
+import type { Caller, InstanceAction, ServerRecord } from '../../common/types';
+import { getServer } from './servers';
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
+}
+
+/**
+ * A server's record for its instance actions, deleted servers included: the entity of a deleted server
+ * has completed but still answers queries. `withDeleted` false keeps Nova's pre-2.21 404.
+ */
+export async function serverForActions(
+  client: Client,
+  caller: Caller,
+  id: string,
+  withDeleted: boolean,
+): Promise<ServerRecord> {
+  let record: ServerRecord;
+  try {
+    record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    // Admitted but not started yet: no actions so far.
+    return getServer(client, caller, id);
+  }
+  const hidden = !caller.isAdmin && record.projectId !== caller.projectId;
+  if (hidden || (record.vmState === 'deleted' && !withDeleted))
+    throw notFound(`Instance ${id} could not be found.`);
+  return record;
+}
+
+/** Nova's `changes-since`/`changes-before`/`limit`/`marker` over actions, newest first. */
+export interface ActionPage {
+  limit?: number;
+  marker?: string;
+  changesSince?: string;
+  changesBefore?: string;
+}
+
+/** The server's actions newest first, paged the way Nova pages them (marker = a request id). */
+export function pageActions(actions: InstanceAction[], page: ActionPage): InstanceAction[] {
+  let list = [...actions].reverse();
+  if (page.changesSince) list = list.filter((a) => Date.parse(a.updatedAt) >= Date.parse(page.changesSince!));
+  if (page.changesBefore)
+    list = list.filter((a) => Date.parse(a.updatedAt) <= Date.parse(page.changesBefore!));
+  if (page.marker) {
+    const at = list.findIndex((a) => a.requestId === page.marker);
+    if (at < 0) throw notFound(`Marker ${page.marker} could not be found.`);
+    list = list.slice(at + 1);
+  }
+  return page.limit === undefined ? list : list.slice(0, page.limit);
+}
+
+/** One action by its request id, or Nova's 404. */
+export function findAction(record: ServerRecord, requestId: string): InstanceAction {
+  const found = [...record.actions].reverse().find((a) => a.requestId === requestId);
+  if (!found) throw notFound(`Action ${requestId} not found`);
+  return found;
+}

@@ -1,18 +1,18 @@
-import express, { type Router } from "express";
-import type { ApiDeps } from "./context";
-import { setCtx } from "./context";
-import { authenticate, requestId } from "./auth";
-import { errorHandler, notFoundHandler } from "./errors";
-import { microversion } from "./microversion";
-import { flavorRoutes } from "./routes/flavors";
-import { instanceActionRoutes } from "./routes/instance-actions";
-import { quotaRoutes } from "./routes/quotas";
-import { reservationRoutes } from "./routes/reservations";
-import { serverRoutes } from "./routes/servers";
-import { versionRoutes } from "./routes/versions";
-import { workflowRoutes } from "./routes/workflows";
-import type { CreateSchemaParts } from "./schemas/create-server";
-import type { ViewDecorator } from "./views/servers";
+import express, { type Router } from 'express';
+import type { ApiDeps } from './context';
+import { setCtx } from './context';
+import { authenticate, requestId } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+import { microversion } from './microversion';
+import { flavorRoutes } from './routes/flavors';
+import { instanceActionRoutes } from './routes/instance-actions';
+import { quotaRoutes } from './routes/quotas';
+import { reservationRoutes } from './routes/reservations';
+import { serverRoutes } from './routes/servers';
+import { versionRoutes } from './routes/versions';
+import { workflowRoutes } from './routes/workflows';
+import type { CreateSchemaParts } from './schemas/create-server';
+import type { ViewDecorator } from './views/servers';
 
 /** What extensions contribute to the API. */
 export interface ApiExtensionParts {
@@ -30,40 +30,31 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
 };
 
 /** The Nova API app: thin routes over use cases, one error handler. */
-export function createApp(
-  deps: ApiDeps,
-  ext: ApiExtensionParts = NO_EXTENSIONS,
-): express.Express {
+export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS): express.Express {
   const app = express();
-  app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
   app.use(requestId);
   if (deps.publicUrl) {
-    const baseUrl = deps.publicUrl.replace(/\/$/, "");
+    const baseUrl = deps.publicUrl.replace(/\/$/, '');
     app.use((req, _res, next) => {
       setCtx(req, { baseUrl });
       next();
     });
   }
-  app.use(express.json({ limit: "1mb", type: () => true }));
+  app.use(express.json({ limit: '1mb', type: () => true }));
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
   v21.use(authenticate);
   v21.use(flavorRoutes());
-  v21.use(
-    serverRoutes(deps, {
-      schema: ext.schema,
-      decorators: ext.decorators,
-      extensions: ext.aliases,
-    }),
-  );
+  v21.use(serverRoutes(deps, { schema: ext.schema, decorators: ext.decorators, extensions: ext.aliases }));
   v21.use(quotaRoutes(deps));
   v21.use(instanceActionRoutes(deps));
   v21.use(reservationRoutes(deps));
   v21.use(workflowRoutes(deps));
   for (const route of ext.routes) v21.use(route(deps));
-  app.use("/v2.1", v21);
+  app.use('/v2.1', v21);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -43,10 +43,9 @@ function eventsView(req: Request, record: ServerRecord, a: InstanceAction) {
       result: e.result,
     };
     if (isAdmin) view.traceback = e.traceback;
-    if (atLeast(req, 62)) {
-      view.hostId = hostId(record.projectId, e.host);
-      if (isAdmin) view.host = e.host ?? '';
-    }
+    // Nova adds `host` at 2.62, beyond our newest microversion; admins need it to read reschedules.
+    if (isAdmin) view.host = e.host ?? '';
+    if (atLeast(req, 62)) view.hostId = hostId(record.projectId, e.host);
     if (atLeast(req, 84)) view.details = e.result === 'Error' ? e.traceback : null;
     return view;
   });

@@ -1,0 +1,210 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { hostStateQuery } from '../common/messages';
+import { hostWorkflowId } from '../common/names';
+import type { HostState } from '../common/types';
+import {
+  freePort,
+  registerSearchAttributes,
+  ROOT,
+  startDevServer,
+  type DevServer,
+} from '../scripts/temporal';
+
+/** Namespace the bench runs in: the dev server's own, so nothing has to be created. */
+export const BENCH_NAMESPACE = 'default';
+
+/** One process of the stack whose CPU time and peak memory the bench reports. */
+export interface BenchProcess {
+  name: string;
+  pid: number;
+}
+
+export interface BenchStack {
+  address: string;
+  apiUrl: string;
+  client: Client;
+  hosts: string[];
+  processes: BenchProcess[];
+  /** Host entity states, queried (strongly consistent). */
+  hostStates(): Promise<HostState[]>;
+  /** Stops every child and the dev server; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface BenchStackOptions {
+  dir: string;
+  hosts: string[];
+  log: (line: string) => void;
+}
+
+/** Hosts big enough that capacity never limits a benchmark: it measures the pipeline, not the filter. */
+const HOST_CAPACITY = { vcpus: 100_000, ramMb: 100_000_000, diskGb: 10_000_000 };
+
+const children: ChildProcess[] = [];
+let devServer: DevServer | undefined;
+
+/** Kills what the bench started, also when it dies half way (error, Ctrl-C). */
+async function killAll(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (proc) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
+          proc.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          proc.kill('SIGTERM');
+        }),
+    ),
+  );
+  children.length = 0;
+  await devServer?.stop('SIGTERM');
+  devServer = undefined;
+}
+
+let exiting = false;
+/** Set when a child dies while the bench still needs it, so waits fail at once instead of timing out. */
+let childFailure: string | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (exiting) return;
+    exiting = true;
+    console.error(`\nbench: ${sig}, stopping the stack`);
+    void killAll().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  // Last resort: never leave a child running behind a crashed bench.
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  devServer?.process.kill('SIGKILL');
+});
+
+function runChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) {
+  const out = fs.openSync(logFile, 'a');
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+    env,
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  children.push(proc);
+  proc.on('exit', (code, signal) => {
+    if (exiting) return;
+    childFailure = `${name} exited (${signal ?? code}); see ${logFile}`;
+    console.error(`bench: ${childFailure}`);
+  });
+  return { name, pid: proc.pid! };
+}
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (childFailure) throw new Error(`bench: ${childFailure}`);
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The product stack as separate processes, like `npm start`: a fresh dev server on its own ports and
+ * SQLite file, the control worker, one compute node per host (fake driver, no spawn latency) and the
+ * API. Separate processes so each one's peak RSS and CPU time can be read from /proc.
+ */
+export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
+  fs.rmSync(opts.dir, { recursive: true, force: true });
+  fs.mkdirSync(opts.dir, { recursive: true });
+  opts.log('starting the Temporal dev server ...');
+  devServer = await startDevServer({
+    port: await freePort(),
+    dbFile: path.join(opts.dir, 'temporal.db'),
+    logFile: path.join(opts.dir, 'temporal.log'),
+  });
+  const address = devServer.address;
+  await registerSearchAttributes(address, BENCH_NAMESPACE);
+  const processes: BenchProcess[] = [{ name: 'temporal', pid: devServer.process.pid! }];
+  const apiPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: BENCH_NAMESPACE,
+    NOVAFLOW_API_HOST: '127.0.0.1',
+    NOVAFLOW_API_PORT: String(apiPort),
+    NOVAFLOW_FAKE_SPAWN_MS: '0',
+    NOVAFLOW_FAKE_VCPUS: String(HOST_CAPACITY.vcpus),
+    NOVAFLOW_FAKE_RAM_MB: String(HOST_CAPACITY.ramMb),
+    NOVAFLOW_FAKE_DISK_GB: String(HOST_CAPACITY.diskGb),
+    NOVAFLOW_MAX_COUNT: '1000',
+  };
+  opts.log('starting the control worker, compute nodes and API ...');
+  processes.push(runChild('control', 'workers/control-main.ts', [], env, path.join(opts.dir, 'control.log')));
+  for (const host of opts.hosts) {
+    const log = path.join(opts.dir, `${host}.log`);
+    processes.push(
+      runChild(host, 'workers/compute-main.ts', ['--host', host], { ...env, NOVAFLOW_HOST: host }, log),
+    );
+  }
+  processes.push(runChild('api', 'api/main.ts', [], env, path.join(opts.dir, 'api.log')));
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: BENCH_NAMESPACE });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const hostStates = () =>
+    Promise.all(opts.hosts.map((h) => client.workflow.getHandle(hostWorkflowId(h)).query(hostStateQuery)));
+  // A host state with an inventory means its node reported and the control worker runs workflows.
+  await until('the compute hosts to register', 120_000, async () => {
+    const states = await hostStates();
+    return states.every((s) => s.inventory) ? true : undefined;
+  });
+  await until('the API', 60_000, async () => ((await fetch(`${apiUrl}/v2.1/`)).ok ? true : undefined));
+  // The scheduler finds hosts through visibility: wait until it lists every one.
+  await until('hosts in visibility', 30_000, async () => {
+    let seen = 0;
+    for await (const _ of client.workflow.list({
+      query: `NovaKind = 'host' AND ExecutionStatus = 'Running'`,
+    }))
+      seen++;
+    return seen >= opts.hosts.length ? true : undefined;
+  });
+
+  return {
+    address,
+    apiUrl,
+    client,
+    hosts: opts.hosts,
+    processes,
+    hostStates,
+    async stop() {
+      exiting = true;
+      await connection.close().catch(() => undefined);
+      await killAll();
+    },
+  };
+}
+
+/** Peak resident set (VmHWM) of a process in MB, or null when it is gone or not on Linux. */
+export function peakRssMb(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, or null when it cannot be read. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself contain spaces: utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}

@@ -85,7 +85,8 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
     },
     shutdown() {
       clearInterval(timer);
-      worker.shutdown();
+      // Idempotent: a node a test already stopped may be shut down again when the stack goes.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
     },
   };
 }

@@ -4,15 +4,18 @@ import { setCtx } from './context';
 import { authenticate, requestId } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
+import { extensionRoutes } from './routes/extensions';
 import { flavorRoutes } from './routes/flavors';
 import { instanceActionRoutes } from './routes/instance-actions';
 import { quotaRoutes } from './routes/quotas';
 import { reservationRoutes } from './routes/reservations';
 import { serverRoutes } from './routes/servers';
+import { serviceRoutes } from './routes/services';
 import { versionRoutes } from './routes/versions';
 import { workflowRoutes } from './routes/workflows';
 import type { CreateSchemaParts } from './schemas/create-server';
 import type { ViewDecorator } from './views/servers';
+import type { ExtensionDescriptor } from '../extensions/types';
 
 /** What extensions contribute to the API. */
 export interface ApiExtensionParts {
@@ -20,6 +23,8 @@ export interface ApiExtensionParts {
   schema: CreateSchemaParts;
   decorators: ViewDecorator[];
   aliases: string[];
+  /** Descriptors of the loaded extensions, for `GET /extensions`. */
+  descriptors: ExtensionDescriptor[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
@@ -27,6 +32,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   schema: { serverFields: {}, topLevelFields: {} },
   decorators: [],
   aliases: [],
+  descriptors: [],
 };
 
 /** The Nova API app: thin routes over use cases, one error handler. */
@@ -47,12 +53,14 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   const v21 = express.Router();
   v21.use(microversion);
   v21.use(authenticate);
+  v21.use(extensionRoutes(ext.descriptors));
   v21.use(flavorRoutes());
   v21.use(serverRoutes(deps, { schema: ext.schema, decorators: ext.decorators, extensions: ext.aliases }));
   v21.use(quotaRoutes(deps));
   v21.use(instanceActionRoutes(deps));
   v21.use(reservationRoutes(deps));
   v21.use(workflowRoutes(deps));
+  v21.use(serviceRoutes(deps));
   for (const route of ext.routes) v21.use(route(deps));
   app.use('/v2.1', v21);
   app.use(notFoundHandler);

@@ -12,6 +12,8 @@ export interface ApiDeps {
   maxCount: number;
   /** Fixed public URL for links; by default the request's own host. */
   publicUrl?: string;
+  /** A compute host whose last heartbeat is older than this is down (default 20 s). */
+  hostDownAfterMs?: number;
 }
 
 /** Per-request data the middleware attaches. */

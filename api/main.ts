@@ -16,6 +16,7 @@ async function main() {
       uiUrl: env.TEMPORAL_UI_URL,
       maxCount: env.NOVAFLOW_MAX_COUNT,
       publicUrl: env.NOVAFLOW_PUBLIC_URL,
+      hostDownAfterMs: env.NOVAFLOW_HOST_DOWN_AFTER_MS,
     },
     ext.api,
   );

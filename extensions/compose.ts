@@ -14,6 +14,7 @@ export interface ComposedExtensions {
   filterFactories: Record<string, FilterFactory>;
   computeActivities(deps: { driver: VirtDriver; host: string }): ActivityMap;
   workflowModules: string[];
+  workflowTypes: string[];
 }
 
 function mergeUnique<T>(
@@ -35,6 +36,7 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     schema: { serverFields: {}, topLevelFields: {} },
     decorators: [],
     aliases: extensions.map((e) => e.descriptor.alias),
+    descriptors: extensions.map((e) => e.descriptor),
   };
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {
@@ -62,5 +64,6 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
       return out;
     },
     workflowModules: extensions.flatMap((e) => e.workflowModules ?? []),
+    workflowTypes: extensions.flatMap((e) => e.workflowTypes ?? []),
   };
 }

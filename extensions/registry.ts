@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { composeExtensions, type ComposedExtensions } from './compose';
+import { hypervisorsExtension } from './os-hypervisors';
+import { multipleCreateExtension } from './os-multiple-create';
 import type { NovaExtension } from './types';
 
 /** Every built-in extension, in listing order. */
-export const BUILTIN_EXTENSIONS: NovaExtension[] = [];
+export const BUILTIN_EXTENSIONS: NovaExtension[] = [hypervisorsExtension, multipleCreateExtension];
 
 function loadModule(ref: string): NovaExtension {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,6 +43,7 @@ export function resolveExtensions(
   return out.filter((e, i) => out.findIndex((o) => o.descriptor.alias === e.descriptor.alias) === i);
 }
 
+/** Resolves the spec and merges the extensions for one process. */
 export function loadExtensions(spec: string): ComposedExtensions {
   return composeExtensions(resolveExtensions(spec));
 }
@@ -48,4 +51,9 @@ export function loadExtensions(spec: string): ComposedExtensions {
 /** Interceptor modules of every available built-in extension: the workflow bundle carries them all. */
 export function builtinWorkflowModules(): string[] {
   return BUILTIN_EXTENSIONS.flatMap((e) => e.workflowModules ?? []);
+}
+
+/** Workflow-type modules of every built-in extension, re-exported by the bundle's entry. */
+export function builtinWorkflowTypes(): string[] {
+  return BUILTIN_EXTENSIONS.flatMap((e) => e.workflowTypes ?? []);
 }

@@ -49,6 +49,12 @@ export interface NovaExtension {
    * workflows whose captured extension set names this extension's alias.
    */
   workflowModules?: string[];
+  /**
+   * Modules (absolute paths) whose exported functions are workflow types this extension starts, such
+   * as a short workflow that runs one activity on a host's queue. They are re-exported from the
+   * bundle's entry next to the core workflows (see `workflowEntry`); name them so they cannot clash.
+   */
+  workflowTypes?: string[];
   /** Driver capabilities it relies on; a driver without them answers 501 for its calls. */
   requires?: DriverCapability[];
 }

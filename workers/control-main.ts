@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
-import { builtinWorkflowModules, loadExtensions } from '../extensions/registry';
+import { builtinWorkflowModules, builtinWorkflowTypes, loadExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
 
 /** Entry of the control worker process. */
@@ -28,6 +28,7 @@ async function main() {
       weigher: env.NOVAFLOW_WEIGHER,
     },
     workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
+    workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
   });

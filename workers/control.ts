@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { FilterFactory, SchedulerConfig } from '../activities/control';
 import { createControlActivities } from '../activities/control';
 import { CONTROL_TASK_QUEUE } from '../common/names';
+import { workflowEntry } from '../extensions/bundle';
 
 /** Path of the workflow bundle's entry, for workers that bundle at start. */
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -18,6 +19,8 @@ export interface ControlWorkerOptions {
   workflowBundle?: { codePath: string };
   /** Workflow interceptor modules of the extensions in force. */
   workflowModules?: string[];
+  /** Modules of workflow types extensions ship, re-exported next to the core workflows. */
+  workflowTypes?: string[];
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   filterFactories?: Record<string, FilterFactory>;
   tuning?: Partial<WorkerOptions>;
@@ -31,7 +34,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     taskQueue: CONTROL_TASK_QUEUE,
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: [] } }),
+      : { workflowsPath: workflowEntry(opts.workflowTypes ?? []), bundlerOptions: { ignoreModules: [] } }),
     ...(opts.workflowBundle ? {} : { interceptors: { workflowModules: opts.workflowModules ?? [] } }),
     activities: {
       ...createControlActivities({

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
-import { builtinWorkflowModules } from '../../extensions/registry';
+import { workflowEntry } from '../../extensions/bundle';
+import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/registry';
 
 export const NAMESPACE_POOL = Array.from(
   { length: 40 },
@@ -22,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   });
   await Promise.all(NAMESPACE_POOL.map((ns) => registerSearchAttributes(server.address, ns)));
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    workflowsPath: workflowEntry(builtinWorkflowTypes()),
     workflowInterceptorModules: builtinWorkflowModules(),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });

@@ -52,6 +52,8 @@ export interface StackOptions {
   /** Connect to this server instead of the run's shared one (tests that restart their own). */
   address?: string;
   namespace?: string;
+  /** A workflow bundle of the test's own (for extensions outside the built-in bundle). */
+  workflowBundlePath?: string;
 }
 
 export interface ApiResponse<T = any> {
@@ -101,7 +103,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     client,
     namespace,
     scheduler,
-    workflowBundle: { codePath: process.env.NOVAFLOW_TEST_BUNDLE! },
+    workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
   });
@@ -140,7 +142,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 
   const app = createApp(
-    { client, namespace, uiUrl: 'http://localhost:8233', maxCount: opts.maxCount ?? 1000 },
+    {
+      client,
+      namespace,
+      uiUrl: 'http://localhost:8233',
+      maxCount: opts.maxCount ?? 1000,
+      hostDownAfterMs: scheduler.downAfterMs,
+    },
     ext.api,
   );
   const server: http.Server = await new Promise((resolve) => {
@@ -177,7 +185,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     startNode,
     async shutdown() {
       await new Promise((r) => server.close(r));
-      for (const n of Object.values(nodes)) n.shutdown();
+      for (const n of Object.values(nodes)) {
+        try {
+          n.shutdown();
+        } catch {
+          // A node the test stopped already.
+        }
+      }
       control.shutdown();
       await Promise.allSettled([...running, ...Object.values(nodeRuns)]);
       await clientConnection.close();

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import type { NovaExtension } from '../types';
+import { createHypervisorComputeActivities } from './activities';
+import { hypervisorRoutes } from './routes';
+
+/**
+ * os-hypervisors: the seed's own example. Nova needed an RPC API, a compute-manager method and a
+ * driver call for uptime; here it is this package: a route, a short workflow that runs one activity
+ * on the host's task queue, that activity on every compute node, and the driver's `uptime` capability.
+ */
+export const hypervisorsExtension: NovaExtension = {
+  descriptor: {
+    name: 'Hypervisors',
+    alias: 'os-hypervisors',
+    description: 'Admin-only hypervisor administration.',
+    updated: '2014-12-03T00:00:00Z',
+  },
+  api: { routes: hypervisorRoutes },
+  compute: { activities: createHypervisorComputeActivities },
+  workflowTypes: [path.join(__dirname, 'workflow.ts')],
+  requires: ['uptime'],
+};
+
+export default hypervisorsExtension;

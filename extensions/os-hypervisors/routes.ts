@@ -1,0 +1,107 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { Router } from 'express';
+import { badRequest, forbidden, notFound } from '../../common/errors';
+import { CONTROL_TASK_QUEUE } from '../../common/names';
+import type { HostState } from '../../common/types';
+import { isAlive, loadHostStates } from '../../activities/hosts';
+import { usedResources } from '../../workflows/host';
+import type { ApiDeps } from '../../api/context';
+import { ctx } from '../../api/context';
+import type { HypervisorUptimeInput } from './workflow';
+
+/** Used when the API process was not told how long a silent host stays up. */
+const DEFAULT_DOWN_AFTER_MS = 20_000;
+
+/**
+ * A hypervisor's id: a name-based uuid (version 5 layout over sha1 of the host name), so it is
+ * stable across restarts and the same in every API replica without being stored anywhere.
+ */
+export function hypervisorId(host: string): string {
+  const h = createHash('sha1').update(`novaflow:hypervisor:${host}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function requireAdmin(req: Request, rule: string) {
+  if (!ctx(req).caller.isAdmin)
+    throw forbidden(`Policy doesn't allow os_compute_api:os-hypervisors:${rule} to be performed.`);
+}
+
+function summary(s: HostState, downAfterMs: number) {
+  return {
+    id: hypervisorId(s.name),
+    hypervisor_hostname: s.name,
+    state: isAlive(s, downAfterMs) ? 'up' : 'down',
+    status: s.enabled ? 'enabled' : 'disabled',
+  };
+}
+
+function detail(s: HostState, downAfterMs: number) {
+  const inv = s.inventory;
+  const used = usedResources(s.allocations);
+  const memory = inv?.ram ?? 0;
+  const disk = inv?.disk ?? 0;
+  return {
+    ...summary(s, downAfterMs),
+    hypervisor_type: inv?.hypervisorType ?? 'unknown',
+    hypervisor_version: inv?.hypervisorVersion ?? 0,
+    host_ip: inv?.hostIp ?? null,
+    service: { id: hypervisorId(s.name), host: s.name, disabled_reason: s.disabledReason },
+    vcpus: inv?.vcpus ?? 0,
+    memory_mb: memory,
+    local_gb: disk,
+    vcpus_used: used.vcpus,
+    memory_mb_used: used.ram,
+    local_gb_used: used.disk,
+    running_vms: Object.keys(s.allocations).length,
+    free_ram_mb: memory - used.ram,
+    free_disk_gb: disk - used.disk,
+    current_workload: 0,
+    disk_available_least: disk - used.disk,
+    cpu_info: '{}',
+  };
+}
+
+/** Admin-only hypervisor views over the host entities, plus uptime fetched from the host itself. */
+export function hypervisorRoutes(deps: ApiDeps): Router {
+  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_DOWN_AFTER_MS;
+  const r = Router();
+  const find = async (id: string): Promise<HostState> => {
+    const state = (await loadHostStates(deps.client)).find((s) => hypervisorId(s.name) === id);
+    if (!state) throw notFound(`Hypervisor with ID ${id} could not be found.`);
+    return state;
+  };
+
+  r.get('/os-hypervisors', async (req, res) => {
+    requireAdmin(req, 'list');
+    const states = await loadHostStates(deps.client);
+    res.json({ hypervisors: states.map((s) => summary(s, downAfterMs)) });
+  });
+  r.get('/os-hypervisors/detail', async (req, res) => {
+    requireAdmin(req, 'list-detail');
+    const states = await loadHostStates(deps.client);
+    res.json({ hypervisors: states.map((s) => detail(s, downAfterMs)) });
+  });
+  r.get('/os-hypervisors/:id', async (req, res) => {
+    requireAdmin(req, 'show');
+    res.json({ hypervisor: detail(await find(req.params.id), downAfterMs) });
+  });
+  r.get('/os-hypervisors/:id/uptime', async (req, res) => {
+    requireAdmin(req, 'uptime');
+    const state = await find(req.params.id);
+    const base = summary(state, downAfterMs);
+    // Nova checks the service first: a host known to be down answers at once.
+    if (base.state === 'down')
+      throw badRequest(`Compute service of ${state.name} is unavailable at this time.`);
+    const input: HypervisorUptimeInput = { host: state.name };
+    const uptime = await deps.client.workflow.execute('hypervisorUptimeWorkflow', {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
+      args: [input],
+      workflowExecutionTimeout: '1 minute',
+    });
+    res.json({ hypervisor: { ...base, uptime } });
+  });
+  return r;
+}

@@ -91,6 +91,12 @@ describe('when the server list is paged', () => {
     const page2 = await stack.api('GET', `/v2.1/servers?limit=2&marker=${all[1].id}`, { token: 'pager:pages' });
     expect(page2.body.servers.map((s: any) => s.id)).toEqual([all[2].id]);
     expect(page2.body.servers_links).toBeUndefined();
+    const byFlavor = await stack.api('GET', '/v2.1/servers?flavor=1', { token: 'pager:pages' });
+    expect(byFlavor.body.servers).toHaveLength(3);
+    const otherFlavor = await stack.api('GET', '/v2.1/servers?flavor=2', { token: 'pager:pages' });
+    expect(otherFlavor.body.servers).toHaveLength(0);
+    const future = await stack.api('GET', '/v2.1/servers?changes-since=2999-01-01T00:00:00Z', { token: 'pager:pages' });
+    expect(future.body.servers).toHaveLength(0);
     const bad = await stack.api('GET', '/v2.1/servers?status=SLEEPY', { token: 'pager:pages' });
     expect(bad.status).toBe(400);
     for (const s of all) await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token: 'pager:pages' });

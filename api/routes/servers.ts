@@ -121,6 +121,9 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       reservationId: queryString(req, 'reservation_id'),
       status,
       name: queryString(req, 'name'),
+      flavor: queryString(req, 'flavor')?.split('/').pop(),
+      image: queryString(req, 'image')?.split('/').pop(),
+      changesSince: queryString(req, 'changes-since'),
       allTenants:
         allTenants !== undefined && !['0', 'false', 'f', 'no', 'off'].includes(allTenants.toLowerCase()),
     });

@@ -181,6 +181,10 @@ export interface ListFilters {
   reservationId?: string;
   status?: string;
   name?: string;
+  flavor?: string;
+  image?: string;
+  /** ISO time: only servers updated at or after it. */
+  changesSince?: string;
   allTenants?: boolean;
 }
 
@@ -209,6 +213,13 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
       throw badRequest(`Invalid regular expression in name filter: ${f.name}`);
     }
     servers = servers.filter((s) => re.test(s.name));
+  }
+  if (f.flavor) servers = servers.filter((s) => s.flavor.id === f.flavor);
+  if (f.image) servers = servers.filter((s) => s.imageRef === f.image);
+  if (f.changesSince) {
+    const since = Date.parse(f.changesSince);
+    if (Number.isNaN(since)) throw badRequest(`Invalid changes-since value: ${f.changesSince}`);
+    servers = servers.filter((s) => Date.parse(s.updated) >= since - 999);
   }
   return servers.sort(
     (a, b) => b.created.localeCompare(a.created) || b.launchIndex - a.launchIndex || a.id.localeCompare(b.id),

@@ -2,10 +2,15 @@ import path from 'node:path';
 import { composeExtensions, type ComposedExtensions } from './compose';
 import { hypervisorsExtension } from './os-hypervisors';
 import { multipleCreateExtension } from './os-multiple-create';
+import { schedulerHintsExtension } from './scheduler-hints';
 import type { NovaExtension } from './types';
 
 /** Every built-in extension, in listing order. */
-export const BUILTIN_EXTENSIONS: NovaExtension[] = [hypervisorsExtension, multipleCreateExtension];
+export const BUILTIN_EXTENSIONS: NovaExtension[] = [
+  hypervisorsExtension,
+  multipleCreateExtension,
+  schedulerHintsExtension,
+];
 
 function loadModule(ref: string): NovaExtension {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,6 +51,23 @@ export function resolveExtensions(
 /** Resolves the spec and merges the extensions for one process. */
 export function loadExtensions(spec: string): ComposedExtensions {
   return composeExtensions(resolveExtensions(spec));
+}
+
+/**
+ * What the workers load: every built-in extension plus the configured ones. Configuration decides what
+ * the API offers and what new workflows capture; workers keep every built-in's activities and filters
+ * so a workflow that captured an extension still finishes after the extension is turned off.
+ */
+export function loadWorkerExtensions(spec: string): ComposedExtensions {
+  return composeExtensions(withBuiltins(resolveExtensions(spec)));
+}
+
+/** The built-in extensions plus these, without duplicates. */
+export function withBuiltins(extensions: NovaExtension[]): NovaExtension[] {
+  const extra = extensions.filter(
+    (e) => !BUILTIN_EXTENSIONS.some((b) => b.descriptor.alias === e.descriptor.alias),
+  );
+  return [...BUILTIN_EXTENSIONS, ...extra];
 }
 
 /** Interceptor modules of every available built-in extension: the workflow bundle carries them all. */

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
 import { createDriver } from '../drivers/fake';
-import { loadExtensions } from '../extensions/registry';
+import { loadWorkerExtensions } from '../extensions/registry';
 import { createComputeNode } from './compute';
 
 /** Entry of a compute-node process: `--host NAME --driver fake` (flags win over the environment). */
@@ -22,7 +22,7 @@ async function main() {
     },
     spawnLatencyMs: env.NOVAFLOW_FAKE_SPAWN_MS,
   });
-  const ext = loadExtensions(env.NOVAFLOW_EXTENSIONS);
+  const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({
     connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),

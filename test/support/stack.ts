@@ -6,7 +6,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { composeExtensions } from '../../extensions/compose';
-import { BUILTIN_EXTENSIONS } from '../../extensions/registry';
+import { BUILTIN_EXTENSIONS, withBuiltins } from '../../extensions/registry';
 import type { NovaExtension } from '../../extensions/types';
 import type { SchedulerConfig } from '../../activities/control';
 import type { FakeDriverOptions } from '../../drivers/fake';
@@ -97,7 +97,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.scheduler,
   };
   const heartbeatMs = opts.heartbeatMs ?? 1000;
-  const ext = composeExtensions(opts.extensions ?? BUILTIN_EXTENSIONS);
+  // Like the real processes: the API offers the configured extensions, workers carry every built-in.
+  const apiExt = composeExtensions(opts.extensions ?? BUILTIN_EXTENSIONS);
+  const ext = composeExtensions(withBuiltins(opts.extensions ?? []));
   const control: Worker = await createControlWorker({
     connection,
     client,
@@ -149,7 +151,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       maxCount: opts.maxCount ?? 1000,
       hostDownAfterMs: scheduler.downAfterMs,
     },
-    ext.api,
+    apiExt.api,
   );
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { NovaExtension } from '../types';
+import { createServerGroupActivities } from './activities';
+import { SCHEDULER_HINT_FILTERS } from './filters';
+import { HINT_KEYS, SCHEDULER_HINTS_ALIAS } from './hints';
+import { serverGroupRoutes } from './routes';
+import { schedulerHintsSchema } from './schema';
+
+/**
+ * Scheduler hints and server groups: two top-level create fields, a schedule-stage hook (workflow
+ * interceptor on `scheduleServers`) that turns them into filters, the filters themselves, the
+ * server-group entity workflow and its API. The core scheduler knows none of it.
+ */
+export const schedulerHintsExtension: NovaExtension = {
+  descriptor: {
+    name: 'SchedulerHints',
+    alias: SCHEDULER_HINTS_ALIAS,
+    description: 'Pass arbitrary key/value pairs to the scheduler; server groups with (anti-)affinity.',
+    updated: '2014-12-03T00:00:00Z',
+  },
+  api: {
+    routes: serverGroupRoutes,
+    topLevelFields: Object.fromEntries(HINT_KEYS.map((k) => [k, schedulerHintsSchema])),
+  },
+  control: { activities: createServerGroupActivities, filters: SCHEDULER_HINT_FILTERS },
+  workflowModules: [path.join(__dirname, 'workflow-interceptors.ts')],
+  workflowTypes: [path.join(__dirname, 'workflow.ts')],
+};
+
+export default schedulerHintsExtension;

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
+import { notFound } from '../../common/errors';
+import { CONTROL_TASK_QUEUE } from '../../common/names';
+import { NovaKind, NovaProject } from '../../common/search-attributes';
+import type { ApiDeps } from '../../api/context';
+import { atLeast, ctx } from '../../api/context';
+import { parseBody } from '../../api/schemas/validate';
+import type { ServerGroupRecord } from './workflow';
+import { deleteServerGroupUpdate, describeServerGroupQuery, serverGroupWorkflowId } from './workflow';
+
+const policy = z.enum(['affinity', 'anti-affinity']);
+const name = z.string().min(1, 'is too short').max(255, 'is too long');
+/** Before 2.64 the policy is a one-item `policies` list; from 2.64 a `policy` string. */
+const CreateGroup = z
+  .object({
+    server_group: z
+      .object({
+        name,
+        policies: z.array(policy).length(1, 'must hold exactly one policy').optional(),
+        policy: policy.optional(),
+        rules: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
+      .refine((g) => (g.policies ? 1 : 0) + (g.policy ? 1 : 0) === 1, "'policies' is a required property"),
+  })
+  .strict();
+
+function view(req: Request, g: ServerGroupRecord) {
+  const base = { id: g.id, name: g.name, members: g.members, metadata: {} };
+  const owner = { project_id: g.projectId, user_id: g.userId };
+  if (atLeast(req, 64)) {
+    const { metadata: _metadata, ...rest } = base;
+    return { ...rest, ...owner, policy: g.policy, rules: {} };
+  }
+  return { ...base, ...owner, policies: [g.policy] };
+}
+
+/** The os-server-groups API over `servergroup/<uuid>` entities. */
+export function serverGroupRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  const load = async (req: Request, id: string): Promise<ServerGroupRecord> => {
+    const { caller } = ctx(req);
+    const g = await deps.client.workflow
+      .getHandle(serverGroupWorkflowId(id))
+      .query(describeServerGroupQuery)
+      .catch(() => null);
+    if (!g || g.deleted || (!caller.isAdmin && g.projectId !== caller.projectId))
+      throw notFound(`Instance group ${id} could not be found.`);
+    return g;
+  };
+
+  r.post('/os-server-groups', async (req, res) => {
+    const { caller } = ctx(req);
+    const body = parseBody(CreateGroup, req.body).server_group;
+    const record: ServerGroupRecord = {
+      id: randomUUID(),
+      name: body.name,
+      policy: body.policy ?? body.policies![0],
+      projectId: caller.projectId,
+      userId: caller.userId,
+      members: [],
+      deleted: false,
+    };
+    await deps.client.workflow.start('serverGroupWorkflow', {
+      workflowId: serverGroupWorkflowId(record.id),
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [record],
+      typedSearchAttributes: [
+        { key: NovaKind, value: 'servergroup' },
+        { key: NovaProject, value: record.projectId },
+      ],
+    });
+    res.json({ server_group: view(req, record) });
+  });
+
+  r.get('/os-server-groups', async (req, res) => {
+    const { caller } = ctx(req);
+    const all = caller.isAdmin && ['1', 'true', 'True'].includes(String(req.query.all_projects));
+    const clauses = [`NovaKind = 'servergroup'`, `ExecutionStatus = 'Running'`];
+    if (!all) clauses.push(`NovaProject = '${caller.projectId.replace(/'/g, "\\'")}'`);
+    const groups: ServerGroupRecord[] = [];
+    for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const g = await deps.client.workflow
+        .getHandle(wf.workflowId)
+        .query(describeServerGroupQuery)
+        .catch(() => null);
+      if (g && !g.deleted) groups.push(g);
+    }
+    res.json({ server_groups: groups.map((g) => view(req, g)) });
+  });
+
+  r.get('/os-server-groups/:id', async (req, res) => {
+    res.json({ server_group: view(req, await load(req, req.params.id)) });
+  });
+
+  r.delete('/os-server-groups/:id', async (req, res) => {
+    const g = await load(req, req.params.id);
+    await deps.client.workflow.getHandle(serverGroupWorkflowId(g.id)).executeUpdate(deleteServerGroupUpdate);
+    res.status(204).end();
+  });
+  return r;
+}

@@ -15,13 +15,7 @@ export default async function globalSetup(): Promise<void> {
   const dir = path.join(ROOT, '.data', 'test', String(process.pid));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'claims'), { recursive: true });
-  const server = await startDevServer({
-    port: await freePort(),
-    dbFile: path.join(dir, 'temporal.db'),
-    namespaces: NAMESPACE_POOL,
-    logFile: path.join(dir, 'temporal.log'),
-  });
-  await Promise.all(NAMESPACE_POOL.map((ns) => registerSearchAttributes(server.address, ns)));
+  // Bundle first: a bundling error then leaves no server behind.
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowEntry(builtinWorkflowTypes()),
     workflowInterceptorModules: builtinWorkflowModules(),
@@ -29,6 +23,18 @@ export default async function globalSetup(): Promise<void> {
   });
   const codePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(codePath, code);
+  const server = await startDevServer({
+    port: await freePort(),
+    dbFile: path.join(dir, 'temporal.db'),
+    namespaces: NAMESPACE_POOL,
+    logFile: path.join(dir, 'temporal.log'),
+  });
+  try {
+    await Promise.all(NAMESPACE_POOL.map((ns) => registerSearchAttributes(server.address, ns)));
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw err;
+  }
   process.env.NOVAFLOW_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.NOVAFLOW_TEST_BUNDLE = codePath;
   process.env.NOVAFLOW_TEST_DIR = dir;

@@ -31,6 +31,7 @@ import { NovaHost, NovaStatus } from '../common/search-attributes';
 import { serverStatus } from '../common/status';
 import type { Fault, InstanceAction, Placement, ServerRecord } from '../common/types';
 import { PowerState } from '../common/types';
+import { ActionLog, failureMessage, nowIso } from './action-log';
 import { ENTITY_HISTORY_LIMIT } from './entity';
 import { flavorResources, type ServerWorkflowInput } from './stages';
 import { allowedFrom, conflictMessage, memoView } from './server-rules';
@@ -57,18 +58,6 @@ function computeOn(host: string) {
       nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT],
     },
   });
-}
-
-function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-function failureMessage(err: unknown): { type: string | undefined; message: string } {
-  let cur: unknown = err;
-  while (cur && (cur as { cause?: unknown }).cause && !(cur instanceof ApplicationFailure))
-    cur = (cur as { cause?: unknown }).cause;
-  const message = cur instanceof Error ? cur.message : String(err);
-  return { type: cur instanceof ApplicationFailure ? (cur.type ?? undefined) : undefined, message };
 }
 
 export interface ServerContinuation {
@@ -112,32 +101,7 @@ export async function serverWorkflow(
     ]);
     upsertMemo({ view: memoView(record) });
   };
-  const startAction = (action: string, caller: ServerActionRequest['caller']): InstanceAction => {
-    const entry: InstanceAction = {
-      action,
-      requestId: caller.requestId,
-      userId: caller.userId,
-      projectId: caller.projectId,
-      startTime: nowIso(),
-      updatedAt: nowIso(),
-      message: null,
-      events: [],
-    };
-    record.actions.push(entry);
-    return entry;
-  };
-  const finishEvent = (action: InstanceAction, event: InstanceAction['events'][number], error?: string) => {
-    event.finishTime = nowIso();
-    event.result = error ? 'Error' : 'Success';
-    event.traceback = error ?? null;
-    action.updatedAt = event.finishTime;
-    if (error) action.message = 'Error';
-  };
-  const beginEvent = (action: InstanceAction, event: string, host: string | null) => {
-    const e = { event, startTime: nowIso(), finishTime: null, result: null, traceback: null, host };
-    action.events.push(e);
-    return e;
-  };
+  const log = new ActionLog(record.actions);
 
   const releaseHost = async () => {
     if (!record.host) return;
@@ -175,7 +139,7 @@ export async function serverWorkflow(
       record.taskState = 'spawning';
       record.progress = 0;
       touch();
-      const event = beginEvent(action, 'compute__do_build_and_run_instance', host);
+      const event = log.begin(action, 'compute__do_build_and_run_instance', host);
       try {
         await computeOn(host).spawn({
           serverId: seed.id,
@@ -185,7 +149,7 @@ export async function serverWorkflow(
           metadata: seed.metadata,
           extra: seed.extra,
         });
-        finishEvent(action, event);
+        log.finish(action, event);
         record.attempts.push({ host, result: 'Success', message: null });
         record.vmState = 'active';
         record.taskState = null;
@@ -197,7 +161,7 @@ export async function serverWorkflow(
         return;
       } catch (err) {
         const { type, message } = failureMessage(err);
-        finishEvent(action, event, message);
+        log.finish(action, event, message);
         record.attempts.push({ host, result: 'Error', message });
         await releaseHost();
         if (type === BUILD_ABORT) {
@@ -233,7 +197,7 @@ export async function serverWorkflow(
    * re-checked only when this server gave it back (born failed); a refusal leaves it in ERROR.
    */
   const retry = async (entry: InstanceAction, caller: ServerActionRequest['caller']) => {
-    const event = beginEvent(entry, 'conductor_schedule_and_build_instances', null);
+    const event = log.begin(entry, 'conductor_schedule_and_build_instances', null);
     try {
       if (!holdsQuota) {
         await reserveQuota({
@@ -260,33 +224,33 @@ export async function serverWorkflow(
       const placement = placements[seed.id];
       if (!placement) {
         const message = 'No valid host was found. There are not enough hosts available.';
-        finishEvent(entry, event, noValidHost ?? message);
+        log.finish(entry, event, noValidHost ?? message);
         await releaseQuota();
         fail({ code: 500, message, details: noValidHost ?? undefined });
         return;
       }
-      finishEvent(entry, event);
+      log.finish(entry, event);
       await build(placement, entry);
     } catch (err) {
       const { message } = failureMessage(err);
-      finishEvent(entry, event, message);
+      log.finish(entry, event, message);
       fail({ code: /^Quota exceeded/.test(message) ? 403 : 500, message });
     }
     await reportBuilt();
   };
 
   const perform = async ({ action, caller }: ServerActionRequest): Promise<void> => {
-    const entry = record.actions[record.actions.length - 1];
+    const entry = log.current();
     const host = record.host;
     const driver = host ? computeOn(host) : undefined;
     const step = async (event: string, call: () => Promise<void>) => {
-      const e = beginEvent(entry, event, host);
+      const e = log.begin(entry, event, host);
       try {
         await call();
-        finishEvent(entry, e);
+        log.finish(entry, e);
         return true;
       } catch (err) {
-        finishEvent(entry, e, failureMessage(err).message);
+        log.finish(entry, e, failureMessage(err).message);
         return false;
       }
     };
@@ -346,7 +310,7 @@ export async function serverWorkflow(
         start: 'start',
         retry: 'retry',
       };
-      startAction(names[req.action.type], req.caller);
+      log.start(names[req.action.type], req.caller);
       record.taskState = pendingTaskState(req.action);
       // A retry is a build again: BUILD from the moment it is accepted, so no reader sees a stale ERROR.
       if (req.action.type === 'retry') {
@@ -372,7 +336,7 @@ export async function serverWorkflow(
   );
 
   if (!resumed) {
-    const create = startAction('create', {
+    const create = log.start('create', {
       userId: seed.userId,
       projectId: seed.projectId,
       requestId: input.requestId,

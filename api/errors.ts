@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { FAULT_STATUS, fromFailure, NovaError } from '../common/errors';
+import { fromFailure, NovaError } from '../common/errors';
 
 /** A body-parser error: malformed JSON or an unsupported body. */
 function bodyParserError(err: { type?: string; status?: number; message: string }): NovaError | undefined {
@@ -30,11 +30,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       'computeFault',
       'The server has either erred or is incapable of performing the requested operation.',
     );
-  const status =
-    res.statusCode >= 400 && res.statusCode !== FAULT_STATUS[fault.fault] && fault.fault === 'badRequest'
-      ? res.statusCode
-      : fault.status;
-  res.status(status).json({ [fault.fault]: { code: status, message: fault.message } });
+  res.status(fault.status).json({ [fault.fault]: { code: fault.status, message: fault.message } });
 };
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {

@@ -31,10 +31,10 @@ export const microversion: RequestHandler = (req, res, next) => {
     if (parsed === null) throw new NovaError('badRequest', `Invalid API version request: ${raw}`);
     version = parsed === 'latest' ? MAX_VERSION : parsed;
     if (version.major !== 2 || version.minor < MIN_VERSION.minor || version.minor > MAX_VERSION.minor) {
-      res.status(406);
       throw new NovaError(
-        'badRequest',
+        'computeFault',
         `Version ${raw} is not supported by the API. Minimum is ${format(MIN_VERSION)} and maximum is ${format(MAX_VERSION)}.`,
+        406,
       );
     }
   }

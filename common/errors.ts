@@ -22,16 +22,17 @@ export type FaultName = keyof typeof FAULT_STATUS;
 
 /** An error the API answers with a Nova fault body. */
 export class NovaError extends Error {
+  /** The HTTP status; by default the fault's own (Nova names statuses it has no fault for computeFault). */
+  readonly status: number;
+
   constructor(
     readonly fault: FaultName,
     message: string,
+    status?: number,
   ) {
     super(message);
     this.name = 'NovaError';
-  }
-
-  get status(): number {
-    return FAULT_STATUS[this.fault];
+    this.status = status ?? FAULT_STATUS[fault];
   }
 }
 

@@ -73,6 +73,7 @@ describe('when the request is bad', () => {
   it('then an unsupported microversion is refused and a supported one is echoed', async () => {
     const bad = await stack.api('GET', '/v2.1/flavors', { headers: { 'OpenStack-API-Version': 'compute 9.9' } });
     expect(bad.status).toBe(406);
+    expect(bad.body.computeFault.message).toContain('not supported by the API');
     const ok = await stack.api('GET', '/v2.1/flavors', { headers: { 'OpenStack-API-Version': 'compute 2.47' } });
     expect(ok.headers.get('openstack-api-version')).toBe('compute 2.47');
     expect(ok.headers.get('x-openstack-nova-api-version')).toBe('2.47');

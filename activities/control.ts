@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -89,10 +90,20 @@ export function createControlActivities({ client, scheduler, filterFactories = {
     /** admit: reserves quota for the request, creating the project's quota entity on first use. */
     async reserveQuota(input: ReserveQuotaInput): Promise<QuotaReserveResult> {
       const { projectId, ...req } = input;
+      const updateId = `reserve/${req.reservationId}`;
       try {
+        // A plain update when the entity runs (nearly always): concurrent ones share its workflow
+        // tasks, where update-with-start is served one at a time. Start it only when it is missing.
+        try {
+          return await client.workflow
+            .getHandle(quotaWorkflowId(projectId))
+            .executeUpdate(reserveQuotaUpdate, { args: [req], updateId });
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
         return await client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
           args: [req],
-          updateId: `reserve/${req.reservationId}`,
+          updateId,
           startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
             workflowId: quotaWorkflowId(projectId),
             taskQueue: CONTROL_TASK_QUEUE,

@@ -38,6 +38,8 @@ export interface DevServerOptions {
   namespaces?: string[];
   logFile?: string;
   ip?: string;
+  /** Extra dynamic config (`key=value` each), after the defaults so it can override them. */
+  dynamicConfig?: string[];
 }
 
 export interface DevServer {
@@ -76,6 +78,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'frontend.enableExecuteMultiOperation=true',
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=true',
+    // Every create sends an update to its project's quota entity and each placement one to a host
+    // entity: the default of 10 in flight per workflow refuses bursts (RESOURCE_EXHAUSTED) and the
+    // retries snowball under 64 concurrent creates.
+    '--dynamic-config-value',
+    'history.maxInFlightUpdates=500',
+    ...(opts.dynamicConfig ?? []).flatMap((kv) => ['--dynamic-config-value', kv]),
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
   ];

@@ -5,6 +5,8 @@ import type { AdmissionResult, ChurnResult, CreateResult } from './scenarios';
 export interface BenchResults {
   startedAt: string;
   quick: boolean;
+  /** Dynamic config given on the command line for an experiment, beyond the stack's defaults. */
+  dynamicConfig: string[];
   machine: { nproc: number; cpu: string; memory: string; node: string; temporal: string };
   sizes: { n: number; floor: FloorResult; create: CreateResult; ratio: number }[];
   admission: AdmissionResult[];
@@ -29,6 +31,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     `Run ${r.startedAt}${r.quick ? ' (--quick)' : ''} on ${r.machine.nproc} cores (${r.machine.cpu}), ` +
       `${r.machine.memory} RAM, Node ${r.machine.node}, ${r.machine.temporal}.`,
+    ...(r.dynamicConfig.length
+      ? ['', `Extra dev server dynamic config: ${r.dynamicConfig.join(', ')}.`]
+      : []),
     '',
     '**Targets**',
     '',

@@ -15,9 +15,21 @@ import { BENCH_NAMESPACE, cpuSeconds, peakRssMb, startBenchStack, type BenchStac
  * `npm run bench [-- --quick]`: starts its own stack, runs every scenario, prints progress and writes
  * bench/results/latest.json and latest.md. Every comparison is a ratio measured within this one run.
  */
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Overrides for experiments: `--sizes 100 --callers 16 --churn 0 --dc history.cacheMaxSize=8192`.
+    sizes: { type: 'string' },
+    callers: { type: 'string' },
+    churn: { type: 'string' },
+    dc: { type: 'string', multiple: true },
+    out: { type: 'string' },
+  },
+});
 const QUICK = values.quick ?? false;
-const PLAN = QUICK
+const list = (s: string | undefined, def: number[]) =>
+  s === undefined ? def : s.split(',').filter(Boolean).map(Number);
+const BASE = QUICK
   ? { sizes: [10, 100], callers: [1, 16], perCaller: 4, minRequests: 16, churn: 40, churnCallers: 10 }
   : {
       sizes: [10, 100, 1000],
@@ -27,8 +39,15 @@ const PLAN = QUICK
       churn: 200,
       churnCallers: 20,
     };
+const PLAN = {
+  ...BASE,
+  sizes: list(values.sizes, BASE.sizes),
+  callers: list(values.callers, BASE.callers),
+  churn: values.churn === undefined ? BASE.churn : Number(values.churn),
+};
 const HOSTS = ['bench-1', 'bench-2', 'bench-3'];
-const RESULTS = path.join(ROOT, 'bench', 'results');
+/** Where results go: bench/results/latest.{json,md} unless --out names another path prefix. */
+const OUT = values.out ?? path.join(ROOT, 'bench', 'results', 'latest');
 
 const t0 = Date.now();
 function log(line: string) {
@@ -57,6 +76,7 @@ async function main() {
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     quick: QUICK,
+    dynamicConfig: values.dc ?? [],
     machine: machine(),
     sizes: [],
     admission: [],
@@ -69,7 +89,12 @@ async function main() {
   let stack: BenchStack | undefined;
   let floor: FloorWorkers | undefined;
   try {
-    stack = await startBenchStack({ dir: path.join(ROOT, '.data', 'bench'), hosts: HOSTS, log });
+    stack = await startBenchStack({
+      dir: path.join(ROOT, '.data', 'bench'),
+      hosts: HOSTS,
+      log,
+      dynamicConfig: values.dc,
+    });
     const s = stack;
     floor = await startFloorWorkers(s.address, BENCH_NAMESPACE);
     log(`stack up: Temporal ${s.address}, API ${s.apiUrl}, hosts ${HOSTS.join(', ')}`);
@@ -102,13 +127,15 @@ async function main() {
     };
 
     // Churn first: it needs hosts with nothing allocated, so "back to zero" means zero.
-    log(`churn: ${PLAN.churn} servers created and deleted by ${PLAN.churnCallers} callers ...`);
-    results.churn = await phase('churn', () => runChurn(ctx, 'bench-churn', PLAN.churn, PLAN.churnCallers));
-    const c = results.churn;
-    log(
-      `churn: ${c.seconds} s, ${c.serversPerSecond} servers/s, ${c.errors} errors, quota left ` +
-        `${JSON.stringify(c.quotaLeft)}, host allocations left ${c.hostAllocationsLeft}`,
-    );
+    if (PLAN.churn > 0) {
+      log(`churn: ${PLAN.churn} servers created and deleted by ${PLAN.churnCallers} callers ...`);
+      results.churn = await phase('churn', () => runChurn(ctx, 'bench-churn', PLAN.churn, PLAN.churnCallers));
+      const c = results.churn;
+      log(
+        `churn: ${c.seconds} s, ${c.serversPerSecond} servers/s, ${c.errors} errors, quota left ` +
+          `${JSON.stringify(c.quotaLeft)}, host allocations left ${c.hostAllocationsLeft}`,
+      );
+    }
 
     log('warm-up ...');
     await runFloor(s.client, 10, 'warm');
@@ -156,12 +183,12 @@ async function main() {
   }
 
   results.targets = targets(results);
-  fs.mkdirSync(RESULTS, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(`${OUT}.json`, JSON.stringify(results, null, 2) + '\n');
   const md = renderMarkdown(results);
-  fs.writeFileSync(path.join(RESULTS, 'latest.md'), md);
+  fs.writeFileSync(`${OUT}.md`, md);
   console.log('\n' + md);
-  log(`wrote bench/results/latest.json and latest.md`);
+  log(`wrote ${path.relative(ROOT, OUT)}.json and .md`);
   process.exit(errors.length > 0 ? 1 : 0);
 }
 

@@ -38,6 +38,8 @@ export interface BenchStackOptions {
   dir: string;
   hosts: string[];
   log: (line: string) => void;
+  /** Dev server dynamic config beyond the defaults (experiments). */
+  dynamicConfig?: string[];
 }
 
 /** Hosts big enough that capacity never limits a benchmark: it measures the pipeline, not the filter. */
@@ -124,6 +126,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     port: await freePort(),
     dbFile: path.join(opts.dir, 'temporal.db'),
     logFile: path.join(opts.dir, 'temporal.log'),
+    dynamicConfig: opts.dynamicConfig,
   });
   const address = devServer.address;
   await registerSearchAttributes(address, BENCH_NAMESPACE);

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { hostWorkflowId, reservationWorkflowId, serverWorkflowId } from '../../common/names';
+import { workflowEntry } from '../../extensions/bundle';
+import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/registry';
+import { serverGroupWorkflowId } from '../../extensions/scheduler-hints/workflow';
+import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
+import { historyToJson } from './history-json';
+import { eventually, startStack, waitForStatus } from './stack';
+
+/**
+ * Regenerates test/histories/*.json for the replay test: `npx tsx test/support/record-histories.ts`.
+ * A script rather than a test because protobufjs's JSON converter does not survive jest's module
+ * registry. Record again only on purpose (a deliberate, versioned change); commit the files.
+ */
+const HISTORIES = path.join(ROOT, 'test', 'histories');
+const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
+const ADMIN = 'admin:admin';
+const NAMESPACE = 'nf-record';
+
+async function main() {
+  const dir = path.join(ROOT, '.data', 'record-histories');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await startDevServer({
+    port: await freePort(),
+    dbFile: path.join(dir, 'temporal.db'),
+    namespaces: [NAMESPACE],
+  });
+  await registerSearchAttributes(server.address, NAMESPACE);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: workflowEntry(builtinWorkflowTypes()),
+    workflowInterceptorModules: builtinWorkflowModules(),
+  });
+  fs.writeFileSync(path.join(dir, 'bundle.js'), code);
+  process.env.NOVAFLOW_TEST_DIR = dir;
+  const stack = await startStack({
+    hosts: [{ name: 'r1' }, { name: 'r2' }],
+    address: server.address,
+    namespace: NAMESPACE,
+    workflowBundlePath: path.join(dir, 'bundle.js'),
+  });
+  try {
+    const group = await stack.api('POST', '/v2.1/os-server-groups', {
+      body: { server_group: { name: 'spread', policies: ['anti-affinity'] } },
+    });
+    const groupId = group.body.server_group.id;
+    const created = await stack.api('POST', '/v2.1/servers', {
+      body: {
+        server: { name: 'rp', imageRef: IMAGE, flavorRef: '1', min_count: 2, return_reservation_id: true },
+        'os:scheduler_hints': { group: groupId },
+      },
+    });
+    const reservationId = created.body.reservation_id;
+    const servers = await eventually(async () => {
+      const r = await stack.api('GET', `/v2.1/servers?reservation_id=${reservationId}`);
+      return r.body.servers.length === 2 ? (r.body.servers as { id: string }[]) : undefined;
+    });
+    for (const s of servers) await waitForStatus(stack, s.id, ['ACTIVE'], ADMIN);
+    const first = servers[0].id;
+    await stack.api('POST', `/v2.1/servers/${first}/action`, { body: { reboot: { type: 'SOFT' } } });
+    await waitForStatus(stack, first, ['ACTIVE']);
+    await stack.api('DELETE', `/v2.1/servers/${first}`);
+    await eventually(async () =>
+      (await stack.api('GET', `/v2.1/servers/${first}`)).status === 404 ? true : undefined,
+    );
+    const ids: Record<string, string> = {
+      'reservation-with-hints': reservationWorkflowId(reservationId),
+      'server-rebooted-deleted': serverWorkflowId(first),
+      host: hostWorkflowId('r1'),
+      'server-group': serverGroupWorkflowId(groupId),
+    };
+    fs.mkdirSync(HISTORIES, { recursive: true });
+    for (const [name, workflowId] of Object.entries(ids)) {
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJson(history)}\n`);
+      console.log(`recorded ${workflowId} -> test/histories/${name}.json (${history.events?.length} events)`);
+    }
+  } finally {
+    await stack.shutdown();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { Caller, CreateRequest } from '../common/types';
 import type { ApiDeps } from './context';
 import { setCtx } from './context';
 import { authenticate, requestId } from './auth';
@@ -25,7 +26,14 @@ export interface ApiExtensionParts {
   aliases: string[];
   /** Descriptors of the loaded extensions, for `GET /extensions`. */
   descriptors: ExtensionDescriptor[];
+  /** Top-level collections the extensions' routes own. */
+  collections: string[];
+  /** Async checks of a create request, run before anything is started. */
+  createValidators: CreateValidator[];
 }
+
+/** An extension's check of a create request that needs I/O; it throws a NovaError to refuse. */
+export type CreateValidator = (deps: ApiDeps, caller: Caller, request: CreateRequest) => Promise<void>;
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
   routes: [],
@@ -33,6 +41,8 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   decorators: [],
   aliases: [],
   descriptors: [],
+  collections: [],
+  createValidators: [],
 };
 
 /** The Nova API app: thin routes over use cases, one error handler. */
@@ -52,10 +62,17 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
-  v21.use(authenticate);
+  v21.use(authenticate(ext.collections));
   v21.use(extensionRoutes(ext.descriptors));
   v21.use(flavorRoutes());
-  v21.use(serverRoutes(deps, { schema: ext.schema, decorators: ext.decorators, extensions: ext.aliases }));
+  v21.use(
+    serverRoutes(deps, {
+      schema: ext.schema,
+      decorators: ext.decorators,
+      extensions: ext.aliases,
+      validators: ext.createValidators,
+    }),
+  );
   v21.use(quotaRoutes(deps));
   v21.use(instanceActionRoutes(deps));
   v21.use(reservationRoutes(deps));

@@ -4,19 +4,17 @@ import { NovaError } from '../common/errors';
 import { setCtx } from './context';
 
 /** Collections under /v2.1; any other first segment is taken as a project id (the `/v2.1/{project_id}/...` form). */
-export const COLLECTIONS = new Set([
+export const CORE_COLLECTIONS = [
   'servers',
   'flavors',
   'limits',
   'os-quota-sets',
   'extensions',
-  'os-hypervisors',
-  'os-server-groups',
   'os-reservations',
   'os-workflows',
   'os-services',
   'images',
-]);
+];
 
 /** Every response carries a request id; a caller's own X-Openstack-Request-Id is kept when well formed. */
 export const requestId: RequestHandler = (req, res, next) => {
@@ -33,28 +31,34 @@ export const requestId: RequestHandler = (req, res, next) => {
  * Nova's noauth2: `X-Auth-Token: user:project`; user `admin` holds the admin role; a token without a
  * colon is both user and project. Also strips a project id from the URL after checking it.
  */
-export const authenticate: RequestHandler = (req, _res, next) => {
-  const token = req.header('X-Auth-Token');
-  if (!token) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
-  const [userId, projectId = userId] = token.split(':', 2);
-  if (!userId || !projectId)
-    throw new NovaError('unauthorized', 'The request you have made requires authentication.');
-  const caller = {
-    userId,
-    projectId,
-    isAdmin: userId === 'admin',
-    requestId: (req as { novaRequestId?: string }).novaRequestId ?? `req-${randomUUID()}`,
-  };
-  setCtx(req, { caller });
-  const [first] = req.url.split('?')[0].split('/').filter(Boolean);
-  if (first && !COLLECTIONS.has(first)) {
-    if (first !== projectId && !caller.isAdmin) {
-      throw new NovaError(
-        'badRequest',
-        `Malformed request URL: URL's project_id '${first}' doesn't match Context's project_id '${projectId}'`,
-      );
+export function authenticate(extraCollections: string[] = []): RequestHandler {
+  const collections = new Set([...CORE_COLLECTIONS, ...extraCollections]);
+  return (req, _res, next) => {
+    const token = req.header('X-Auth-Token');
+    if (!token) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
+    const [userId, projectId = userId] = token.split(':', 2);
+    if (!userId || !projectId)
+      throw new NovaError('unauthorized', 'The request you have made requires authentication.');
+    const caller = {
+      userId,
+      projectId,
+      isAdmin: userId === 'admin',
+      requestId: (req as { novaRequestId?: string }).novaRequestId ?? `req-${randomUUID()}`,
+    };
+    setCtx(req, { caller });
+    const [first, second] = req.url.split('?')[0].split('/').filter(Boolean);
+    // `/v2.1/{project_id}/<collection>/...`: anything else that is no collection is an unknown route (404).
+    const projectForm =
+      first !== undefined && !collections.has(first) && (first === projectId || collections.has(second));
+    if (projectForm) {
+      if (first !== projectId && !caller.isAdmin) {
+        throw new NovaError(
+          'badRequest',
+          `Malformed request URL: URL's project_id '${first}' doesn't match Context's project_id '${projectId}'`,
+        );
+      }
+      req.url = req.url.slice(first.length + 1) || '/';
     }
-    req.url = req.url.slice(first.length + 1) || '/';
-  }
-  next();
-};
+    next();
+  };
+}

@@ -37,6 +37,8 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     decorators: [],
     aliases: extensions.map((e) => e.descriptor.alias),
     descriptors: extensions.map((e) => e.descriptor),
+    collections: extensions.flatMap((e) => e.api?.collections ?? []),
+    createValidators: extensions.flatMap((e) => (e.api?.validateCreate ? [e.api.validateCreate] : [])),
   };
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {

@@ -4,6 +4,7 @@ import type { ZodType } from 'zod';
 import type { FilterFactory } from '../activities/control';
 import type { ApiDeps } from '../api/context';
 import type { ViewDecorator } from '../api/views/servers';
+import type { CreateValidator } from '../api/app';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
 
 /** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
@@ -33,6 +34,10 @@ export interface NovaExtension {
     topLevelFields?: Record<string, ZodType>;
     /** Attributes it adds to server views. */
     decorators?: ViewDecorator[];
+    /** First path segments under /v2.1 its routes own (so they are not read as a project id). */
+    collections?: string[];
+    /** Checks a create that needs I/O (does a referenced group exist?); throws a NovaError to refuse it. */
+    validateCreate?: CreateValidator;
   };
   control?: {
     /** Activities for the control worker (task queue `novaflow`). */

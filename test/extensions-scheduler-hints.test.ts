@@ -159,17 +159,23 @@ describe('when server groups are listed, shown and deleted', () => {
     expect(record.deleted).toBe(true);
   });
 
-  it('then a create naming a group that does not exist ends in ERROR saying so', async () => {
-    const r = await stack.api('POST', '/v2.1/servers', {
-      token: 'ann:nogroup',
-      body: {
-        server: { name: 'lost', imageRef: IMAGE, flavorRef: '1' },
-        'os:scheduler_hints': { group: '11111111-2222-4333-8444-555555555555' },
-      },
+  it("then a create naming a group that does not exist, or another project's group, is a 400 that starts nothing", async () => {
+    const theirs = await stack.api('POST', '/v2.1/os-server-groups', {
+      token: 'zed:elsewhere',
+      body: { server_group: { name: 'theirs', policy: 'anti-affinity' } },
     });
-    const s = await waitForStatus(stack, r.body.server.id, ['ERROR'], ADMIN);
-    expect(s.fault.details).toContain(
-      'Server group 11111111-2222-4333-8444-555555555555 could not be found.',
-    );
+    for (const group of ['11111111-2222-4333-8444-555555555555', theirs.body.server_group.id]) {
+      const r = await stack.api('POST', '/v2.1/servers', {
+        token: 'ann:nogroup',
+        body: {
+          server: { name: 'lost', imageRef: IMAGE, flavorRef: '1' },
+          'os:scheduler_hints': { group },
+        },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.badRequest.message).toBe(`Instance group ${group} could not be found.`);
+    }
+    const list = await stack.api('GET', '/v2.1/servers', { token: 'ann:nogroup' });
+    expect(list.body.servers).toHaveLength(0);
   });
 });

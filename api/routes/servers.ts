@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../common/messages';
+import type { CreateValidator } from '../app';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
@@ -20,6 +21,8 @@ export interface ServerRouteOptions {
   decorators: ViewDecorator[];
   /** Aliases of the extensions in force, recorded on every reservation. */
   extensions: string[];
+  /** Extensions' async checks of a create, run before the reservation starts. */
+  validators?: CreateValidator[];
 }
 
 const reboot = z
@@ -93,6 +96,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     for (const k of extraTopKeys)
       if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
     const createReq = toCreateRequest(deps, caller, body, opts.extensions, extra);
+    for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
     const admitted = await admit(deps.client, createReq);
     if (body.server.return_reservation_id) {
       res.status(202).json({ reservation_id: admitted.reservationId });

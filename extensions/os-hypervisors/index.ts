@@ -15,7 +15,7 @@ export const hypervisorsExtension: NovaExtension = {
     description: 'Admin-only hypervisor administration.',
     updated: '2014-12-03T00:00:00Z',
   },
-  api: { routes: hypervisorRoutes },
+  api: { routes: hypervisorRoutes, collections: ['os-hypervisors'] },
   compute: { activities: createHypervisorComputeActivities },
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
   requires: ['uptime'],

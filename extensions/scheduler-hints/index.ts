@@ -5,6 +5,7 @@ import { SCHEDULER_HINT_FILTERS } from './filters';
 import { HINT_KEYS, SCHEDULER_HINTS_ALIAS } from './hints';
 import { serverGroupRoutes } from './routes';
 import { schedulerHintsSchema } from './schema';
+import { validateGroupHint } from './validate';
 
 /**
  * Scheduler hints and server groups: two top-level create fields, a schedule-stage hook (workflow
@@ -20,6 +21,8 @@ export const schedulerHintsExtension: NovaExtension = {
   },
   api: {
     routes: serverGroupRoutes,
+    collections: ['os-server-groups'],
+    validateCreate: validateGroupHint,
     topLevelFields: Object.fromEntries(HINT_KEYS.map((k) => [k, schedulerHintsSchema])),
   },
   control: { activities: createServerGroupActivities, filters: SCHEDULER_HINT_FILTERS },

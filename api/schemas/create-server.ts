@@ -85,7 +85,12 @@ export interface CreateSchemaParts {
 export function createServerSchema(parts: CreateSchemaParts) {
   return z
     .object({
-      server: z.object({ ...coreServerFields, ...parts.serverFields }).strict(),
+      server: z
+        .object({
+          ...coreServerFields,
+          ...Object.fromEntries(Object.entries(parts.serverFields).map(([k, v]) => [k, v.optional()])),
+        })
+        .strict(),
       ...Object.fromEntries(Object.entries(parts.topLevelFields).map(([k, v]) => [k, v.optional()])),
     })
     .strict();

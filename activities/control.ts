@@ -22,7 +22,8 @@ import type {
 } from '../workflows/stages';
 import { flavorResources } from '../workflows/stages';
 import { memoView } from '../workflows/server-rules';
-import { isAlive, loadHostStates } from './hosts';
+import { HostStateCache } from './host-cache';
+import { isAlive } from './hosts';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
 import { plan } from './scheduler/plan';
@@ -47,6 +48,8 @@ export interface ControlDeps {
 
 /** How many times the scheduler re-plans after a host refused a claim that raced with another request. */
 const CLAIM_ROUNDS = 5;
+/** How long the scheduler plans on host states it read before, instead of asking each host again. */
+const HOST_CACHE_TTL_MS = 1000;
 /** Server workflows started at once by the spawn stage. */
 const START_CONCURRENCY = 32;
 
@@ -60,6 +63,7 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
 
 /** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
 export function createControlActivities({ client, scheduler, filterFactories = {} }: ControlDeps) {
+  const hostCache = new HostStateCache(client, HOST_CACHE_TTL_MS);
   const filtersFor = (specs: FilterSpec[]): HostFilter[] => [
     ...CORE_FILTERS,
     ...specs.map((s) => {
@@ -136,10 +140,12 @@ export function createControlActivities({ client, scheduler, filterFactories = {
       let pending = [...input.serverIds];
       let refusal: string | null = null;
       let fit = 0;
+      let fresh = false;
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
         Context.current().heartbeat({ round });
         const now = Date.now();
-        const candidates: HostCandidate[] = (await loadHostStates(client)).map((state) => ({
+        const usedCache = !fresh;
+        const candidates: HostCandidate[] = (await hostCache.get(fresh)).map((state) => ({
           state,
           alive: isAlive(state, scheduler.downAfterMs, now),
           planned: { vcpus: 0, ram: 0, disk: 0 },
@@ -148,17 +154,18 @@ export function createControlActivities({ client, scheduler, filterFactories = {
         const planned = plan(candidates, filters, spec, pending.length, scheduler.weigher);
         refusal = planned.refusal;
         fit = Object.keys(placements).length + planned.placements.length;
+        // A short plan on cached states proves nothing: plan again on what the hosts say now.
+        fresh = true;
+        if (usedCache && planned.placements.length < pending.length) continue;
         if (fit < input.minCount) break;
         const byHost = new Map<string, string[]>();
         planned.placements.forEach((p, i) => byHost.set(p.host, [...(byHost.get(p.host) ?? []), pending[i]]));
         const refused = new Set<string>();
         await Promise.all(
           [...byHost].map(async ([host, ids]) => {
-            const ok = await claim(
-              host,
-              ids.map((key) => ({ key, resources })),
-            );
-            if (!ok) refused.add(host);
+            const claims = ids.map((key) => ({ key, resources }));
+            if (await claim(host, claims)) hostCache.claimed(host, claims);
+            else refused.add(host);
           }),
         );
         planned.placements.forEach((p, i) => {
@@ -177,10 +184,9 @@ export function createControlActivities({ client, scheduler, filterFactories = {
       }
       const keep = prefix.length >= input.minCount ? new Set(prefix) : new Set<string>();
       const drop = ordered.filter((id) => !keep.has(id));
-      await releaseClaims(
-        client,
-        drop.map((id) => ({ host: placements[id].host, key: id })),
-      );
+      const dropped = drop.map((id) => ({ host: placements[id].host, key: id }));
+      await releaseClaims(client, dropped);
+      for (const d of dropped) hostCache.released(d.host, [d.key]);
       const result: Record<string, Placement> = {};
       for (const id of keep) result[id] = placements[id];
       const noValidHost =

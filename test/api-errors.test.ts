@@ -20,18 +20,50 @@ async function reservationCount(): Promise<number> {
 describe('when the request is bad', () => {
   const cases: [string, { raw?: string; body?: unknown }, string][] = [
     ['malformed JSON', { raw: '{"server": {' }, 'Malformed request body'],
-    ['an unknown field', { body: { server: { name: 'a', flavorRef: '1', color: 'red' } } }, "'color' was unexpected"],
-    ['an unknown top-level key', { body: { server: { name: 'a', flavorRef: '1' }, extra: 1 } }, "'extra' was unexpected"],
+    [
+      'an unknown field',
+      { body: { server: { name: 'a', flavorRef: '1', color: 'red' } } },
+      "'color' was unexpected",
+    ],
+    [
+      'an unknown top-level key',
+      { body: { server: { name: 'a', flavorRef: '1' }, extra: 1 } },
+      "'extra' was unexpected",
+    ],
     ['a missing name', { body: { server: { flavorRef: '1' } } }, "'name' is a required property"],
     ['a missing flavorRef', { body: { server: { name: 'a' } } }, "'flavorRef' is a required property"],
-    ['an unknown flavor', { body: { server: { name: 'a', flavorRef: '99' } } }, 'Flavor 99 could not be found.'],
-    ['a name of the wrong type', { body: { server: { name: 42, flavorRef: '1' } } }, 'field/attribute server/name'],
+    [
+      'an unknown flavor',
+      { body: { server: { name: 'a', flavorRef: '99' } } },
+      'Flavor 99 could not be found.',
+    ],
+    [
+      'a name of the wrong type',
+      { body: { server: { name: 42, flavorRef: '1' } } },
+      'field/attribute server/name',
+    ],
     ['a name with trailing blanks', { body: { server: { name: 'a ', flavorRef: '1' } } }, 'server/name'],
-    ['a bad imageRef', { body: { server: { name: 'a', flavorRef: '1', imageRef: 'nope' } } }, 'server/imageRef'],
-    ['min_count above max_count', { body: { server: { name: 'a', flavorRef: '1', min_count: 3, max_count: 2 } } }, 'min_count must be <= max_count'],
+    [
+      'a bad imageRef',
+      { body: { server: { name: 'a', flavorRef: '1', imageRef: 'nope' } } },
+      'server/imageRef',
+    ],
+    [
+      'min_count above max_count',
+      { body: { server: { name: 'a', flavorRef: '1', min_count: 3, max_count: 2 } } },
+      'min_count must be <= max_count',
+    ],
     ['a zero count', { body: { server: { name: 'a', flavorRef: '1', min_count: 0 } } }, 'server/min_count'],
-    ['a count that is not a number', { body: { server: { name: 'a', flavorRef: '1', max_count: 'two' } } }, 'server/max_count'],
-    ['a bad metadata key', { body: { server: { name: 'a', flavorRef: '1', metadata: { 'a/b': 'x' } } } }, 'server/metadata'],
+    [
+      'a count that is not a number',
+      { body: { server: { name: 'a', flavorRef: '1', max_count: 'two' } } },
+      'server/max_count',
+    ],
+    [
+      'a bad metadata key',
+      { body: { server: { name: 'a', flavorRef: '1', metadata: { 'a/b': 'x' } } } },
+      'server/metadata',
+    ],
     ['a non-object body', { body: [1, 2] }, 'field/attribute body'],
   ];
   it.each(cases)('then %s gets a 400 badRequest naming it, and starts nothing', async (_what, req, text) => {
@@ -45,7 +77,9 @@ describe('when the request is bad', () => {
 
   it('then more than 128 metadata items is a 403', async () => {
     const metadata = Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, 'v']));
-    const r = await stack.api('POST', '/v2.1/servers', { body: { server: { name: 'a', flavorRef: '1', imageRef: IMAGE, metadata } } });
+    const r = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'a', flavorRef: '1', imageRef: IMAGE, metadata } },
+    });
     expect(r.status).toBe(403);
     expect(r.body.forbidden.message).toBe('Maximum number of metadata items exceeds 128');
   });
@@ -56,7 +90,9 @@ describe('when the request is bad', () => {
     expect(route.body.itemNotFound.code).toBe(404);
     const id = await stack.api('GET', '/v2.1/servers/7b1b4c8e-0000-4000-8000-000000000000');
     expect(id.status).toBe(404);
-    expect(id.body.itemNotFound.message).toBe('Instance 7b1b4c8e-0000-4000-8000-000000000000 could not be found.');
+    expect(id.body.itemNotFound.message).toBe(
+      'Instance 7b1b4c8e-0000-4000-8000-000000000000 could not be found.',
+    );
     const flavor = await stack.api('GET', '/v2.1/flavors/77');
     expect(flavor.body.itemNotFound.message).toBe('Flavor 77 could not be found.');
   });
@@ -65,16 +101,22 @@ describe('when the request is bad', () => {
     const r = await stack.api('GET', '/v2.1/servers', { token: null });
     expect(r.status).toBe(401);
     expect(r.body.unauthorized.code).toBe(401);
-    const a = await stack.api('POST', '/v2.1/servers/7b1b4c8e-0000-4000-8000-000000000000/action', { body: { explode: {} } });
+    const a = await stack.api('POST', '/v2.1/servers/7b1b4c8e-0000-4000-8000-000000000000/action', {
+      body: { explode: {} },
+    });
     expect(a.status).toBe(400);
     expect(a.body.badRequest.message).toContain('explode');
   });
 
   it('then an unsupported microversion is refused and a supported one is echoed', async () => {
-    const bad = await stack.api('GET', '/v2.1/flavors', { headers: { 'OpenStack-API-Version': 'compute 9.9' } });
+    const bad = await stack.api('GET', '/v2.1/flavors', {
+      headers: { 'OpenStack-API-Version': 'compute 9.9' },
+    });
     expect(bad.status).toBe(406);
     expect(bad.body.computeFault.message).toContain('not supported by the API');
-    const ok = await stack.api('GET', '/v2.1/flavors', { headers: { 'OpenStack-API-Version': 'compute 2.47' } });
+    const ok = await stack.api('GET', '/v2.1/flavors', {
+      headers: { 'OpenStack-API-Version': 'compute 2.47' },
+    });
     expect(ok.headers.get('openstack-api-version')).toBe('compute 2.47');
     expect(ok.headers.get('x-openstack-nova-api-version')).toBe('2.47');
   });

@@ -29,7 +29,9 @@ describe('when the Temporal server is killed while a spawn is in flight', () => 
   });
 
   it('then after a restart on the same SQLite file the server still ends ACTIVE, with nothing duplicated', async () => {
-    const created = await stack.api('POST', '/v2.1/servers', { body: { server: { name: 'durable', flavorRef: '1', imageRef: IMAGE } } });
+    const created = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'durable', flavorRef: '1', imageRef: IMAGE } },
+    });
     expect(created.status).toBe(202);
     const id = created.body.server.id;
     const driver = stack.drivers.d1;
@@ -49,7 +51,9 @@ describe('when the Temporal server is killed while a spawn is in flight', () => 
     expect(limits.body.limits.absolute.totalInstancesUsed).toBe(1);
     const list = await eventually(async () => {
       const r = await stack.api('GET', '/v2.1/servers/detail');
-      return r.body.servers.length === 1 && r.body.servers[0].status === 'ACTIVE' ? r.body.servers : undefined;
+      return r.body.servers.length === 1 && r.body.servers[0].status === 'ACTIVE'
+        ? r.body.servers
+        : undefined;
     });
     expect(list[0].id).toBe(id);
   }, 180_000);

@@ -17,7 +17,9 @@ afterAll(async () => {
 const action = (id: string, body: unknown) => stack.api('POST', `/v2.1/servers/${id}/action`, { body });
 
 async function activeServer(name: string) {
-  const r = await stack.api('POST', '/v2.1/servers', { body: { server: { name, flavorRef: '1', imageRef: IMAGE } } });
+  const r = await stack.api('POST', '/v2.1/servers', {
+    body: { server: { name, flavorRef: '1', imageRef: IMAGE } },
+  });
   return (await waitForStatus(stack, r.body.server.id, ['ACTIVE'])).id as string;
 }
 
@@ -33,7 +35,9 @@ describe('when an ACTIVE server is stopped, started and rebooted', () => {
     expect(off['OS-EXT-STS:power_state']).toBe(4);
     const soft = await action(id, { reboot: { type: 'SOFT' } });
     expect(soft.status).toBe(409);
-    expect(soft.body.conflictingRequest.message).toBe(`Cannot 'reboot' instance ${id} while it is in vm_state stopped`);
+    expect(soft.body.conflictingRequest.message).toBe(
+      `Cannot 'reboot' instance ${id} while it is in vm_state stopped`,
+    );
     expect((await action(id, { reboot: { type: 'hard' } })).status).toBe(202);
     const on = await waitForStatus(stack, id, ['ACTIVE']);
     expect(on['OS-EXT-STS:power_state']).toBe(1);
@@ -52,9 +56,14 @@ describe('when a server is deleted twice', () => {
     const a = await activeServer('keep');
     const b = await activeServer('gone');
     const before = (await stack.api('GET', '/v2.1/limits')).body.limits.absolute.totalInstancesUsed;
-    const [d1, d2] = await Promise.all([stack.api('DELETE', `/v2.1/servers/${b}`), stack.api('DELETE', `/v2.1/servers/${b}`)]);
+    const [d1, d2] = await Promise.all([
+      stack.api('DELETE', `/v2.1/servers/${b}`),
+      stack.api('DELETE', `/v2.1/servers/${b}`),
+    ]);
     expect([d1.status, d2.status].sort()).toEqual([204, 409].sort());
-    await eventually(async () => ((await stack.api('GET', `/v2.1/servers/${b}`)).status === 404 ? true : undefined));
+    await eventually(async () =>
+      (await stack.api('GET', `/v2.1/servers/${b}`)).status === 404 ? true : undefined,
+    );
     expect((await stack.api('DELETE', `/v2.1/servers/${b}`)).status).toBe(404);
     const after = (await stack.api('GET', '/v2.1/limits')).body.limits.absolute;
     expect(after.totalInstancesUsed).toBe(before - 1);
@@ -64,20 +73,29 @@ describe('when a server is deleted twice', () => {
 
 describe('when an operator disables a host or a host dies', () => {
   it('then new servers avoid it', async () => {
-    const denied = await stack.api('PUT', '/v2.1/os-services/disable', { body: { host: 'l1', binary: 'nova-compute' } });
+    const denied = await stack.api('PUT', '/v2.1/os-services/disable', {
+      body: { host: 'l1', binary: 'nova-compute' },
+    });
     expect(denied.status).toBe(403);
     const off = await stack.api('PUT', '/v2.1/os-services/disable-log-reason', {
       token: 'admin:admin',
       body: { host: 'l1', binary: 'nova-compute', disabled_reason: 'maintenance' },
     });
     expect(off.status).toBe(200);
-    expect(off.body.service).toMatchObject({ host: 'l1', status: 'disabled', disabled_reason: 'maintenance' });
+    expect(off.body.service).toMatchObject({
+      host: 'l1',
+      status: 'disabled',
+      disabled_reason: 'maintenance',
+    });
     for (let i = 0; i < 3; i++) {
       const id = await activeServer(`avoid${i}`);
       const s = await stack.api('GET', `/v2.1/servers/${id}`, { token: 'admin:admin' });
       expect(s.body.server['OS-EXT-SRV-ATTR:host']).toBe('l2');
     }
-    await stack.api('PUT', '/v2.1/os-services/enable', { token: 'admin:admin', body: { host: 'l1', binary: 'nova-compute' } });
+    await stack.api('PUT', '/v2.1/os-services/enable', {
+      token: 'admin:admin',
+      body: { host: 'l1', binary: 'nova-compute' },
+    });
 
     await stack.stopNode('l2');
     const services = await eventually(async () => {

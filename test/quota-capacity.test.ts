@@ -20,13 +20,18 @@ afterAll(async () => {
 });
 
 const create = (token: string, server: Record<string, unknown>) =>
-  stack.api('POST', '/v2.1/servers', { token, body: { server: { imageRef: IMAGE, return_reservation_id: true, ...server } } });
+  stack.api('POST', '/v2.1/servers', {
+    token,
+    body: { server: { imageRef: IMAGE, return_reservation_id: true, ...server } },
+  });
 
 async function settled(token: string, rid: string, count: number) {
   return eventually(async () => {
     const r = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${rid}`, { token });
     const servers = r.body.servers as any[];
-    return servers.length === count && servers.every((s) => ['ACTIVE', 'ERROR'].includes(s.status)) ? servers : undefined;
+    return servers.length === count && servers.every((s) => ['ACTIVE', 'ERROR'].includes(s.status))
+      ? servers
+      : undefined;
   }, 60_000);
 }
 
@@ -45,14 +50,18 @@ async function allocations() {
 
 async function deleteAll(token: string) {
   const r = await stack.api('GET', '/v2.1/servers', { token });
-  for (const s of r.body.servers) expect((await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token })).status).toBe(204);
+  for (const s of r.body.servers)
+    expect((await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token })).status).toBe(204);
   await eventually(async () => ((await usage(token)).totalInstancesUsed === 0 ? true : undefined));
 }
 
 describe('when a request does not fit the quota', () => {
   it('then it is reduced to what fits when that reaches min_count, else refused with 403 and nothing created', async () => {
     const token = 'quinn:quota-a';
-    await stack.api('PUT', '/v2.1/os-quota-sets/quota-a', { token: 'admin:admin', body: { quota_set: { instances: 4 } } });
+    await stack.api('PUT', '/v2.1/os-quota-sets/quota-a', {
+      token: 'admin:admin',
+      body: { quota_set: { instances: 4 } },
+    });
     const reduced = await create(token, { name: 'q', flavorRef: '1', min_count: 2, max_count: 6 });
     expect(reduced.status).toBe(202);
     const servers = await settled(token, reduced.body.reservation_id, 4);
@@ -61,7 +70,9 @@ describe('when a request does not fit the quota', () => {
 
     const refused = await create(token, { name: 'q', flavorRef: '1', min_count: 1, max_count: 3 });
     expect(refused.status).toBe(403);
-    expect(refused.body.forbidden.message).toBe('Quota exceeded for instances: Requested 1-3, but already used 4 of 4 instances');
+    expect(refused.body.forbidden.message).toBe(
+      'Quota exceeded for instances: Requested 1-3, but already used 4 of 4 instances',
+    );
     const list = await stack.api('GET', '/v2.1/servers', { token });
     expect(list.body.servers).toHaveLength(4);
 
@@ -74,7 +85,10 @@ describe('when a request does not fit the quota', () => {
     const refused = await create(token, { name: 'big', flavorRef: '5', min_count: 3 });
     expect(refused.status).toBe(403);
     expect(refused.body.forbidden.message).toContain('Quota exceeded for cores: Requested 24');
-    const denied = await stack.api('PUT', '/v2.1/os-quota-sets/quota-b', { token, body: { quota_set: { cores: 100 } } });
+    const denied = await stack.api('PUT', '/v2.1/os-quota-sets/quota-b', {
+      token,
+      body: { quota_set: { cores: 100 } },
+    });
     expect(denied.status).toBe(403);
     const show = await stack.api('GET', '/v2.1/os-quota-sets/quota-b', { token });
     expect(show.body.quota_set).toMatchObject({ id: 'quota-b', instances: 10, cores: 20, ram: 51200 });
@@ -83,7 +97,10 @@ describe('when a request does not fit the quota', () => {
 
 describe('when capacity is short', () => {
   beforeAll(async () => {
-    await stack.api('PUT', '/v2.1/os-quota-sets/cap', { token: 'admin:admin', body: { quota_set: { instances: 50, cores: 50, ram: 500000 } } });
+    await stack.api('PUT', '/v2.1/os-quota-sets/cap', {
+      token: 'admin:admin',
+      body: { quota_set: { instances: 50, cores: 50, ram: 500000 } },
+    });
   });
 
   it('then fewer than min_count placeable puts every server in ERROR with NoValidHost and per-filter reasons, leaking nothing', async () => {
@@ -94,7 +111,9 @@ describe('when capacity is short', () => {
     expect(servers.every((s) => s.status === 'ERROR')).toBe(true);
     expect(servers[0].fault.message).toBe('No valid host was found. There are not enough hosts available.');
     const asAdmin = await stack.api('GET', `/v2.1/servers/${servers[0].id}`, { token: 'admin:admin' });
-    expect(asAdmin.body.server.fault.details).toMatch(/6 of 8 server\(s\) could be placed, 7 needed: 3 host\(s\) considered; CoreFilter removed 3/);
+    expect(asAdmin.body.server.fault.details).toMatch(
+      /6 of 8 server\(s\) could be placed, 7 needed: 3 host\(s\) considered; CoreFilter removed 3/,
+    );
     expect((await usage(token)).totalInstancesUsed).toBe(0);
     expect(await allocations()).toEqual({ q1: 0, q2: 0, q3: 0 });
     await deleteAll(token);
@@ -113,25 +132,35 @@ describe('when capacity is short', () => {
 
   it('then 20 concurrent creates never overbook a host nor exceed quota, and all settle', async () => {
     for (const p of ['race-a', 'race-b']) {
-      await stack.api('PUT', `/v2.1/os-quota-sets/${p}`, { token: 'admin:admin', body: { quota_set: { instances: 5 } } });
+      await stack.api('PUT', `/v2.1/os-quota-sets/${p}`, {
+        token: 'admin:admin',
+        body: { quota_set: { instances: 5 } },
+      });
     }
     const tokens = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'ra:race-a' : 'rb:race-b'));
-    const answers = await Promise.all(tokens.map((t, i) => create(t, { name: `race${i}`, flavorRef: '1', min_count: 1, max_count: 2 })));
+    const answers = await Promise.all(
+      tokens.map((t, i) => create(t, { name: `race${i}`, flavorRef: '1', min_count: 1, max_count: 2 })),
+    );
     expect(answers.every((a) => a.status === 202 || a.status === 403)).toBe(true);
     const accepted = answers.map((a, i) => ({ a, token: tokens[i] })).filter(({ a }) => a.status === 202);
     let active = 0;
     for (const { a, token } of accepted) {
       const servers = await eventually(async () => {
-        const r = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${a.body.reservation_id}`, { token });
+        const r = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${a.body.reservation_id}`, {
+          token,
+        });
         const list = r.body.servers as any[];
-        return list.length > 0 && list.every((s) => ['ACTIVE', 'ERROR'].includes(s.status)) ? list : undefined;
+        return list.length > 0 && list.every((s) => ['ACTIVE', 'ERROR'].includes(s.status))
+          ? list
+          : undefined;
       }, 60_000);
       active += servers.filter((s) => s.status === 'ACTIVE').length;
     }
     const alloc = await allocations();
     for (const n of Object.values(alloc)) expect(n).toBeLessThanOrEqual(2); // 2 vCPUs at ratio 1, one each
     expect(Object.values(alloc).reduce((x, y) => x + y, 0)).toBe(active);
-    for (const t of ['ra:race-a', 'rb:race-b']) expect((await usage(t)).totalInstancesUsed).toBeLessThanOrEqual(5);
+    for (const t of ['ra:race-a', 'rb:race-b'])
+      expect((await usage(t)).totalInstancesUsed).toBeLessThanOrEqual(5);
     await deleteAll('ra:race-a');
     await deleteAll('rb:race-b');
     expect(await allocations()).toEqual({ q1: 0, q2: 0, q3: 0 });

@@ -18,7 +18,9 @@ afterAll(async () => {
 });
 
 async function createOne(name: string) {
-  const r = await stack.api('POST', '/v2.1/servers', { body: { server: { name, flavorRef: '1', imageRef: IMAGE } } });
+  const r = await stack.api('POST', '/v2.1/servers', {
+    body: { server: { name, flavorRef: '1', imageRef: IMAGE } },
+  });
   expect(r.status).toBe(202);
   return r.body.server.id as string;
 }

@@ -11,14 +11,23 @@ import { ctx } from '../context';
 import { parseBody } from '../schemas/validate';
 
 const ServiceBody = z
-  .object({ host: z.string().min(1), binary: z.literal('nova-compute'), disabled_reason: z.string().max(255).optional() })
+  .object({
+    host: z.string().min(1),
+    binary: z.literal('nova-compute'),
+    disabled_reason: z.string().max(255).optional(),
+  })
   .strict();
 const ServiceUpdate = z
-  .object({ status: z.enum(['enabled', 'disabled']).optional(), disabled_reason: z.string().max(255).optional(), forced_down: z.boolean().optional() })
+  .object({
+    status: z.enum(['enabled', 'disabled']).optional(),
+    disabled_reason: z.string().max(255).optional(),
+    forced_down: z.boolean().optional(),
+  })
   .strict();
 
 function requireAdmin(req: Request, rule: string) {
-  if (!ctx(req).caller.isAdmin) throw forbidden(`Policy doesn't allow os_compute_api:os-services:${rule} to be performed.`);
+  if (!ctx(req).caller.isAdmin)
+    throw forbidden(`Policy doesn't allow os_compute_api:os-services:${rule} to be performed.`);
 }
 
 /** Nova's service view of a compute host. The service id is the host name: one compute service per host. */
@@ -40,8 +49,11 @@ export function serviceView(s: HostState, downAfterMs: number) {
 export function serviceRoutes(deps: ApiDeps): Router {
   const r = Router();
   const setEnabled = async (host: string, enabled: boolean, reason: string | null) => {
-    if (!(await listHostNames(deps.client)).includes(host)) throw notFound(`Compute host ${host} could not be found.`);
-    return deps.client.workflow.getHandle(hostWorkflowId(host)).executeUpdate(setHostEnabledUpdate, { args: [{ enabled, reason }] });
+    if (!(await listHostNames(deps.client)).includes(host))
+      throw notFound(`Compute host ${host} could not be found.`);
+    return deps.client.workflow
+      .getHandle(hostWorkflowId(host))
+      .executeUpdate(setHostEnabledUpdate, { args: [{ enabled, reason }] });
   };
   r.get('/os-services', async (req, res) => {
     requireAdmin(req, 'list');
@@ -53,7 +65,11 @@ export function serviceRoutes(deps: ApiDeps): Router {
       requireAdmin(req, 'update');
       const body = parseBody(ServiceBody, req.body);
       const s = await setEnabled(body.host, action === 'enable', body.disabled_reason ?? null);
-      const service: Record<string, unknown> = { host: s.name, binary: 'nova-compute', status: s.enabled ? 'enabled' : 'disabled' };
+      const service: Record<string, unknown> = {
+        host: s.name,
+        binary: 'nova-compute',
+        status: s.enabled ? 'enabled' : 'disabled',
+      };
       if (action === 'disable-log-reason') service.disabled_reason = s.disabledReason;
       res.json({ service });
     });

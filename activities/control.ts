@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
-  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -21,8 +20,9 @@ import type {
   ServerWorkflowInput,
 } from '../workflows/stages';
 import { flavorResources } from '../workflows/stages';
-import { memoView } from '../workflows/server-rules';
+import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
+import { quotaStartOperation } from './quota-entity';
 import { isAlive } from './hosts';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
@@ -108,16 +108,7 @@ export function createControlActivities({ client, scheduler, filterFactories = {
         return await client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
           args: [req],
           updateId,
-          startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
-            workflowId: quotaWorkflowId(projectId),
-            taskQueue: CONTROL_TASK_QUEUE,
-            args: [{ projectId }],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            typedSearchAttributes: [
-              { key: NovaKind, value: 'quota' },
-              { key: NovaProject, value: projectId },
-            ],
-          }),
+          startWorkflowOperation: quotaStartOperation(projectId),
         });
       } catch (err) {
         const nova = fromFailure(err);
@@ -219,7 +210,10 @@ export function createControlActivities({ client, scheduler, filterFactories = {
               { key: NovaStatus, value: status },
               { key: NovaHost, value: input.placement?.host ?? '' },
             ],
-            memo: { view: memoView(initialRecordView(input)), extensions: input.extensions },
+            memo: {
+              view: memoView(initialServerRecord(input.seed, input.createdAt, input.fault, input.placement)),
+              extensions: input.extensions,
+            },
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -238,25 +232,6 @@ async function releaseClaims(client: Client, claims: { host: string; key: string
       client.workflow.getHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
     ),
   );
-}
-
-/** The view a list shows for a server before its workflow first runs. */
-function initialRecordView(input: ServerWorkflowInput) {
-  return {
-    ...input.seed,
-    vmState: input.fault ? ('error' as const) : ('building' as const),
-    taskState: input.fault ? null : 'scheduling',
-    powerState: 0,
-    host: null,
-    progress: 0,
-    fault: input.fault,
-    created: input.createdAt,
-    updated: input.createdAt,
-    launchedAt: null,
-    terminatedAt: null,
-    attempts: [],
-    actions: [],
-  };
 }
 
 export type ControlActivities = ReturnType<typeof createControlActivities>;

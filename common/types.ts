@@ -104,22 +104,29 @@ export interface Placement {
   alternates: string[];
 }
 
-/** The state of one server entity, as its `describe` query returns it. */
-export interface ServerRecord {
+/** The static part of a server: what it keeps of its create request, and its identity fixed at admission. */
+export interface ServerSeed extends Pick<
+  CreateRequest,
+  | 'projectId'
+  | 'userId'
+  | 'reservationId'
+  | 'flavor'
+  | 'imageRef'
+  | 'metadata'
+  | 'availabilityZone'
+  | 'keyName'
+  | 'securityGroups'
+  | 'diskConfig'
+  | 'description'
+  | 'extra'
+> {
   id: string;
   name: string;
-  projectId: string;
-  userId: string;
-  reservationId: string;
   launchIndex: number;
-  flavor: Flavor;
-  imageRef: string;
-  metadata: Record<string, string>;
-  availabilityZone: string | null;
-  keyName: string | null;
-  securityGroups: string[];
-  diskConfig: 'AUTO' | 'MANUAL';
-  description: string | null;
+}
+
+/** The state of one server entity, as its `describe` query returns it. */
+export interface ServerRecord extends ServerSeed {
   vmState: VmState;
   taskState: string | null;
   powerState: number;
@@ -133,8 +140,6 @@ export interface ServerRecord {
   /** Hosts tried, in order, for the current build. */
   attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
   actions: InstanceAction[];
-  /** Data extensions attach to the server (shown by their view decorators). */
-  extra: Record<string, unknown>;
 }
 
 /** What a compute node reports about itself when it starts and on every heartbeat. */

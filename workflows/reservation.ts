@@ -16,11 +16,11 @@ import {
   serverBuiltSignal,
 } from '../common/messages';
 import { NovaStatus } from '../common/search-attributes';
-import { PowerState } from '../common/types';
 import type { ServerRecord } from '../common/types';
 import { quotaWorkflowId } from '../common/names';
 import type { AdmitResult, CreateRequest, Fault, ReservationRecord, ReservationStage } from '../common/types';
-import type { ServerWorkflowInput } from './stages';
+import { initialServerRecord } from './server-rules';
+import type { ServerSeed, ServerWorkflowInput } from './stages';
 
 const controlActivities = {
   startToCloseTimeout: '5 minutes',
@@ -68,13 +68,13 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   };
   const serverName = (i: number) => (record.serverIds.length > 1 ? `${req.name}-${i + 1}` : req.name);
   let started = false;
-  const pendingServer = (id: string, launchIndex: number): ServerRecord => ({
+  const seedOf = (id: string, launchIndex: number): ServerSeed => ({
     id,
     name: serverName(launchIndex),
+    launchIndex,
     projectId: req.projectId,
     userId: req.userId,
     reservationId: req.reservationId,
-    launchIndex,
     flavor: req.flavor,
     imageRef: req.imageRef,
     metadata: req.metadata,
@@ -84,19 +84,9 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     diskConfig: req.diskConfig,
     description: req.description,
     extra: req.extra,
-    vmState: 'building',
-    taskState: 'scheduling',
-    powerState: PowerState.NOSTATE,
-    host: null,
-    progress: 0,
-    fault: null,
-    created: record.createdAt,
-    updated: record.createdAt,
-    launchedAt: null,
-    terminatedAt: null,
-    attempts: [],
-    actions: [],
   });
+  const pendingServer = (id: string, launchIndex: number): ServerRecord =>
+    initialServerRecord(seedOf(id, launchIndex), record.createdAt, null, null);
 
   let admission: Promise<AdmitResult> | undefined;
   let rejected = false;
@@ -165,23 +155,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
   const launchIds = fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id]);
   const servers: ServerWorkflowInput[] = launchIds.map((id, launchIndex) => ({
-    seed: {
-      id,
-      name: serverName(launchIndex),
-      projectId: req.projectId,
-      userId: req.userId,
-      reservationId: req.reservationId,
-      launchIndex,
-      flavor: req.flavor,
-      imageRef: req.imageRef,
-      metadata: req.metadata,
-      availabilityZone: req.availabilityZone,
-      keyName: req.keyName,
-      securityGroups: req.securityGroups,
-      diskConfig: req.diskConfig,
-      description: req.description,
-      extra: req.extra,
-    },
+    seed: seedOf(id, launchIndex),
     requestId: req.requestId,
     createdAt: created,
     extensions: req.extensions,

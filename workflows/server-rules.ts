@@ -1,5 +1,7 @@
 import type { ServerAction } from '../common/messages';
-import type { ServerRecord, VmState } from '../common/types';
+import type { Fault, Placement, ServerRecord, VmState } from '../common/types';
+import { PowerState } from '../common/types';
+import type { ServerSeed } from './stages';
 
 /** The vm_states each action may start from (Nova's check_instance_state). */
 const ALLOWED_VM_STATES: Record<string, VmState[]> = {
@@ -37,4 +39,31 @@ export type ServerMemoView = Omit<ServerRecord, 'actions' | 'attempts'>;
 export function memoView(record: ServerRecord): ServerMemoView {
   const { actions: _actions, attempts: _attempts, ...view } = record;
   return view;
+}
+
+/**
+ * A server before its first build step: BUILD (scheduling, or spawning once placed), or ERROR when
+ * it is born failed. Its workflow, its first list view and its pending view all start from this.
+ */
+export function initialServerRecord(
+  seed: ServerSeed,
+  createdAt: string,
+  fault: Fault | null,
+  placement: Placement | null,
+): ServerRecord {
+  return {
+    ...seed,
+    vmState: fault ? 'error' : 'building',
+    taskState: fault ? null : placement ? 'spawning' : 'scheduling',
+    powerState: PowerState.NOSTATE,
+    host: null,
+    progress: 0,
+    fault,
+    created: createdAt,
+    updated: createdAt,
+    launchedAt: null,
+    terminatedAt: null,
+    attempts: [],
+    actions: [],
+  };
 }

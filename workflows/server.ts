@@ -34,7 +34,7 @@ import { PowerState } from '../common/types';
 import { ActionLog, failureMessage, nowIso } from './action-log';
 import { ENTITY_HISTORY_LIMIT } from './entity';
 import { flavorResources, type ServerWorkflowInput } from './stages';
-import { allowedFrom, conflictMessage, memoView } from './server-rules';
+import { allowedFrom, conflictMessage, initialServerRecord, memoView } from './server-rules';
 
 /** Nova's max_attempts: the chosen host plus up to two alternates. */
 export const MAX_ATTEMPTS = 3;
@@ -76,21 +76,8 @@ export async function serverWorkflow(
 ): Promise<ServerRecord> {
   const { seed } = input;
   let holdsQuota = resumed?.holdsQuota ?? input.holdsQuota;
-  const record: ServerRecord = resumed?.record ?? {
-    ...seed,
-    vmState: input.fault ? 'error' : 'building',
-    taskState: input.fault ? null : input.placement ? 'spawning' : 'scheduling',
-    powerState: PowerState.NOSTATE,
-    host: null,
-    progress: 0,
-    fault: input.fault,
-    created: input.createdAt,
-    updated: nowIso(),
-    launchedAt: null,
-    terminatedAt: null,
-    attempts: [],
-    actions: [],
-  };
+  const record: ServerRecord =
+    resumed?.record ?? initialServerRecord(seed, input.createdAt, input.fault, input.placement);
   const queue: ServerActionRequest[] = [];
 
   const touch = () => {

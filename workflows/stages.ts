@@ -1,4 +1,6 @@
-import type { Fault, Flavor, Placement, QuotaReserveRequest, Resources } from '../common/types';
+import type { Fault, Flavor, Placement, QuotaReserveRequest, Resources, ServerSeed } from '../common/types';
+
+export type { ServerSeed } from '../common/types';
 
 /**
  * Inputs and outputs of the stage activities. Extension interceptors see these (readonly) when they
@@ -36,25 +38,6 @@ export interface ScheduleResult {
 
 export interface ReserveQuotaInput extends QuotaReserveRequest {
   projectId: string;
-}
-
-/** The static part of a server, fixed at admission. */
-export interface ServerSeed {
-  id: string;
-  name: string;
-  projectId: string;
-  userId: string;
-  reservationId: string;
-  launchIndex: number;
-  flavor: Flavor;
-  imageRef: string;
-  metadata: Record<string, string>;
-  availabilityZone: string | null;
-  keyName: string | null;
-  securityGroups: string[];
-  diskConfig: 'AUTO' | 'MANUAL';
-  description: string | null;
-  extra: Record<string, unknown>;
 }
 
 export interface ServerWorkflowInput {

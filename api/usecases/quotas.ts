@@ -1,7 +1,7 @@
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { quotaStartOperation } from '../../activities/quota-entity';
 import { quotaStateQuery, setQuotaLimitsUpdate } from '../../common/messages';
-import { CONTROL_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
-import { NovaKind, NovaProject } from '../../common/search-attributes';
+import { quotaWorkflowId } from '../../common/names';
 import type { QuotaLimits, QuotaState } from '../../common/types';
 import { DEFAULT_QUOTA } from '../../common/types';
 
@@ -23,15 +23,6 @@ export async function setQuota(
 ): Promise<QuotaState> {
   return client.workflow.executeUpdateWithStart(setQuotaLimitsUpdate, {
     args: [patch],
-    startWorkflowOperation: new WithStartWorkflowOperation('quotaWorkflow', {
-      workflowId: quotaWorkflowId(projectId),
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [{ projectId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: NovaKind, value: 'quota' },
-        { key: NovaProject, value: projectId },
-      ],
-    }),
+    startWorkflowOperation: quotaStartOperation(projectId),
   });
 }

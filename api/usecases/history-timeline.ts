@@ -86,6 +86,42 @@ function statusValue(fields: Record<string, RawPayload> | null | undefined): str
   return Array.isArray(value) ? String(value[0]) : value == null ? undefined : String(value);
 }
 
+/** The marker the SDK records for a local activity: one event, written when it finished. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+type Marker = NonNullable<HistoryEvent['markerRecordedEventAttributes']>;
+
+/** A local activity (run inside a workflow task, no task queue) as a timeline entry. */
+function localActivityEntry(m: Marker, closedMs: number, stage: string | undefined): ActivityEntry {
+  const [data] = decodePayloads((m.details?.data?.payloads ?? []) as RawPayload[]) as [
+    | { activity_type?: string; activity_id?: string; attempt?: number; original_schedule_time?: Ts }
+    | undefined,
+  ];
+  const startMs = tsMs(data?.original_schedule_time as Ts) ?? closedMs;
+  return {
+    kind: 'activity',
+    time: iso(startMs)!,
+    ...(stage ? { stage } : {}),
+    activity: data?.activity_type ?? 'local activity',
+    activity_id: data?.activity_id ?? '',
+    task_queue: '(local)',
+    host: null,
+    worker: null,
+    scheduled_at: iso(startMs)!,
+    started_at: iso(startMs)!,
+    closed_at: iso(closedMs)!,
+    queued_ms: 0,
+    duration_ms: closedMs - startMs,
+    attempt: data?.attempt ?? 1,
+    result: m.failure ? 'failed' : 'completed',
+    failure: m.failure
+      ? { message: m.failure.message ?? '', type: m.failure.applicationFailureInfo?.type ?? null }
+      : null,
+    last_failure: null,
+    retry_state: null,
+  };
+}
+
 function describeArgs(args: unknown[]): string | undefined {
   const first = args[0] as { action?: { type?: string }; keys?: string[]; serverId?: string } | undefined;
   if (first?.action?.type) return first.action.type;
@@ -151,6 +187,10 @@ export function buildTimeline(
       };
       activities.set(id, entry);
       out.push(entry);
+    } else if (ev.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+      out.push(
+        localActivityEntry(ev.markerRecordedEventAttributes, ms, statusKind === 'stage' ? stage : undefined),
+      );
     } else if (ev.activityTaskStartedEventAttributes) {
       const a = ev.activityTaskStartedEventAttributes;
       const entry = activities.get(String(a.scheduledEventId));

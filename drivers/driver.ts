@@ -50,6 +50,11 @@ export interface VirtDriver {
   uptime?(): Promise<string>;
   /** The instance's console log; only with the `console-output` capability. */
   consoleOutput?(id: string, length?: number): Promise<string>;
+  /**
+   * Releases what the driver holds on this machine when the compute node stops; a driver whose
+   * instances are processes of the node stops them here, so none outlives it.
+   */
+  close?(): Promise<void>;
 }
 
 /** The spawn failed here; another host may succeed. */

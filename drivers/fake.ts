@@ -103,19 +103,3 @@ export class FakeDriver implements VirtDriver {
     return (length ? lines.slice(-length) : lines).join('\n');
   }
 }
-
-/** Named drivers a compute node can be started with (`--driver NAME`). */
-export function createDriver(name: string, options: FakeDriverOptions = {}): VirtDriver {
-  switch (name) {
-    case 'fake':
-      return new FakeDriver(options);
-    case 'fake-reschedule':
-      return new FakeDriver({ ...options, failSpawn: 'reschedule' });
-    case 'fake-abort':
-      return new FakeDriver({ ...options, failSpawn: 'abort' });
-    case 'fake-minimal':
-      return new FakeDriver({ ...options, capabilities: [] });
-    default:
-      throw new Error(`unknown driver "${name}" (known: fake, fake-reschedule, fake-abort, fake-minimal)`);
-  }
-}

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
-import { createDriver } from '../drivers/fake';
+import { createDriver } from '../drivers/index';
 import { loadWorkerExtensions } from '../extensions/registry';
 import { createComputeNode } from './compute';
 
@@ -15,12 +15,14 @@ async function main() {
   });
   const host = values.host ?? env.NOVAFLOW_HOST;
   const driver = createDriver(values.driver ?? env.NOVAFLOW_DRIVER, {
-    inventory: {
-      vcpus: env.NOVAFLOW_FAKE_VCPUS,
-      ram: env.NOVAFLOW_FAKE_RAM_MB,
-      disk: env.NOVAFLOW_FAKE_DISK_GB,
+    fake: {
+      inventory: {
+        vcpus: env.NOVAFLOW_FAKE_VCPUS,
+        ram: env.NOVAFLOW_FAKE_RAM_MB,
+        disk: env.NOVAFLOW_FAKE_DISK_GB,
+      },
+      spawnLatencyMs: env.NOVAFLOW_FAKE_SPAWN_MS,
     },
-    spawnLatencyMs: env.NOVAFLOW_FAKE_SPAWN_MS,
   });
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -40,7 +42,12 @@ async function main() {
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => node.shutdown());
   console.log(`[${host}] compute node up (driver ${driver.name}), task queue compute/${host}`);
-  await node.run();
+  try {
+    await node.run();
+  } finally {
+    // Instances that are processes of this node must not outlive it.
+    await driver.close?.();
+  }
   await connection.close();
 }
 

@@ -9,6 +9,7 @@ import { composeExtensions } from '../../extensions/compose';
 import { BUILTIN_EXTENSIONS, withBuiltins } from '../../extensions/registry';
 import type { NovaExtension } from '../../extensions/types';
 import type { SchedulerConfig } from '../../activities/control';
+import type { VirtDriver } from '../../drivers/driver';
 import type { FakeDriverOptions } from '../../drivers/fake';
 import { FakeDriver } from '../../drivers/fake';
 import { createComputeNode, type ComputeNode } from '../../workers/compute';
@@ -39,6 +40,8 @@ function claimNamespace(): string {
 export interface HostSpec {
   name: string;
   driver?: FakeDriverOptions;
+  /** A ready driver to run this host with instead of a fake; the test owns it (and closes it). */
+  driverInstance?: VirtDriver;
   availabilityZone?: string;
 }
 
@@ -114,8 +117,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const nodes: Record<string, ComputeNode> = {};
   const nodeRuns: Record<string, Promise<void>> = {};
   const startNode = async (spec: HostSpec) => {
-    const driver = drivers[spec.name] ?? new FakeDriver(spec.driver);
-    drivers[spec.name] = driver;
+    // Only fakes go into `drivers`, so tests keep their typed handle on fault injection.
+    const driver: VirtDriver = spec.driverInstance ?? (drivers[spec.name] ??= new FakeDriver(spec.driver));
     const node = await createComputeNode({
       connection,
       client,

@@ -1,0 +1,24 @@
+/* global setInterval, clearInterval */
+// The "operating system" inside a process-driver instance. It needs no network and no disk: it prints
+// its boot lines, a login prompt the driver takes as "booted", then a heartbeat line every second.
+const [name = 'instance', image = 'unknown'] = process.argv.slice(2);
+
+const log = (line) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+
+log(`novaflow guest ${name} booting from image ${image} (pid ${process.pid})`);
+log(`${name} login:`);
+
+let beats = 0;
+const timer = setInterval(() => log(`heartbeat ${++beats}`), 1000);
+
+const stop = (why) => {
+  clearInterval(timer);
+  log(`${name} shutting down (${why})`);
+  process.exit(0);
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+// The driver holds the other end of stdin: when the compute node dies, however abruptly, the pipe
+// closes and the guest goes with it instead of living on as an orphan.
+process.stdin.on('end', () => stop('host gone'));
+process.stdin.resume();

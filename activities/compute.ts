@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
 import type { VirtDriver } from '../drivers/driver';
 import { BuildAbortError, InstanceNotFound, RescheduleError } from '../drivers/driver';
@@ -41,6 +41,7 @@ async function withHeartbeat<T>(call: (beat: (details?: unknown) => void) => Pro
 export function createComputeActivities({ driver }: ComputeDeps) {
   return {
     async spawn(input: SpawnInput): Promise<void> {
+      const { cancellationSignal } = Context.current();
       await withHeartbeat((beat) =>
         driver
           .spawn(
@@ -52,9 +53,16 @@ export function createComputeActivities({ driver }: ComputeDeps) {
               metadata: input.metadata,
             },
             (percent) => beat({ progress: percent }),
+            cancellationSignal,
           )
           .catch(translate),
       );
+      // Deleted while building: undo whatever the driver made before saying the spawn is cancelled,
+      // so the delete that follows finds nothing left behind on this host.
+      if (cancellationSignal.aborted) {
+        await driver.destroy(input.serverId);
+        throw new CancelledFailure(`spawn of ${input.serverId} cancelled: the server was deleted`);
+      }
     },
     async destroy({ serverId }: { serverId: string }): Promise<void> {
       await driver.destroy(serverId).catch(translate);

@@ -240,7 +240,8 @@ export type ReservationStage = 'admit' | 'schedule' | 'spawn' | 'settle' | 'done
 
 export interface ServerOutcome {
   serverId: string;
-  status: 'ACTIVE' | 'ERROR';
+  /** DELETED when a delete interrupted the build. */
+  status: 'ACTIVE' | 'ERROR' | 'DELETED';
   host: string | null;
   fault: Fault | null;
 }

@@ -37,9 +37,10 @@ export interface VirtDriver {
   /**
    * Creates and boots the instance. Spawning an instance that already runs succeeds. On failure the
    * driver cleans up any partial instance and throws RescheduleError (another host may succeed) or
-   * BuildAbortError (no host will).
+   * BuildAbortError (no host will). When `signal` aborts (the server was deleted while building) the
+   * driver stops as soon as it can; the caller then destroys whatever was made.
    */
-  spawn(instance: InstanceSpec, progress: (percent: number) => void): Promise<void>;
+  spawn(instance: InstanceSpec, progress: (percent: number) => void, signal?: AbortSignal): Promise<void>;
   /** Destroys the instance; destroying a missing instance succeeds. */
   destroy(id: string): Promise<void>;
   reboot(id: string, hard: boolean): Promise<void>;

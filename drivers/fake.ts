@@ -50,13 +50,14 @@ export class FakeDriver implements VirtDriver {
     return { ...this.inv };
   }
 
-  async spawn(spec: InstanceSpec, progress: (percent: number) => void): Promise<void> {
+  async spawn(spec: InstanceSpec, progress: (percent: number) => void, signal?: AbortSignal): Promise<void> {
     this.spawnCalls++;
     if (this.instances.get(spec.id)?.running) return;
-    const steps = this.spawnLatencyMs > 0 ? 4 : 0;
+    const steps = this.spawnLatencyMs > 0 ? 20 : 0;
     for (let i = 1; i <= steps; i++) {
       await sleep(this.spawnLatencyMs / steps);
-      progress(Math.round((i * 100) / (steps + 1)));
+      if (signal?.aborted) return;
+      if (i % 5 === 0) progress(Math.round((i * 100) / (steps + 5)));
     }
     if (this.failSpawn === 'reschedule')
       throw new RescheduleError(`fake spawn failure on purpose for ${spec.id}`);

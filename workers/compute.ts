@@ -41,6 +41,9 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
       ...createComputeActivities({ driver: opts.driver, host: opts.host }),
       ...opts.extraActivities,
     },
+    // Heartbeats carry spawn progress and bring cancellation (a delete during the build): send them
+    // within a second rather than at Temporal's default of 80% of the heartbeat timeout.
+    maxHeartbeatThrottleInterval: '1 second',
     ...opts.tuning,
   });
   const report = async () => {

@@ -1,8 +1,11 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -51,6 +54,8 @@ function computeOn(host: string) {
     scheduleToStartTimeout: '1 minute',
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '20 seconds',
+    // A delete during the build cancels the spawn and waits until the node has undone it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1s',
       maximumInterval: '10s',
@@ -113,7 +118,7 @@ export async function serverWorkflow(
   };
 
   /** Spawns on the placement's host, then its alternates; the first host is already claimed. */
-  const build = async (placement: Placement, action: InstanceAction) => {
+  const buildOn = async (placement: Placement, action: InstanceAction) => {
     const hosts = [placement.host, ...placement.alternates].slice(0, MAX_ATTEMPTS);
     record.attempts = [];
     for (let i = 0; i < hosts.length; i++) {
@@ -147,6 +152,10 @@ export async function serverWorkflow(
         touch();
         return;
       } catch (err) {
+        if (isCancellation(err)) {
+          log.finish(action, event, 'interrupted: the server was deleted while building');
+          throw err;
+        }
         const { type, message } = failureMessage(err);
         log.finish(action, event, message);
         record.attempts.push({ host, result: 'Error', message });
@@ -166,11 +175,28 @@ export async function serverWorkflow(
     });
   };
 
+  /** The build in progress, so a delete can interrupt it instead of waiting for a slow spawn. */
+  let buildScope: CancellationScope | undefined;
+  const deleteQueued = () => queue.some((r) => r.action.type === 'delete');
+
+  /** Builds unless a delete came first; a delete during the build cancels it (the delete then cleans up). */
+  const build = async (placement: Placement, action: InstanceAction) => {
+    if (deleteQueued()) return;
+    buildScope = new CancellationScope();
+    try {
+      await buildScope.run(() => buildOn(placement, action));
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+    } finally {
+      buildScope = undefined;
+    }
+  };
+
   const reportBuilt = async () => {
     try {
       await getExternalWorkflowHandle(reservationWorkflowId(seed.reservationId)).signal(serverBuiltSignal, {
         serverId: seed.id,
-        status: record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
+        status: deleteQueued() ? 'DELETED' : record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
         host: record.host,
         fault: record.fault,
       });
@@ -306,6 +332,7 @@ export async function serverWorkflow(
         record.progress = 0;
       }
       queue.push(req);
+      if (req.action.type === 'delete') buildScope?.cancel();
       touch();
     },
     {

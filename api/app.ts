@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { Caller, CreateRequest } from '../common/types';
 import type { ApiDeps } from './context';
 import { setCtx } from './context';
@@ -30,10 +30,31 @@ export interface ApiExtensionParts {
   collections: string[];
   /** Async checks of a create request, run before anything is started. */
   createValidators: CreateValidator[];
+  /** Server actions the extensions add, by the action's body key (never a core action's). */
+  serverActions: Record<string, ServerActionHandler>;
 }
 
 /** An extension's check of a create request that needs I/O; it throws a NovaError to refuse. */
 export type CreateValidator = (deps: ApiDeps, caller: Caller, request: CreateRequest) => Promise<void>;
+
+/** What an extension's server action answers; the core writes it (no body for 202/204). */
+export interface ServerActionResult {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * An extension's handler of one `POST /servers/{id}/action` key. It gets the value under its key and
+ * returns the answer rather than writing it, like Nova's `@wsgi.action` methods: the core renders
+ * results and errors in one place, and a handler cannot leave a request unanswered. A NovaError it
+ * throws becomes the fault body.
+ */
+export type ServerActionHandler = (
+  deps: ApiDeps,
+  req: Request,
+  serverId: string,
+  input: unknown,
+) => Promise<ServerActionResult>;
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
   routes: [],
@@ -43,6 +64,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   descriptors: [],
   collections: [],
   createValidators: [],
+  serverActions: {},
 };
 
 /** The Nova API app: thin routes over use cases, one error handler. */
@@ -71,6 +93,7 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
       decorators: ext.decorators,
       extensions: ext.aliases,
       validators: ext.createValidators,
+      actions: ext.serverActions,
     }),
   );
   v21.use(quotaRoutes(deps));

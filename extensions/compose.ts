@@ -1,4 +1,5 @@
 import type { ApiExtensionParts } from '../api/app';
+import { CORE_SERVER_ACTIONS } from '../api/routes/servers';
 import type { FilterFactory } from '../activities/control';
 import type { Client } from '@temporalio/client';
 import type { VirtDriver } from '../drivers/driver';
@@ -39,6 +40,7 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     descriptors: extensions.map((e) => e.descriptor),
     collections: extensions.flatMap((e) => e.api?.collections ?? []),
     createValidators: extensions.flatMap((e) => (e.api?.validateCreate ? [e.api.validateCreate] : [])),
+    serverActions: {},
   };
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {
@@ -47,6 +49,10 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     mergeUnique(api.schema.serverFields, ext.api?.serverFields, 'create field', owner);
     mergeUnique(api.schema.topLevelFields, ext.api?.topLevelFields, 'create field', owner);
     api.decorators.push(...(ext.api?.decorators ?? []));
+    for (const name of Object.keys(ext.api?.serverActions ?? {}))
+      if (CORE_SERVER_ACTIONS.includes(name))
+        throw new Error(`extension ${owner}: server action "${name}" is a core action`);
+    mergeUnique(api.serverActions, ext.api?.serverActions, 'server action', owner);
     mergeUnique(filterFactories, ext.control?.filters, 'filter', owner);
   }
   return {

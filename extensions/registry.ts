@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { composeExtensions, type ComposedExtensions } from './compose';
+import { consoleOutputExtension } from './os-console-output';
 import { hypervisorsExtension } from './os-hypervisors';
 import { multipleCreateExtension } from './os-multiple-create';
 import { schedulerHintsExtension } from './scheduler-hints';
@@ -8,6 +9,7 @@ import type { NovaExtension } from './types';
 /** Every built-in extension, in listing order. */
 export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   hypervisorsExtension,
+  consoleOutputExtension,
   multipleCreateExtension,
   schedulerHintsExtension,
 ];

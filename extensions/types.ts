@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import type { FilterFactory } from '../activities/control';
 import type { ApiDeps } from '../api/context';
 import type { ViewDecorator } from '../api/views/servers';
-import type { CreateValidator } from '../api/app';
+import type { CreateValidator, ServerActionHandler } from '../api/app';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
 
 /** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
@@ -38,6 +38,11 @@ export interface NovaExtension {
     collections?: string[];
     /** Checks a create that needs I/O (does a referenced group exist?); throws a NovaError to refuse it. */
     validateCreate?: CreateValidator;
+    /**
+     * Actions it adds to `POST /servers/{id}/action`, by body key (`os-getConsoleOutput`). Without
+     * the extension the key is a 400 "There is no such action"; a core action's key is refused.
+     */
+    serverActions?: Record<string, ServerActionHandler>;
   };
   control?: {
     /** Activities for the control worker (task queue `novaflow`). */

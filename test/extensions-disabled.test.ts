@@ -38,7 +38,7 @@ describe('when every built-in extension is loaded', () => {
     stack = await startStack({ hosts: [{ name: 'd1' }] });
     const list = await stack.api('GET', '/v2.1/extensions', { token: 'anyone:any' });
     const aliases = list.body.extensions.map((e: any) => e.alias);
-    expect(aliases).toEqual(['OS-SCH-HNT', 'os-hypervisors', 'os-multiple-create']);
+    expect(aliases).toEqual(['OS-SCH-HNT', 'os-console-output', 'os-hypervisors', 'os-multiple-create']);
     const one = await stack.api('GET', '/v2.1/extensions/os-multiple-create');
     expect(one.body).toEqual({
       extension: {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../common/messages';
-import type { CreateValidator } from '../app';
+import type { CreateValidator, ServerActionHandler } from '../app';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
@@ -23,7 +23,12 @@ export interface ServerRouteOptions {
   extensions: string[];
   /** Extensions' async checks of a create, run before the reservation starts. */
   validators?: CreateValidator[];
+  /** Server actions extensions add, consulted for an action key the core does not know. */
+  actions?: Record<string, ServerActionHandler>;
 }
+
+/** The action keys the core handles; an extension may not take one of them. */
+export const CORE_SERVER_ACTIONS: readonly string[] = ['reboot', 'os-stop', 'os-start', 'retry'];
 
 const reboot = z
   .object({
@@ -50,13 +55,20 @@ function toAction(body: unknown): ServerAction {
     );
   }
   const key = Object.keys(body)[0];
-  if (!['reboot', 'os-stop', 'os-start', 'retry'].includes(key))
-    throw badRequest(`There is no such action: ${key}`);
+  if (!CORE_SERVER_ACTIONS.includes(key)) throw badRequest(`There is no such action: ${key}`);
   const parsed = parseBody(ACTIONS, body) as Record<string, unknown>;
   if ('reboot' in parsed)
     return { type: 'reboot', hard: (parsed.reboot as { type: string }).type.toUpperCase() === 'HARD' };
   if (key === 'retry') return { type: 'retry' };
   return key === 'os-stop' ? { type: 'stop' } : { type: 'start' };
+}
+
+/** The extension handler for this body's single action key, if an extension added that action. */
+function extensionAction(actions: Record<string, ServerActionHandler>, body: unknown) {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const keys = Object.keys(body);
+  if (keys.length !== 1 || !Object.hasOwn(actions, keys[0])) return undefined;
+  return { handler: actions[keys[0]], input: (body as Record<string, unknown>)[keys[0]] };
 }
 
 function queryString(req: Request, key: string): string | undefined {
@@ -173,6 +185,13 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     res.status(204).end();
   });
   r.post('/servers/:id/action', async (req, res) => {
+    const added = extensionAction(opts.actions ?? {}, req.body);
+    if (added) {
+      const out = await added.handler(deps, req, req.params.id, added.input);
+      if (out.body === undefined) res.status(out.status).end();
+      else res.status(out.status).json(out.body);
+      return;
+    }
     const action = toAction(req.body);
     await serverAction(deps.client, ctx(req).caller, req.params.id, action);
     res.status(202).end();

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
+import { connectWorkerProcess } from './connect';
 import { createDriver } from '../drivers/index';
 import { loadWorkerExtensions } from '../extensions/registry';
 import { createComputeNode } from './compute';
@@ -9,7 +8,6 @@ import { createComputeNode } from './compute';
 /** Entry of a compute-node process: `--host NAME --driver fake` (flags win over the environment). */
 async function main() {
   const env = loadEnv();
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const { values } = parseArgs({
     options: { host: { type: 'string' }, driver: { type: 'string' }, az: { type: 'string' } },
   });
@@ -25,11 +23,7 @@ async function main() {
     },
   });
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const { connection, client } = await connectWorkerProcess(env);
   const node = await createComputeNode({
     connection,
     client,

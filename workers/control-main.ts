@@ -1,19 +1,13 @@
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env';
+import { connectWorkerProcess } from './connect';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
 
 /** Entry of the control worker process. */
 async function main() {
   const env = loadEnv();
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
-  });
+  const { connection, client } = await connectWorkerProcess(env);
   const worker = await createControlWorker({
     connection,
     client,

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { hostStateQuery } from '../common/messages';
 import { hostWorkflowId } from '../common/names';
 import type { HostState } from '../common/types';
+import { stopProcess } from '../scripts/stop-process';
 import {
   freePort,
   registerSearchAttributes,
@@ -50,20 +51,7 @@ let devServer: DevServer | undefined;
 
 /** Kills what the bench started, also when it dies half way (error, Ctrl-C). */
 async function killAll(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (proc) =>
-        new Promise<void>((resolve) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-          const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
-          proc.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          proc.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.map((proc) => stopProcess(proc, 5000)));
   children.length = 0;
   await devServer?.stop('SIGTERM');
   devServer = undefined;

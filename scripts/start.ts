@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEnv } from '../config/env';
+import { stopProcess } from './stop-process';
 import { registerSearchAttributes, ROOT, startDevServer, type DevServer } from './temporal';
 
 /**
@@ -43,20 +44,7 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping novaflow ...');
-  await Promise.all(
-    children.map(
-      ({ proc }) =>
-        new Promise<void>((resolve) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-          const force = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-          proc.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          proc.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.map(({ proc }) => stopProcess(proc, 10_000)));
   await devServer?.stop('SIGTERM');
   process.exit(code);
 }

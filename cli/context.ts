@@ -24,6 +24,8 @@ export interface CommandContext {
   opts: Options;
   /** Writes one line (or block) to stdout. */
   out: (text: string) => void;
+  /** Writes a result: as JSON under `--json`, else as the human text `human` renders. */
+  emit: (data: unknown, human: () => string) => void;
   /** Whether stdout is a terminal: live progress bar, or plain lines. */
   tty: boolean;
   /** Rewrites the current terminal line (progress bar). */

@@ -96,6 +96,7 @@ export async function run(
       opts,
       tty,
       out: (text) => stdout.write(text + '\n'),
+      emit: (data, human) => stdout.write((opts.json ? JSON.stringify(data, null, 2) : human()) + '\n'),
       redraw: (text) => stdout.write(`\r\x1b[2K${text}`),
     };
     return await command(ctx, args);

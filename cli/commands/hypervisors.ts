@@ -14,22 +14,20 @@ async function idOf(ctx: CommandContext, target: string | undefined, verb: strin
 
 const list: Command = async (ctx) => {
   const { hypervisors } = await ctx.api.call('GET', '/v2.1/os-hypervisors/detail');
-  if (ctx.opts.json) ctx.out(JSON.stringify(hypervisors, null, 2));
-  else
-    ctx.out(
-      table(
-        ['ID', 'HOSTNAME', 'STATE', 'STATUS', 'VCPUS', 'RAM_MB', 'RUNNING'],
-        hypervisors.map((h: Record<string, Body>) => [
-          h.id,
-          h.hypervisor_hostname,
-          h.state,
-          h.status,
-          h.vcpus === undefined ? '-' : `${h.vcpus_used}/${h.vcpus}`,
-          h.memory_mb === undefined ? '-' : `${h.memory_mb_used}/${h.memory_mb}`,
-          h.running_vms ?? '-',
-        ]),
-      ),
-    );
+  ctx.emit(hypervisors, () =>
+    table(
+      ['ID', 'HOSTNAME', 'STATE', 'STATUS', 'VCPUS', 'RAM_MB', 'RUNNING'],
+      hypervisors.map((h: Record<string, Body>) => [
+        h.id,
+        h.hypervisor_hostname,
+        h.state,
+        h.status,
+        h.vcpus === undefined ? '-' : `${h.vcpus_used}/${h.vcpus}`,
+        h.memory_mb === undefined ? '-' : `${h.memory_mb_used}/${h.memory_mb}`,
+        h.running_vms ?? '-',
+      ]),
+    ),
+  );
   return EXIT.OK;
 };
 
@@ -38,18 +36,14 @@ const show: Command = async (ctx, args) => {
     'GET',
     `/v2.1/os-hypervisors/${await idOf(ctx, args[0], 'show')}`,
   );
-  ctx.out(ctx.opts.json ? JSON.stringify(hypervisor, null, 2) : fields(hypervisor));
+  ctx.emit(hypervisor, () => fields(hypervisor));
   return EXIT.OK;
 };
 
 const uptime: Command = async (ctx, args) => {
   const id = await idOf(ctx, args[0], 'uptime');
   const { hypervisor } = await ctx.api.call('GET', `/v2.1/os-hypervisors/${id}/uptime`);
-  ctx.out(
-    ctx.opts.json
-      ? JSON.stringify(hypervisor, null, 2)
-      : `${hypervisor.hypervisor_hostname}: ${hypervisor.uptime}`,
-  );
+  ctx.emit(hypervisor, () => `${hypervisor.hypervisor_hostname}: ${hypervisor.uptime}`);
   return EXIT.OK;
 };
 

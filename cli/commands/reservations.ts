@@ -26,11 +26,9 @@ const retry: Command = async (ctx, args) => {
     if (!ctx.opts.json) ctx.out(`retrying ${retried.length} server(s)`);
     return finish(ctx, await watchReservation(ctx, args[0]));
   }
-  if (ctx.opts.json) ctx.out(JSON.stringify({ retried }, null, 2));
-  else
-    ctx.out(
-      retried.length ? `retrying ${retried.length} server(s): ${retried.join(' ')}` : 'nothing to retry',
-    );
+  ctx.emit({ retried }, () =>
+    retried.length ? `retrying ${retried.length} server(s): ${retried.join(' ')}` : 'nothing to retry',
+  );
   return EXIT.OK;
 };
 

@@ -58,33 +58,30 @@ const list: Command = async (ctx) => {
   if (ctx.opts.reservation) q.set('reservation_id', ctx.opts.reservation);
   if (ctx.opts['all-tenants']) q.set('all_tenants', '1');
   const { servers } = await ctx.api.call('GET', `/v2.1/servers/detail${q.size ? `?${q}` : ''}`);
-  if (ctx.opts.json) ctx.out(JSON.stringify(servers, null, 2));
-  else
-    ctx.out(
-      table(
-        ['ID', 'NAME', 'STATUS', 'TASK', 'PROGRESS', 'HOST', 'RESERVATION'],
-        servers.map((s: Record<string, Body>) => [
-          s.id,
-          s.name,
-          s.status,
-          s['OS-EXT-STS:task_state'] ?? '-',
-          s.progress === undefined ? '-' : `${s.progress}%`,
-          s['OS-EXT-SRV-ATTR:host'] ?? '-',
-          s['OS-EXT-SRV-ATTR:reservation_id'] ?? '-',
-        ]),
-      ),
-    );
+  ctx.emit(servers, () =>
+    table(
+      ['ID', 'NAME', 'STATUS', 'TASK', 'PROGRESS', 'HOST', 'RESERVATION'],
+      servers.map((s: Record<string, Body>) => [
+        s.id,
+        s.name,
+        s.status,
+        s['OS-EXT-STS:task_state'] ?? '-',
+        s.progress === undefined ? '-' : `${s.progress}%`,
+        s['OS-EXT-SRV-ATTR:host'] ?? '-',
+        s['OS-EXT-SRV-ATTR:reservation_id'] ?? '-',
+      ]),
+    ),
+  );
   return EXIT.OK;
 };
 
 const show: Command = async (ctx, args) => {
   need(args, 1, 'server show ID');
   const { server } = await ctx.api.call('GET', `/v2.1/servers/${args[0]}`);
-  if (ctx.opts.json) ctx.out(JSON.stringify(server, null, 2));
-  else {
+  ctx.emit(server, () => {
     const { links: _links, ...rest } = server;
-    ctx.out(fields(rest));
-  }
+    return fields(rest);
+  });
   return server.status === 'ERROR' ? EXIT.SERVERS_FAILED : EXIT.OK;
 };
 
@@ -95,7 +92,7 @@ async function waitServer(ctx: CommandContext, id: string): Promise<number> {
     const task = server['OS-EXT-STS:task_state'];
     if (server.status !== 'BUILD' && task === null) {
       if (ctx.tty && !ctx.opts.json) ctx.redraw('');
-      ctx.out(ctx.opts.json ? JSON.stringify(server, null, 2) : `server ${id} is ${server.status}`);
+      ctx.emit(server, () => `server ${id} is ${server.status}`);
       return server.status === 'ERROR' ? EXIT.SERVERS_FAILED : EXIT.OK;
     }
     const line = `server ${id} ${server.status} ${task} ${server.progress ?? 0}%`;

@@ -1,17 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { fromFailure, toFailure } from '../common/errors';
-import { claimUpdate, releaseClaimsSignal, reserveQuotaUpdate } from '../common/messages';
-import { CONTROL_TASK_QUEUE, hostWorkflowId, quotaWorkflowId, serverWorkflowId } from '../common/names';
+import { NovaError, toFailure } from '../common/errors';
+import { claimUpdate, releaseClaimsSignal } from '../common/messages';
+import { CONTROL_TASK_QUEUE, hostWorkflowId, serverWorkflowId } from '../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
 import type { AllocationRatios, Placement, QuotaReserveResult } from '../common/types';
 import type {
+  AwaitAdmissionInput,
   ClaimOnHostInput,
   FilterSpec,
   ReserveQuotaInput,
@@ -22,7 +19,7 @@ import type {
 import { flavorResources } from '../workflows/stages';
 import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
-import { quotaStartOperation } from './quota-entity';
+import { admissionAnswer, reserveQuotaOn } from './quota-entity';
 import { isAlive } from './hosts';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
@@ -44,6 +41,8 @@ export interface ControlDeps {
   scheduler: SchedulerConfig;
   /** Filters extensions provide, by the name a FilterSpec uses. */
   filterFactories?: Record<string, FilterFactory>;
+  /** How long a reservation waits for the API's batched quota update before reserving itself. */
+  admissionWaitMs?: number;
 }
 
 /** How many times the scheduler re-plans after a host refused a claim that raced with another request. */
@@ -62,7 +61,12 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
 }
 
 /** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
-export function createControlActivities({ client, scheduler, filterFactories = {} }: ControlDeps) {
+export function createControlActivities({
+  client,
+  scheduler,
+  filterFactories = {},
+  admissionWaitMs,
+}: ControlDeps) {
   const hostCache = new HostStateCache(client, HOST_CACHE_TTL_MS);
   const filtersFor = (specs: FilterSpec[]): HostFilter[] => [
     ...CORE_FILTERS,
@@ -92,28 +96,22 @@ export function createControlActivities({ client, scheduler, filterFactories = {
 
   return {
     /** admit: reserves quota for the request, creating the project's quota entity on first use. */
-    async reserveQuota(input: ReserveQuotaInput): Promise<QuotaReserveResult> {
-      const { projectId, ...req } = input;
-      const updateId = `reserve/${req.reservationId}`;
+    /** admit, seen from the reservation: the answer its batched update gave, or its own reserve. */
+    async awaitAdmission(input: AwaitAdmissionInput): Promise<QuotaReserveResult> {
       try {
-        // A plain update when the entity runs (nearly always): concurrent ones share its workflow
-        // tasks, where update-with-start is served one at a time. Start it only when it is missing.
-        try {
-          return await client.workflow
-            .getHandle(quotaWorkflowId(projectId))
-            .executeUpdate(reserveQuotaUpdate, { args: [req], updateId });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-        return await client.workflow.executeUpdateWithStart(reserveQuotaUpdate, {
-          args: [req],
-          updateId,
-          startWorkflowOperation: quotaStartOperation(projectId),
-        });
+        // Calls give up when the activity is cancelled (its timeout, or the worker shutting down).
+        const signal = Context.current().cancellationSignal;
+        return await client.withAbortSignal(signal, () => admissionAnswer(client, input, admissionWaitMs));
       } catch (err) {
-        const nova = fromFailure(err);
-        if (nova) throw toFailure(nova);
-        throw err;
+        throw err instanceof NovaError ? toFailure(err) : err;
+      }
+    },
+
+    async reserveQuota(input: ReserveQuotaInput): Promise<QuotaReserveResult> {
+      try {
+        return await reserveQuotaOn(client, input);
+      } catch (err) {
+        throw err instanceof NovaError ? toFailure(err) : err;
       }
     },
 

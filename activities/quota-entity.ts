@@ -1,6 +1,13 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
-import { CONTROL_TASK_QUEUE, quotaWorkflowId } from '../common/names';
+import type { Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { forbidden, fromFailure, type NovaError } from '../common/errors';
+import { reserveBatchUpdate, reserveQuotaUpdate } from '../common/messages';
+import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../common/names';
 import { NovaKind, NovaProject } from '../common/search-attributes';
+import type { QuotaBatchResult, QuotaReserveRequest, QuotaReserveResult } from '../common/types';
+import type { AwaitAdmissionInput, ReserveQuotaInput } from '../workflows/stages';
 
 /**
  * Starts a project's quota entity if it is missing, for an update-with-start: the entity is created
@@ -9,7 +16,7 @@ import { NovaKind, NovaProject } from '../common/search-attributes';
 export function quotaStartOperation(projectId: string) {
   return new WithStartWorkflowOperation('quotaWorkflow', {
     workflowId: quotaWorkflowId(projectId),
-    taskQueue: CONTROL_TASK_QUEUE,
+    taskQueue: ADMISSION_TASK_QUEUE,
     args: [{ projectId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [
@@ -17,4 +24,109 @@ export function quotaStartOperation(projectId: string) {
       { key: NovaProject, value: projectId },
     ],
   });
+}
+
+/**
+ * One update on a project's quota entity. A plain update when the entity runs (nearly always):
+ * concurrent ones share its workflow tasks, where update-with-start is served one at a time. It is
+ * started only when it is missing. A Nova fault comes back as a NovaError; anything else (the server
+ * unreachable, a timeout) is thrown as it is, and the outcome is then unknown to the caller.
+ */
+async function updateQuota<Ret, Arg>(
+  client: Client,
+  projectId: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  updateId: string,
+): Promise<Ret> {
+  try {
+    try {
+      return await client.workflow
+        .getHandle(quotaWorkflowId(projectId))
+        .executeUpdate(update, { args: [arg], updateId });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return await client.workflow.executeUpdateWithStart(update, {
+      args: [arg],
+      updateId,
+      startWorkflowOperation: quotaStartOperation(projectId),
+    });
+  } catch (err) {
+    throw (fromFailure(err) as NovaError | undefined) ?? err;
+  }
+}
+
+/**
+ * Reserves quota for one reservation. The update id is the reservation's, so a retry gets the first
+ * answer; the entity also remembers answers by reservation, so asking after a batch answered it gives
+ * that batch's answer. A refusal is Nova's 403 (a NovaError).
+ */
+export function reserveQuotaOn(client: Client, input: ReserveQuotaInput): Promise<QuotaReserveResult> {
+  const { projectId, ...req } = input;
+  return updateQuota(client, projectId, reserveQuotaUpdate, req, `reserve/${req.reservationId}`);
+}
+
+/** Decides several reservations of one project in one update (admission's group commit). */
+export function reserveBatchOn(
+  client: Client,
+  projectId: string,
+  updateId: string,
+  requests: QuotaReserveRequest[],
+): Promise<QuotaBatchResult> {
+  return updateQuota(client, projectId, reserveBatchUpdate, { requests }, updateId);
+}
+
+/** How long a reservation waits for the update the API put it in before reserving for itself. */
+const BATCH_ANSWER_WAIT_MS = 5_000;
+/** First and longest pause between looks for an update the API has not sent yet. */
+const BATCH_POLL_MS = { first: 50, max: 800 };
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  p.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A reservation's own view of its admission: the answer the API's batched update gave it, read from
+ * that update's outcome (no second decision, no workflow task on the quota entity). Should that update
+ * never come (the API process died between starting the reservation and sending it), the reservation
+ * reserves for itself; the entity answers by reservation, so both ways give one answer.
+ */
+export async function admissionAnswer(
+  client: Client,
+  input: AwaitAdmissionInput,
+  waitMs = BATCH_ANSWER_WAIT_MS,
+): Promise<QuotaReserveResult> {
+  const { updateId, ...reserve } = input;
+  if (updateId) {
+    const update = client.workflow
+      .getHandle(quotaWorkflowId(input.projectId))
+      .getUpdateHandle<QuotaBatchResult>(updateId);
+    const deadline = Date.now() + waitMs;
+    let pause = BATCH_POLL_MS.first;
+    while (Date.now() < deadline) {
+      let answers: QuotaBatchResult['answers'];
+      try {
+        ({ answers } = await within(update.result(), deadline - Date.now()));
+      } catch (err) {
+        // Not sent yet (the API is still gathering it): look again shortly.
+        if (err instanceof WorkflowNotFoundError) {
+          await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+          pause = Math.min(pause * 2, BATCH_POLL_MS.max);
+          continue;
+        }
+        break;
+      }
+      const answer = answers[input.reservationId];
+      if (typeof answer === 'number') return { allowed: answer };
+      if (typeof answer === 'string') throw forbidden(answer);
+      break;
+    }
+  }
+  return reserveQuotaOn(client, reserve);
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { reservationWorkflowId } from '../common/names';
+import { quotaWorkflowId, reservationWorkflowId } from '../common/names';
 import { ROOT } from '../scripts/temporal';
 import { novaApi } from './measure';
 import { unlimitedQuota } from './scenarios';
@@ -14,10 +14,10 @@ import { startBenchStack } from './stack';
  */
 const EventType = temporal.api.enums.v1.EventType;
 
-async function timeline(client: Client, workflowId: string, origin: number) {
+async function timeline(client: Client, workflowId: string, origin: number, last?: number) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   console.log(`\n${workflowId}`);
-  for (const e of history.events ?? []) {
+  for (const e of (history.events ?? []).slice(last ? -last : 0)) {
     const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
     console.log(`  ${String(t - origin).padStart(6)} ms  ${EventType[e.eventType ?? 0]}`);
   }
@@ -43,6 +43,23 @@ async function main() {
     await stack.client.workflow.getHandle(reservationWorkflowId(r.body.reservation_id)).result();
     console.log(`reservation done after ${Date.now() - t0} ms`);
     await timeline(stack.client, reservationWorkflowId(r.body.reservation_id), t0);
+    await timeline(stack.client, quotaWorkflowId('profile'), t0, 8);
+
+    // Creates one at a time on an idle stack: what admission costs with nothing else running.
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = Date.now();
+      const x = await api<{ reservation_id: string }>(
+        'POST',
+        '/v2.1/servers',
+        'bench:profile',
+        body(`i-${i}`),
+      );
+      idle.push(Date.now() - t);
+      await stack.client.workflow.getHandle(reservationWorkflowId(x.body.reservation_id)).result();
+    }
+    idle.sort((a, b) => a - b);
+    console.log(`\nidle creates: POST ms min ${idle[0]} median ${idle[5]} max ${idle[9]}`);
 
     // A burst: where does each admission wait? Gaps between the reservation's first events, averaged.
     const burst = Number(process.env.BURST ?? 16);
@@ -60,6 +77,12 @@ async function main() {
     );
     await Promise.all(
       rids.map((x) => stack.client.workflow.getHandle(reservationWorkflowId(x.rid)).result()),
+    );
+    const qh = await stack.client.workflow.getHandle(quotaWorkflowId('profile')).fetchHistory();
+    const count = (t: number) => (qh.events ?? []).filter((e) => e.eventType === t).length;
+    console.log(
+      `quota entity: ${count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)} workflow tasks for ` +
+        `${count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)} updates`,
     );
     const gaps = new Map<string, number[]>();
     for (const x of rids) {

@@ -29,13 +29,23 @@ const { values } = parseArgs({
 const QUICK = values.quick ?? false;
 const list = (s: string | undefined, def: number[]) =>
   s === undefined ? def : s.split(',').filter(Boolean).map(Number);
+// Enough requests per admission level that p99 is not just the slowest one or two.
 const BASE = QUICK
-  ? { sizes: [10, 100], callers: [1, 16], perCaller: 4, minRequests: 16, churn: 40, churnCallers: 10 }
+  ? {
+      sizes: [10, 100],
+      callers: [1, 16],
+      perCaller: 4,
+      minRequests: 32,
+      maxRequests: 64,
+      churn: 40,
+      churnCallers: 10,
+    }
   : {
       sizes: [10, 100, 1000],
       callers: [1, 16, 64],
-      perCaller: 5,
-      minRequests: 40,
+      perCaller: 15,
+      minRequests: 100,
+      maxRequests: 320,
       churn: 200,
       churnCallers: 20,
     };
@@ -142,7 +152,7 @@ async function main() {
     await runCreate(ctx, 'bench-create', 10);
 
     for (const callers of PLAN.callers) {
-      const total = Math.max(PLAN.minRequests, callers * PLAN.perCaller);
+      const total = Math.max(PLAN.minRequests, Math.min(callers * PLAN.perCaller, PLAN.maxRequests));
       log(`admission: ${callers} caller(s), ${total} requests ...`);
       const a = await phase(`admission x${callers}`, () =>
         runAdmission(ctx, 'bench-admission', callers, total),

@@ -103,7 +103,7 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
 
 /**
  * The product stack as separate processes, like `npm start`: a fresh dev server on its own ports and
- * SQLite file, the control worker, one compute node per host (fake driver, no spawn latency) and the
+ * SQLite file, the admission and control workers, one compute node per host (fake driver, no spawn latency) and the
  * API. Separate processes so each one's peak RSS and CPU time can be read from /proc.
  */
 export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
@@ -133,6 +133,9 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     NOVAFLOW_MAX_COUNT: '1000',
   };
   opts.log('starting the control worker, compute nodes and API ...');
+  processes.push(
+    runChild('admission', 'workers/admission-main.ts', [], env, path.join(opts.dir, 'admission.log')),
+  );
   processes.push(runChild('control', 'workers/control-main.ts', [], env, path.join(opts.dir, 'control.log')));
   for (const host of opts.hosts) {
     const log = path.join(opts.dir, `${host}.log`);

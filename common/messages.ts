@@ -7,6 +7,8 @@ import type {
   HostState,
   Placement,
   QuotaLimits,
+  QuotaBatchRequest,
+  QuotaBatchResult,
   QuotaReserveRequest,
   QuotaReserveResult,
   QuotaState,
@@ -57,6 +59,8 @@ export const hostStateQuery = defineQuery<HostState>('hostState');
 
 // quota/PROJECT
 export const reserveQuotaUpdate = defineUpdate<QuotaReserveResult, [QuotaReserveRequest]>('reserveQuota');
+/** Admission's group commit: the requests one API process gathered while its previous update ran. */
+export const reserveBatchUpdate = defineUpdate<QuotaBatchResult, [QuotaBatchRequest]>('reserveBatch');
 export const releaseQuotaSignal = defineSignal<[{ keys: string[] }]>('releaseQuota');
 export const setQuotaLimitsUpdate = defineUpdate<QuotaState, [Partial<QuotaLimits>]>('setQuotaLimits');
 export const quotaStateQuery = defineQuery<QuotaState>('quotaState');

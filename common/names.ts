@@ -5,6 +5,12 @@
 /** Task queue of the control worker: every workflow and the control-plane activities. */
 export const CONTROL_TASK_QUEUE = 'novaflow';
 
+/**
+ * Task queue of the admission worker: the quota entities every create waits on. It has a worker of its
+ * own so an admission never queues behind the build work of creates already admitted.
+ */
+export const ADMISSION_TASK_QUEUE = 'novaflow-admission';
+
 /** Task queue of one compute node: the activities that call its virt driver. */
 export function computeTaskQueue(host: string): string {
   return `compute/${host}`;

@@ -49,6 +49,17 @@ export interface CreateRequest {
   extensions: string[];
   /** Request fields that extensions added to the create schema, by field name. */
   extra: Record<string, unknown>;
+  /**
+   * One id per server up to maxCount, fixed by the API, which reserves quota under them before it
+   * answers; the reservation's own reserve is then the same update. Absent in requests from before
+   * the API reserved (the reservation chose the ids and reserved when its admit update came).
+   */
+  serverIds?: string[];
+  /**
+   * Id of the quota update the API decides this request in (one update answers many requests). The
+   * reservation reads its answer from that update's outcome instead of asking the quota entity again.
+   */
+  admissionUpdateId?: string;
 }
 
 /** What admission decided: the server ids and names are fixed here. */
@@ -229,6 +240,16 @@ export interface QuotaReserveRequest {
   keys: string[];
   minCount: number;
   perInstance: { cores: number; ram: number };
+}
+
+/** Several reservations' requests decided in one update, in order. */
+export interface QuotaBatchRequest {
+  requests: QuotaReserveRequest[];
+}
+
+/** Each reservation's answer: how many servers it may launch, or the text of Nova's 403. */
+export interface QuotaBatchResult {
+  answers: Record<string, number | string>;
 }
 
 export interface QuotaReserveResult {

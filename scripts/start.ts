@@ -7,7 +7,8 @@ import { registerSearchAttributes, ROOT, startDevServer, type DevServer } from '
 
 /**
  * `npm start`: the whole stack on one machine. The Temporal dev server on a SQLite file under .data/
- * (unless TEMPORAL_ADDRESS names a server to use), the control worker, two compute nodes and the API.
+ * (unless TEMPORAL_ADDRESS names a server to use), the admission worker, the control worker, two
+ * compute nodes and the API.
  * A second start on the same .data/ resumes every unfinished workflow.
  */
 const COMPUTE_HOSTS = (process.env.NOVAFLOW_COMPUTE_HOSTS ?? 'compute-1,compute-2')
@@ -73,6 +74,7 @@ async function main() {
   }
   await registerSearchAttributes(address, env.TEMPORAL_NAMESPACE);
   const childEnv = { ...process.env, TEMPORAL_ADDRESS: address };
+  run('admission', 'workers/admission-main.ts', [], childEnv);
   run('control', 'workers/control-main.ts', [], childEnv);
   for (const host of COMPUTE_HOSTS) run(host, 'workers/compute-main.ts', ['--host', host], childEnv);
   run('api', 'api/main.ts', [], childEnv);

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { toCreateRequest, admit } from '../api/usecases/servers';
+import { admit, QuotaBatcher } from '../api/usecases/admission';
+import { toCreateRequest } from '../api/usecases/servers';
 import { multipleCreateExtension } from '../extensions/os-multiple-create';
 import { describeServerGroupQuery, serverGroupWorkflowId } from '../extensions/scheduler-hints/workflow';
 import { startStack, eventually, waitForStatus, type Stack } from './support/stack';
@@ -77,7 +78,7 @@ describe('when a create captured scheduler hints and the extension is turned off
       { 'os:scheduler_hints': { group: groupId } },
     );
     expect(req.reservationId).toMatch(/^r-/);
-    const admission = admit(client, req);
+    const admission = admit(client, new QuotaBatcher(client), req);
 
     stack = await startStack({
       hosts: [{ name: 'o1' }, { name: 'o2' }],

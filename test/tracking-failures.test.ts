@@ -120,7 +120,7 @@ describe('when a spawn fails on one host and is rescheduled to another', () => {
     expect(stages.map((s: any) => s.stage)).toEqual(['admit', 'schedule', 'spawn', 'settle', 'done']);
     const byStage = (name: string) =>
       timeline.filter((e: any) => e.kind === 'activity' && e.stage === name).map((e: any) => e.activity);
-    expect(byStage('admit')).toEqual(['reserveQuota']);
+    expect(byStage('admit')).toEqual(['awaitAdmission']);
     expect(byStage('schedule')).toEqual(['scheduleServers']);
     expect(byStage('spawn')).toEqual(['startServers']);
     expect(timeline.some((e: any) => e.kind === 'signal' && e.what === 'serverBuilt')).toBe(true);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadEnv } from '../config/env';
-import { connectWorkerProcess } from './connect';
+import { connectWorkerProcess, runAsBuildWorker } from './connect';
 import { createDriver } from '../drivers/index';
 import { loadWorkerExtensions } from '../extensions/registry';
 import { createComputeNode } from './compute';
@@ -8,6 +8,7 @@ import { createComputeNode } from './compute';
 /** Entry of a compute-node process: `--host NAME --driver fake` (flags win over the environment). */
 async function main() {
   const env = loadEnv();
+  runAsBuildWorker(env);
   const { values } = parseArgs({
     options: { host: { type: 'string' }, driver: { type: 'string' }, az: { type: 'string' } },
   });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Env } from '../config/env';
@@ -13,4 +14,18 @@ export async function connectWorkerProcess(
     namespace: env.TEMPORAL_NAMESPACE,
   });
   return { connection, client };
+}
+
+/**
+ * Lowers this process's CPU priority: the build pipeline (control worker, compute nodes) runs behind
+ * admission (API, admission worker, Temporal), so a burst of creates is admitted at once and built
+ * with the CPU left over, instead of every caller queueing behind earlier creates' builds.
+ */
+export function runAsBuildWorker(env: Env): void {
+  if (env.NOVAFLOW_BUILD_NICE <= 0) return;
+  try {
+    os.setPriority(Math.max(os.getPriority(), env.NOVAFLOW_BUILD_NICE));
+  } catch (err) {
+    console.warn(`could not lower the process priority: ${(err as Error).message}`);
+  }
 }

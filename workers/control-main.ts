@@ -1,11 +1,12 @@
 import { loadEnv } from '../config/env';
-import { connectWorkerProcess } from './connect';
+import { connectWorkerProcess, runAsBuildWorker } from './connect';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
 
 /** Entry of the control worker process. */
 async function main() {
   const env = loadEnv();
+  runAsBuildWorker(env);
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
   const { connection, client } = await connectWorkerProcess(env);
   const worker = await createControlWorker({

@@ -23,6 +23,8 @@ export interface ControlWorkerOptions {
   workflowTypes?: string[];
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   filterFactories?: Record<string, FilterFactory>;
+  /** See ControlDeps.admissionWaitMs. */
+  admissionWaitMs?: number;
   tuning?: Partial<WorkerOptions>;
 }
 
@@ -41,6 +43,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
         client: opts.client,
         scheduler: opts.scheduler,
         filterFactories: opts.filterFactories,
+        admissionWaitMs: opts.admissionWaitMs,
       }),
       ...opts.extraActivities,
     },

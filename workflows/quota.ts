@@ -1,7 +1,9 @@
-import { ApplicationFailure, continueAsNew, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { ADMISSION_TASK_QUEUE } from '../common/names';
 import {
   quotaStateQuery,
   releaseQuotaSignal,
+  reserveBatchUpdate,
   reserveQuotaUpdate,
   setQuotaLimitsUpdate,
 } from '../common/messages';
@@ -13,11 +15,15 @@ export interface QuotaWorkflowInput {
   projectId: string;
   limits?: Partial<QuotaLimits>;
   holdings?: Record<string, { cores: number; ram: number }>;
-  /** Reservations already answered, so a retried reserve gets the same answer. */
-  answered?: Record<string, number>;
+  /** Reservations already answered (servers allowed, or the refusal's text), so asking again gets the same answer. */
+  answered?: Record<string, number | string>;
 }
 
-const ANSWERS_KEPT = 500;
+/**
+ * Answers kept for late askers (a reservation whose API call died asks within seconds): many times
+ * what the busiest project is answered in that time, and small enough for the continue-as-new input.
+ */
+const ANSWERS_KEPT = 2000;
 
 /** How many more instances fit under one limit; Infinity when unlimited or the request takes none. */
 function headroom(limit: number, used: number, per: number): number {
@@ -73,23 +79,32 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   const state = (): QuotaState => ({ projectId: input.projectId, limits: { ...limits }, usage: usage() });
 
   setHandler(quotaStateQuery, state);
-  setHandler(
-    reserveQuotaUpdate,
-    (req) => {
-      const prior = answered.get(req.reservationId);
-      if (prior !== undefined) return { allowed: prior };
-      const allowed = decideReserve(limits, usage(), req);
+  // Refusals are answers too: they are decided in a handler (not a validator) so they are recorded,
+  // and whoever asks again for the same reservation (the API, the reservation itself, a retry) gets
+  // the same answer even when quota was freed in between.
+  const answer = (req: QuotaReserveRequest): number | string => {
+    const prior = answered.get(req.reservationId);
+    if (prior !== undefined) return prior;
+    let allowed: number | string;
+    try {
+      allowed = decideReserve(limits, usage(), req);
       for (const key of req.keys.slice(0, allowed)) holdings.set(key, req.perInstance);
-      answered.set(req.reservationId, allowed);
-      if (answered.size > ANSWERS_KEPT) answered.delete(answered.keys().next().value as string);
-      return { allowed };
-    },
-    {
-      validator: (req) => {
-        if (!answered.has(req.reservationId)) decideReserve(limits, usage(), req);
-      },
-    },
-  );
+    } catch (err) {
+      allowed = (err as Error).message;
+    }
+    answered.set(req.reservationId, allowed);
+    if (answered.size > ANSWERS_KEPT) answered.delete(answered.keys().next().value as string);
+    return allowed;
+  };
+  setHandler(reserveQuotaUpdate, (req) => {
+    const allowed = answer(req);
+    if (typeof allowed === 'string')
+      throw ApplicationFailure.create({ type: 'forbidden', nonRetryable: true, message: allowed });
+    return { allowed };
+  });
+  setHandler(reserveBatchUpdate, ({ requests }) => ({
+    answers: Object.fromEntries(requests.map((req) => [req.reservationId, answer(req)])),
+  }));
   setHandler(releaseQuotaSignal, ({ keys }) => {
     for (const key of keys) holdings.delete(key);
   });
@@ -99,7 +114,8 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   });
 
   await untilContinueAsNew();
-  await continueAsNew<typeof quotaWorkflow>({
+  // The next run lives on the admission queue (entities started before it existed move there).
+  await makeContinueAsNewFunc<typeof quotaWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
     projectId: input.projectId,
     limits,
     holdings: Object.fromEntries(holdings),

@@ -33,12 +33,12 @@ const controlActivities = {
 const { reserveQuota, scheduleServers, startServers } = proxyActivities<ControlActivities>(controlActivities);
 
 /**
- * Admission runs as a local activity: the HTTP caller waits for it, and a local activity finishes
- * inside the reservation's first workflow task instead of costing a trip through a task queue and a
- * second workflow task. It is one short update on the quota entity, safe to retry (the update id is
- * the reservation's).
+ * Admission runs as a local activity, inside the reservation's first workflow task. A request from the
+ * API names the batched quota update the API decides it in, and awaitAdmission reads that answer;
+ * requests from before waited for the admit update and reserved for themselves (reserveQuota, under
+ * the reservation's own update id, so a retry is the same reservation).
  */
-const { reserveQuota: reserveQuotaLocally } = proxyLocalActivities<ControlActivities>({
+const { reserveQuota: reserveQuotaLocally, awaitAdmission } = proxyLocalActivities<ControlActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200ms', maximumInterval: '5s' },
 });
@@ -107,16 +107,18 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   let admission: Promise<AdmitResult> | undefined;
   let rejected = false;
   const admit = async (): Promise<AdmitResult> => {
-    const serverIds = Array.from({ length: req.maxCount }, () => uuid4());
+    const serverIds = req.serverIds ?? Array.from({ length: req.maxCount }, () => uuid4());
     try {
-      const reserve = patched(LOCAL_ADMISSION) ? reserveQuotaLocally : reserveQuota;
-      const { allowed } = await reserve({
+      const input = {
         projectId: req.projectId,
         reservationId: req.reservationId,
         keys: serverIds,
         minCount: req.minCount,
         perInstance: { cores: req.flavor.vcpus, ram: req.flavor.ram },
-      });
+      };
+      const { allowed } = req.serverIds
+        ? await awaitAdmission({ ...input, updateId: req.admissionUpdateId })
+        : await (patched(LOCAL_ADMISSION) ? reserveQuotaLocally : reserveQuota)(input);
       record.admitted = allowed;
       record.serverIds = serverIds.slice(0, allowed);
       return {
@@ -131,6 +133,12 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     }
   };
 
+  // The API has reserved under the request's server ids before it answered; the reservation takes
+  // the same decision from the quota entity at once. Older requests waited for the admit update.
+  if (req.serverIds) {
+    admission = admit();
+    admission.catch(() => undefined); // a refusal ends the reservation below; it is not a failure
+  }
   setHandler(admitUpdate, () => (admission ??= admit()));
   setHandler(describeReservationQuery, () => record);
   setHandler(pendingServersQuery, () => (started ? [] : record.serverIds.map(pendingServer)));

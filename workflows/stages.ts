@@ -40,6 +40,11 @@ export interface ReserveQuotaInput extends QuotaReserveRequest {
   projectId: string;
 }
 
+/** A reservation's admission: the quota update the API decided it in, when there is one. */
+export interface AwaitAdmissionInput extends ReserveQuotaInput {
+  updateId?: string;
+}
+
 export interface ServerWorkflowInput {
   seed: ServerSeed;
   requestId: string;

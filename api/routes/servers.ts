@@ -11,7 +11,8 @@ import type { CreateSchemaParts } from '../schemas/create-server';
 import { createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
 import { withLiveProgress } from '../usecases/live-progress';
-import { admit, getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
+import { admit, QuotaBatcher } from '../usecases/admission';
+import { getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
 import { links } from '../views/links';
 import type { ViewDecorator } from '../views/servers';
 import { serverDetail, serverSummary } from '../views/servers';
@@ -94,6 +95,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
   const schema = createServerSchema(opts.schema);
   const extraServerKeys = Object.keys(opts.schema.serverFields);
   const extraTopKeys = Object.keys(opts.schema.topLevelFields);
+  const batcher = new QuotaBatcher(deps.client);
 
   r.post('/servers', async (req, res) => {
     const { caller } = ctx(req);
@@ -109,7 +111,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
     const createReq = toCreateRequest(deps, caller, body, opts.extensions, extra);
     for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
-    const admitted = await admit(deps.client, createReq);
+    const admitted = await admit(deps.client, batcher, createReq);
     if (body.server.return_reservation_id) {
       res.status(202).json({ reservation_id: admitted.reservationId });
       return;

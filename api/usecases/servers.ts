@@ -1,23 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
-import {
-  admitUpdate,
-  describeServerQuery,
-  pendingServersQuery,
-  serverActionUpdate,
-} from '../../common/messages';
-import { CONTROL_TASK_QUEUE, reservationWorkflowId, serverWorkflowId } from '../../common/names';
-import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import type { AdmitResult, Caller, CreateRequest, ServerRecord } from '../../common/types';
+import { describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
+import { serverWorkflowId } from '../../common/names';
+import type { Caller, CreateRequest, ServerRecord } from '../../common/types';
 import type { ServerMemoView } from '../../workflows/server-rules';
 import type { ApiDeps } from '../context';
 import type { CreateServerBody } from '../schemas/create-server';
@@ -81,26 +70,8 @@ export function toCreateRequest(
     description: s.description ?? null,
     extensions,
     extra,
+    serverIds: Array.from({ length: maxCount }, () => randomUUID()),
   };
-}
-
-/** Starts the reservation and waits for its admission: the 202 or 403 comes from inside the workflow. */
-export async function admit(client: Client, req: CreateRequest): Promise<AdmitResult> {
-  return client.workflow.executeUpdateWithStart(admitUpdate, {
-    startWorkflowOperation: new WithStartWorkflowOperation('reservationWorkflow', {
-      workflowId: reservationWorkflowId(req.reservationId),
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [req],
-      workflowIdConflictPolicy: 'FAIL',
-      memo: { extensions: req.extensions },
-      typedSearchAttributes: [
-        { key: NovaKind, value: 'reservation' },
-        { key: NovaProject, value: req.projectId },
-        { key: NovaReservation, value: req.reservationId },
-        { key: NovaStatus, value: 'admit' },
-      ],
-    }),
-  });
 }
 
 function isNotFound(err: unknown): boolean {

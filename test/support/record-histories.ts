@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { hostWorkflowId, reservationWorkflowId, serverWorkflowId } from '../../common/names';
+import { hostWorkflowId, quotaWorkflowId, reservationWorkflowId, serverWorkflowId } from '../../common/names';
 import { workflowEntry } from '../../extensions/bundle';
 import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/registry';
 import { serverGroupWorkflowId } from '../../extensions/scheduler-hints/workflow';
@@ -70,6 +70,7 @@ async function main() {
       'server-rebooted-deleted': serverWorkflowId(first),
       host: hostWorkflowId('r1'),
       'server-group': serverGroupWorkflowId(groupId),
+      quota: quotaWorkflowId('demo'),
     };
     fs.mkdirSync(HISTORIES, { recursive: true });
     for (const [name, workflowId] of Object.entries(ids)) {

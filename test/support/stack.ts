@@ -13,6 +13,7 @@ import type { VirtDriver } from '../../drivers/driver';
 import type { FakeDriverOptions } from '../../drivers/fake';
 import { FakeDriver } from '../../drivers/fake';
 import { createComputeNode, type ComputeNode } from '../../workers/compute';
+import { createAdmissionWorker } from '../../workers/admission';
 import { createControlWorker } from '../../workers/control';
 
 let runtimeInstalled = false;
@@ -57,6 +58,8 @@ export interface StackOptions {
   namespace?: string;
   /** A workflow bundle of the test's own (for extensions outside the built-in bundle). */
   workflowBundlePath?: string;
+  /** How long a reservation waits for the API's quota update before reserving itself. */
+  admissionWaitMs?: number;
 }
 
 export interface ApiResponse<T = any> {
@@ -83,7 +86,7 @@ export interface Stack {
 }
 
 /**
- * The real stack in-process: control worker, one compute node per host with a fake driver, and the
+ * The real stack in-process: admission and control workers, one compute node per host with a fake driver, and the
  * HTTP app on an ephemeral port, all against a real Temporal dev server.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -111,8 +114,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
+    admissionWaitMs: opts.admissionWaitMs,
   });
-  const running: Promise<void>[] = [control.run()];
+  const admission: Worker = await createAdmissionWorker({
+    connection,
+    namespace,
+    workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
+  });
+  const running: Promise<void>[] = [control.run(), admission.run()];
   const drivers: Record<string, FakeDriver> = {};
   const nodes: Record<string, ComputeNode> = {};
   const nodeRuns: Record<string, Promise<void>> = {};
@@ -198,7 +207,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         }
       }
       control.shutdown();
-      await Promise.allSettled([...running, ...Object.values(nodeRuns)]);
+      // The control worker's last tasks may still wait on a quota entity: admission stops after it.
+      await Promise.allSettled([running[0], ...Object.values(nodeRuns)]);
+      admission.shutdown();
+      await Promise.allSettled(running);
       await clientConnection.close();
       await connection.close();
     },

@@ -25,6 +25,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_WEIGHER: z.enum(['spread', 'pack']).default('spread'),
   NOVAFLOW_MAX_COUNT: num(1000),
   NOVAFLOW_EXTENSIONS: z.string().default('all'),
+  /** Workflow tasks and activities the control worker runs at once (each); the rest wait in Temporal. */
+  NOVAFLOW_CONTROL_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** Niceness of the build-pipeline workers (control, compute): admission keeps the CPU in a burst. */
   NOVAFLOW_BUILD_NICE: z.coerce.number().int().min(0).max(19).default(10),
 });

@@ -26,6 +26,7 @@ async function main() {
     workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
+    concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
   console.log(`[control] polling task queue novaflow on ${env.TEMPORAL_ADDRESS}`);

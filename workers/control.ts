@@ -25,10 +25,17 @@ export interface ControlWorkerOptions {
   filterFactories?: Record<string, FilterFactory>;
   /** See ControlDeps.admissionWaitMs. */
   admissionWaitMs?: number;
+  /** Workflow tasks and activities it runs at once, each (default 8). */
+  concurrency?: number;
   tuning?: Partial<WorkerOptions>;
 }
 
-/** The control worker: every workflow plus the control-plane activities, on the `novaflow` queue. */
+export const DEFAULT_CONTROL_CONCURRENCY = 8;
+
+/**
+ * The control worker: every workflow but the quota entities (see admission.ts), plus the control-plane
+ * activities, on the `novaflow` queue.
+ */
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -48,6 +55,11 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       ...opts.extraActivities,
     },
     maxCachedWorkflows: 2000,
+    // Few tasks in flight at once: a build backlog waits in Temporal's task queue (durable, cheap)
+    // instead of crowding the worker and the server, which keeps a burst's admissions fast. Two
+    // shared cores run out of CPU long before 8 slots run out of work.
+    maxConcurrentWorkflowTaskExecutions: opts.concurrency ?? DEFAULT_CONTROL_CONCURRENCY,
+    maxConcurrentActivityTaskExecutions: opts.concurrency ?? DEFAULT_CONTROL_CONCURRENCY,
     ...opts.tuning,
   });
 }

@@ -144,7 +144,8 @@ export async function startReservation(client: Client, req: CreateRequest, admis
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ ...req, admissionUpdateId }],
     workflowIdConflictPolicy: 'FAIL',
-    memo: { extensions: req.extensions },
+    // The server ids let a GET of one pending server ask only its own reservation.
+    memo: { extensions: req.extensions, serverIds: req.serverIds ?? [] },
     typedSearchAttributes: [
       { key: NovaKind, value: 'reservation' },
       { key: NovaProject, value: req.projectId },

@@ -85,12 +85,16 @@ export async function pendingServers(
   client: Client,
   caller: Caller,
   reservationId?: string,
+  serverId?: string,
 ): Promise<ServerRecord[]> {
   const clauses = [`NovaKind = 'reservation'`, `ExecutionStatus = 'Running'`, EARLY_STAGES];
   if (!caller.isAdmin) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
   if (reservationId) clauses.push(`NovaReservation = ${quote(reservationId)}`);
   const out: ServerRecord[] = [];
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    // Looking for one server: ask only the reservation whose memo names it (all, for older ones).
+    const ids = wf.memo?.serverIds;
+    if (serverId && Array.isArray(ids) && !ids.includes(serverId)) continue;
     const list = await client.workflow
       .getHandle(wf.workflowId)
       .query(pendingServersQuery)
@@ -107,7 +111,7 @@ export async function getServer(client: Client, caller: Caller, id: string): Pro
     record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    record = (await pendingServers(client, caller)).find((s) => s.id === id);
+    record = (await pendingServers(client, caller, undefined, id)).find((s) => s.id === id);
   }
   if (!record || record.vmState === 'deleted' || (!caller.isAdmin && record.projectId !== caller.projectId)) {
     throw notFound(`Instance ${id} could not be found.`);

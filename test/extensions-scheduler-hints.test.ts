@@ -53,6 +53,17 @@ describe('when servers are created in an anti-affinity group', () => {
     const shown = await stack.api('GET', `/v2.1/os-server-groups/${group.id}`, { token });
     expect(shown.body.server_group.members.sort()).toEqual(servers.map((s) => s.id).sort());
     expect(shown.body.server_group.policies).toEqual(['anti-affinity']);
+
+    // A deleted server leaves its group, as in Nova; the others stay.
+    const [gone, ...kept] = servers.map((s) => s.id);
+    expect((await stack.api('DELETE', `/v2.1/servers/${gone}`, { token })).status).toBe(204);
+    await eventually(async () =>
+      (await stack.api('GET', `/v2.1/servers/${gone}`, { token })).status === 404 ? true : undefined,
+    );
+    const after = await stack.api('GET', `/v2.1/os-server-groups/${group.id}`, { token });
+    expect(after.body.server_group.members.sort()).toEqual(kept.sort());
+    const listed = await stack.api('GET', '/v2.1/os-server-groups', { token });
+    expect(listed.body.server_groups[0].members.sort()).toEqual(kept.sort());
   });
 
   it('then more servers than hosts is NoValidHost: all ERROR, explained by the anti-affinity filter', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../common/errors';
-import { CONTROL_TASK_QUEUE } from '../../common/names';
+import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
@@ -38,6 +39,25 @@ function view(req: Request, g: ServerGroupRecord) {
   return { ...base, ...owner, policies: [g.policy] };
 }
 
+/**
+ * The group with only its live members: a deleted server leaves its group, as in Nova. Its entity
+ * ends when the delete is done, so a member whose workflow no longer runs is gone.
+ */
+async function withLiveMembers(client: Client, g: ServerGroupRecord): Promise<ServerGroupRecord> {
+  const alive = await Promise.all(
+    g.members.map((id) =>
+      client.workflow
+        .getHandle(serverWorkflowId(id))
+        .describe()
+        .then(
+          (d) => d.status.name === 'RUNNING',
+          () => false,
+        ),
+    ),
+  );
+  return { ...g, members: g.members.filter((_, i) => alive[i]) };
+}
+
 /** The os-server-groups API over `servergroup/<uuid>` entities. */
 export function serverGroupRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -49,7 +69,7 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
       .catch(() => null);
     if (!g || g.deleted || (!caller.isAdmin && g.projectId !== caller.projectId))
       throw notFound(`Instance group ${id} could not be found.`);
-    return g;
+    return withLiveMembers(deps.client, g);
   };
 
   r.post('/os-server-groups', async (req, res) => {
@@ -87,7 +107,7 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
         .getHandle(wf.workflowId)
         .query(describeServerGroupQuery)
         .catch(() => null);
-      if (g && !g.deleted) groups.push(g);
+      if (g && !g.deleted) groups.push(await withLiveMembers(deps.client, g));
     }
     res.json({ server_groups: groups.map((g) => view(req, g)) });
   });

@@ -17,6 +17,7 @@ import type {
   ServerWorkflowInput,
 } from '../workflows/stages';
 import { flavorResources } from '../workflows/stages';
+import { mapLimit } from '../common/concurrency';
 import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
 import { admissionAnswer, reserveQuotaOn } from './quota-entity';
@@ -51,14 +52,6 @@ const CLAIM_ROUNDS = 5;
 const HOST_CACHE_TTL_MS = 1000;
 /** Server workflows started at once by the spawn stage. */
 const START_CONCURRENCY = 32;
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(lanes);
-}
 
 /** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
 export function createControlActivities({

@@ -130,3 +130,28 @@ export async function admissionAnswer(
   }
   return reserveQuotaOn(client, reserve);
 }
+
+/**
+ * The answer a batched quota update gave one reservation, if that update has completed (a short look,
+ * for readers that arrive before the reservation has read it itself); undefined when not known yet.
+ */
+export async function batchAnswer(
+  client: Client,
+  projectId: string,
+  updateId: string,
+  reservationId: string,
+  waitMs = 2_000,
+): Promise<number | string | undefined> {
+  try {
+    const { answers } = await within(
+      client.workflow
+        .getHandle(quotaWorkflowId(projectId))
+        .getUpdateHandle<QuotaBatchResult>(updateId)
+        .result(),
+      waitMs,
+    );
+    return answers[reservationId];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,27 +1,10 @@
 import type { Client } from '@temporalio/client';
+import { mapLimit } from '../common/concurrency';
 
 /** History cost of a set of workflows, per unit of work (per server, per child). */
 export interface HistoryTotals {
   eventsPer: number;
   bytesPer: number;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  });
-  await Promise.all(lanes);
-  return out;
 }
 
 /** Sums the history length and size of workflows (describe: no need to download the histories). */

@@ -1,16 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { reservationWorkflowId, serverWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../common/types';
+import { mapLimit } from '../common/concurrency';
 import { bareStart } from './floor';
-import {
-  historyTotals,
-  load,
-  mapLimit,
-  round,
-  type HistoryTotals,
-  type LoadResult,
-  type NovaApi,
-} from './measure';
+import { historyTotals, load, round, type HistoryTotals, type LoadResult, type NovaApi } from './measure';
 
 /** What every scenario needs: the API, a Temporal client and somewhere to report errors. */
 export interface ScenarioContext {

@@ -276,7 +276,10 @@ export interface ReservationRecord {
   requested: { min: number; max: number };
   admitted: number;
   launched: number;
+  /** The admitted servers; before the reservation has read its admission, every requested id. */
   serverIds: string[];
+  /** The quota update its admission is decided in (API-admitted requests), for readers that come early. */
+  admissionUpdateId?: string;
   outcomes: Record<string, ServerOutcome>;
   noValidHost: string | null;
   createdAt: string;

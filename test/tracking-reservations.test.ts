@@ -78,6 +78,10 @@ describe('when a slow create is tracked through its reservation', () => {
     const single = await stack.api('GET', `/v2.1/servers/${spawning.server.id}`);
     // The single server view reads the same live progress from the spawn activity's heartbeat.
     expect(single.body.server.progress).toBeGreaterThanOrEqual(spawning.server.progress);
+    // So does the detail list.
+    const listed = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${rid}`);
+    const row = listed.body.servers.find((x: any) => x.id === spawning.server.id);
+    if (row.status === 'BUILD') expect(row.progress).toBeGreaterThan(0);
 
     const done = await eventually(async () => {
       const r = await stack.api('GET', `/v2.1/os-reservations/${rid}`);

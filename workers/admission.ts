@@ -1,16 +1,12 @@
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { ADMISSION_TASK_QUEUE } from '../common/names';
-import { workflowEntry } from '../extensions/bundle';
+import { workflowCode, type WorkflowCodeOptions } from './workflow-code';
 
-export interface AdmissionWorkerOptions {
+/** The same workflow code as the control worker. */
+export interface AdmissionWorkerOptions extends WorkflowCodeOptions {
   connection: NativeConnection;
   namespace: string;
-  /** A prebuilt bundle (tests build it once); otherwise the worker bundles the workflows itself. */
-  workflowBundle?: { codePath: string };
-  /** Workflow interceptor modules and workflow types of the extensions, as the control worker has. */
-  workflowModules?: string[];
-  workflowTypes?: string[];
   tuning?: Partial<WorkerOptions>;
 }
 
@@ -25,13 +21,7 @@ export async function createAdmissionWorker(opts: AdmissionWorkerOptions): Promi
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: ADMISSION_TASK_QUEUE,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : {
-          workflowsPath: workflowEntry(opts.workflowTypes ?? []),
-          bundlerOptions: { ignoreModules: [] },
-          interceptors: { workflowModules: opts.workflowModules ?? [] },
-        }),
+    ...workflowCode(opts),
     // One entity per project: a few hundred cached runs keep every active project's state in memory.
     maxCachedWorkflows: 500,
     ...opts.tuning,

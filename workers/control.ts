@@ -5,22 +5,16 @@ import { Worker } from '@temporalio/worker';
 import type { FilterFactory, SchedulerConfig } from '../activities/control';
 import { createControlActivities } from '../activities/control';
 import { CONTROL_TASK_QUEUE } from '../common/names';
-import { workflowEntry } from '../extensions/bundle';
+import { workflowCode, type WorkflowCodeOptions } from './workflow-code';
 
 /** Path of the workflow bundle's entry, for workers that bundle at start. */
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
-export interface ControlWorkerOptions {
+export interface ControlWorkerOptions extends WorkflowCodeOptions {
   connection: NativeConnection;
   client: Client;
   namespace: string;
   scheduler: SchedulerConfig;
-  /** A prebuilt bundle (tests build it once); otherwise the worker bundles the workflows itself. */
-  workflowBundle?: { codePath: string };
-  /** Workflow interceptor modules of the extensions in force. */
-  workflowModules?: string[];
-  /** Modules of workflow types extensions ship, re-exported next to the core workflows. */
-  workflowTypes?: string[];
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   filterFactories?: Record<string, FilterFactory>;
   /** See ControlDeps.admissionWaitMs. */
@@ -41,10 +35,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: CONTROL_TASK_QUEUE,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: workflowEntry(opts.workflowTypes ?? []), bundlerOptions: { ignoreModules: [] } }),
-    ...(opts.workflowBundle ? {} : { interceptors: { workflowModules: opts.workflowModules ?? [] } }),
+    ...workflowCode(opts),
     activities: {
       ...createControlActivities({
         client: opts.client,

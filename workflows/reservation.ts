@@ -71,7 +71,8 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     requested: { min: req.minCount, max: req.maxCount },
     admitted: 0,
     launched: 0,
-    serverIds: [],
+    serverIds: req.serverIds ?? [],
+    admissionUpdateId: req.admissionUpdateId,
     outcomes: {},
     noValidHost: null,
     createdAt: nowIso(),
@@ -129,6 +130,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
       };
     } catch (err) {
       rejected = true;
+      record.serverIds = [];
       throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
     }
   };
@@ -146,7 +148,13 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     record.outcomes[outcome.serverId] = outcome;
   });
 
-  const decided = await condition(() => record.admitted > 0 || rejected, ADMIT_WAIT);
+  // Admitted by the API, the answer is on its way; older requests wait for their admit update.
+  const decided = req.serverIds
+    ? await admission!.then(
+        () => true,
+        () => true,
+      )
+    : await condition(() => record.admitted > 0 || rejected, ADMIT_WAIT);
   if (!decided || rejected) {
     enter('done');
     return record;

@@ -10,6 +10,7 @@ import { ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
 import { createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
+import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
 import { admit, QuotaBatcher } from '../usecases/admission';
 import { getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
@@ -152,7 +153,9 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       if (at < 0) throw badRequest(`marker [${marker}] not found`);
       start = at + 1;
     }
-    const page = servers.slice(start, start + limit);
+    let page = servers.slice(start, start + limit);
+    // The detail view shows a building server's live progress, as the single server view does.
+    if (detail) page = await mapLimit(page, 16, (s) => withLiveProgress(deps.client, s));
     const body: Record<string, unknown> = {
       servers: page.map((s) => (detail ? serverDetail(req, s, opts.decorators) : serverSummary(req, s))),
     };

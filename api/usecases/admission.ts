@@ -144,8 +144,9 @@ export async function startReservation(client: Client, req: CreateRequest, admis
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ ...req, admissionUpdateId }],
     workflowIdConflictPolicy: 'FAIL',
-    // The server ids let a GET of one pending server ask only its own reservation.
-    memo: { extensions: req.extensions, serverIds: req.serverIds ?? [] },
+    // The server ids let a GET of one pending server ask only its own reservation; the update id lets
+    // a reader that comes before the reservation has read its admission learn it.
+    memo: { extensions: req.extensions, serverIds: req.serverIds ?? [], admissionUpdateId },
     typedSearchAttributes: [
       { key: NovaKind, value: 'reservation' },
       { key: NovaProject, value: req.projectId },

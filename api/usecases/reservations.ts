@@ -1,5 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { NovaError, notFound } from '../../common/errors';
+import { batchAnswer } from '../../activities/quota-entity';
+import { mapLimit } from '../../common/concurrency';
 import { describeReservationQuery, describeServerQuery, pendingServersQuery } from '../../common/messages';
 import { reservationWorkflowId, serverWorkflowId } from '../../common/names';
 import { serverStatus } from '../../common/status';
@@ -49,19 +51,6 @@ function isNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(lanes);
-  return out;
-}
-
 /** The reservation's own record; 404 for a request the caller may not see. */
 export async function getReservation(client: Client, caller: Caller, id: string): Promise<ReservationRecord> {
   let record: ReservationRecord;
@@ -73,6 +62,19 @@ export async function getReservation(client: Client, caller: Caller, id: string)
   }
   if (!caller.isAdmin && record.projectId !== caller.projectId)
     throw notFound(`Reservation ${id} could not be found.`);
+  return withAdmission(client, record);
+}
+
+/**
+ * A reservation read before its first workflow task has read its admission (the caller already has
+ * the 202): the answer comes from the quota update the API decided it in.
+ */
+async function withAdmission(client: Client, record: ReservationRecord): Promise<ReservationRecord> {
+  if (record.stage !== 'admit' || record.admitted > 0 || !record.admissionUpdateId) return record;
+  const answer = await batchAnswer(client, record.projectId, record.admissionUpdateId, record.reservationId);
+  if (typeof answer === 'number')
+    return { ...record, admitted: answer, serverIds: record.serverIds.slice(0, answer) };
+  if (typeof answer === 'string') return { ...record, serverIds: [] };
   return record;
 }
 

@@ -2,10 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
+import { batchAnswer } from '../../activities/quota-entity';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
 import { describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
+import { NovaProject, NovaStatus } from '../../common/search-attributes';
 import type { Caller, CreateRequest, ServerRecord } from '../../common/types';
 import type { ServerMemoView } from '../../workflows/server-rules';
 import type { ApiDeps } from '../context';
@@ -95,10 +97,19 @@ export async function pendingServers(
     // Looking for one server: ask only the reservation whose memo names it (all, for older ones).
     const ids = wf.memo?.serverIds;
     if (serverId && Array.isArray(ids) && !ids.includes(serverId)) continue;
-    const list = await client.workflow
+    let list: ServerRecord[] = await client.workflow
       .getHandle(wf.workflowId)
       .query(pendingServersQuery)
       .catch(() => []);
+    // Before the reservation has read its admission it lists every requested server: keep what the
+    // API's quota update admitted (nothing while that is unknown, or when it was refused).
+    const updateId = wf.memo?.admissionUpdateId;
+    const project = wf.typedSearchAttributes.get(NovaProject);
+    const stage = wf.typedSearchAttributes.get(NovaStatus);
+    if (typeof updateId === 'string' && stage === 'admit' && list.length > 0 && project) {
+      const answer = await batchAnswer(client, project, updateId, list[0].reservationId);
+      list = typeof answer === 'number' ? list.filter((p) => p.launchIndex < answer) : [];
+    }
     out.push(...list);
   }
   return out;

@@ -190,3 +190,56 @@ describe('when server groups are listed, shown and deleted', () => {
     expect(list.body.servers).toHaveLength(0);
   });
 });
+
+describe("when a project's server group quotas are reached", () => {
+  it('then one group too many and one member too many are refused with 403, and nothing is created', async () => {
+    const token = 'quinn:sg-quota';
+    const setQuota = async (quota_set: Record<string, number>) =>
+      expect(
+        (await stack.api('PUT', '/v2.1/os-quota-sets/sg-quota', { token: ADMIN, body: { quota_set } }))
+          .status,
+      ).toBe(200);
+    await setQuota({ server_groups: 1, server_group_members: 2 });
+    const group = await createGroup('anti-affinity', token);
+    // Groups are counted through visibility: wait until the first one is listed there.
+    await eventually(async () =>
+      (await stack.client.workflow.count(`NovaKind = 'servergroup' AND NovaProject = 'sg-quota'`)).count === 1
+        ? true
+        : undefined,
+    );
+    const second = await stack.api('POST', '/v2.1/os-server-groups', {
+      token,
+      body: { server_group: { name: 'two', policies: ['affinity'] } },
+    });
+    expect(second.status).toBe(403);
+    expect(second.body.forbidden.message).toBe('Quota exceeded, too many server groups.');
+
+    const create = (count: number) =>
+      stack.api('POST', '/v2.1/servers', {
+        token,
+        body: {
+          server: {
+            name: 'm',
+            imageRef: IMAGE,
+            flavorRef: '1',
+            min_count: count,
+            return_reservation_id: true,
+          },
+          'os:scheduler_hints': { group: group.id },
+        },
+      });
+    const tooMany = await create(3);
+    expect(tooMany.status).toBe(403);
+    expect(tooMany.body.forbidden.message).toBe('Quota exceeded, too many servers in group');
+    expect((await stack.api('GET', '/v2.1/servers', { token })).body.servers).toEqual([]);
+    const fits = await create(2);
+    expect(fits.status).toBe(202);
+    const servers = await serversOf(fits.body.reservation_id, token, ['ACTIVE']);
+    expect(servers).toHaveLength(2);
+    const more = await create(1);
+    expect(more.status).toBe(403);
+    expect(more.body.forbidden.message).toBe('Quota exceeded, too many servers in group');
+    const groups = await stack.api('GET', '/v2.1/os-server-groups', { token });
+    expect(groups.body.server_groups.map((g: any) => g.id)).toEqual([group.id]);
+  });
+});

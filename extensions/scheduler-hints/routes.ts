@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { notFound } from '../../common/errors';
-import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../../common/names';
+import { forbidden, notFound } from '../../common/errors';
+import { getQuota } from '../../api/usecases/quotas';
+import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import type { ServerGroupRecord } from './workflow';
+import { withLiveMembers } from './members';
 import { deleteServerGroupUpdate, describeServerGroupQuery, serverGroupWorkflowId } from './workflow';
 
+const quote = (s: string) => `'${s.replace(/'/g, "\\'")}'`;
 const policy = z.enum(['affinity', 'anti-affinity']);
 const name = z.string().min(1, 'is too short').max(255, 'is too long');
 /** Before 2.64 the policy is a one-item `policies` list; from 2.64 a `policy` string. */
@@ -39,25 +41,6 @@ function view(req: Request, g: ServerGroupRecord) {
   return { ...base, ...owner, policies: [g.policy] };
 }
 
-/**
- * The group with only its live members: a deleted server leaves its group, as in Nova. Its entity
- * ends when the delete is done, so a member whose workflow no longer runs is gone.
- */
-async function withLiveMembers(client: Client, g: ServerGroupRecord): Promise<ServerGroupRecord> {
-  const alive = await Promise.all(
-    g.members.map((id) =>
-      client.workflow
-        .getHandle(serverWorkflowId(id))
-        .describe()
-        .then(
-          (d) => d.status.name === 'RUNNING',
-          () => false,
-        ),
-    ),
-  );
-  return { ...g, members: g.members.filter((_, i) => alive[i]) };
-}
-
 /** The os-server-groups API over `servergroup/<uuid>` entities. */
 export function serverGroupRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -75,6 +58,14 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
   r.post('/os-server-groups', async (req, res) => {
     const { caller } = ctx(req);
     const body = parseBody(CreateGroup, req.body).server_group;
+    // Nova counts the project's groups against its server_groups quota (a count, not a reservation).
+    const { limits } = await getQuota(deps.client, caller.projectId);
+    if (limits.server_groups >= 0) {
+      const { count } = await deps.client.workflow.count(
+        `NovaKind = 'servergroup' AND ExecutionStatus = 'Running' AND NovaProject = ${quote(caller.projectId)}`,
+      );
+      if (count + 1 > limits.server_groups) throw forbidden('Quota exceeded, too many server groups.');
+    }
     const record: ServerGroupRecord = {
       id: randomUUID(),
       name: body.name,
@@ -100,7 +91,7 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
     const { caller } = ctx(req);
     const all = caller.isAdmin && ['1', 'true', 'True'].includes(String(req.query.all_projects));
     const clauses = [`NovaKind = 'servergroup'`, `ExecutionStatus = 'Running'`];
-    if (!all) clauses.push(`NovaProject = '${caller.projectId.replace(/'/g, "\\'")}'`);
+    if (!all) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
     const groups: ServerGroupRecord[] = [];
     for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
       const g = await deps.client.workflow

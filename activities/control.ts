@@ -92,9 +92,7 @@ export function createControlActivities({
     /** admit, seen from the reservation: the answer its batched update gave, or its own reserve. */
     async awaitAdmission(input: AwaitAdmissionInput): Promise<QuotaReserveResult> {
       try {
-        // Calls give up when the activity is cancelled (its timeout, or the worker shutting down).
-        const signal = Context.current().cancellationSignal;
-        return await client.withAbortSignal(signal, () => admissionAnswer(client, input, admissionWaitMs));
+        return await admissionAnswer(client, input, admissionWaitMs);
       } catch (err) {
         throw err instanceof NovaError ? toFailure(err) : err;
       }

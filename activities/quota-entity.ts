@@ -82,13 +82,9 @@ const BATCH_ANSWER_WAIT_MS = 5_000;
 /** First and longest pause between looks for an update the API has not sent yet. */
 const BATCH_POLL_MS = { first: 50, max: 800 };
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  p.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+/** Runs `call` with every Temporal call in it abandoned (aborted, not left running) after `ms`. */
+async function within<T>(client: Client, ms: number, call: () => Promise<T>): Promise<T> {
+  return client.withAbortSignal(AbortSignal.timeout(Math.max(1, ms)), call);
 }
 
 /**
@@ -112,7 +108,7 @@ export async function admissionAnswer(
     while (Date.now() < deadline) {
       let answers: QuotaBatchResult['answers'];
       try {
-        ({ answers } = await within(update.result(), deadline - Date.now()));
+        ({ answers } = await within(client, deadline - Date.now(), () => update.result()));
       } catch (err) {
         // Not sent yet (the API is still gathering it): look again shortly.
         if (err instanceof WorkflowNotFoundError) {
@@ -143,12 +139,11 @@ export async function batchAnswer(
   waitMs = 2_000,
 ): Promise<number | string | undefined> {
   try {
-    const { answers } = await within(
+    const { answers } = await within(client, waitMs, () =>
       client.workflow
         .getHandle(quotaWorkflowId(projectId))
         .getUpdateHandle<QuotaBatchResult>(updateId)
         .result(),
-      waitMs,
     );
     return answers[reservationId];
   } catch {

@@ -24,6 +24,9 @@ export async function createAdmissionWorker(opts: AdmissionWorkerOptions): Promi
     ...workflowCode(opts),
     // One entity per project: a few hundred cached runs keep every active project's state in memory.
     maxCachedWorkflows: 500,
+    // A task that ignores its cancellation must not hold a stop (a deploy, Ctrl-C) forever: after
+    // this the worker stops anyway and Temporal hands its tasks to another worker.
+    shutdownForceTime: '30 seconds',
     ...opts.tuning,
   });
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
@@ -26,6 +27,23 @@ export interface ControlWorkerOptions extends WorkflowCodeOptions {
 
 export const DEFAULT_CONTROL_CONCURRENCY = 8;
 
+type ActivityFn = (...args: never[]) => Promise<unknown>;
+
+/**
+ * Control activities talk to entities through the Temporal client, often to entities this very worker
+ * runs (a claim on a host entity). Every call they make gives up when the activity is cancelled — its
+ * timeout, or this worker shutting down — so a shutdown never waits on an update that only this
+ * worker could have processed; Temporal retries the activity elsewhere.
+ */
+function abortable(client: Client, activities: Record<string, ActivityFn>): Record<string, ActivityFn> {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      (...args: never[]) => client.withAbortSignal(Context.current().cancellationSignal, () => fn(...args)),
+    ]),
+  );
+}
+
 /**
  * The control worker: every workflow but the quota entities (see admission.ts), plus the control-plane
  * activities, on the `novaflow` queue.
@@ -36,7 +54,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: CONTROL_TASK_QUEUE,
     ...workflowCode(opts),
-    activities: {
+    activities: abortable(opts.client, {
       ...createControlActivities({
         client: opts.client,
         scheduler: opts.scheduler,
@@ -44,8 +62,11 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
         admissionWaitMs: opts.admissionWaitMs,
       }),
       ...opts.extraActivities,
-    },
+    }),
     maxCachedWorkflows: 2000,
+    // A task that ignores its cancellation must not hold a stop (a deploy, Ctrl-C) forever: after
+    // this the worker stops anyway and Temporal hands its tasks to another worker.
+    shutdownForceTime: '30 seconds',
     // Few tasks in flight at once: a build backlog waits in Temporal's task queue (durable, cheap)
     // instead of crowding the worker and the server, which keeps a burst's admissions fast. Two
     // shared cores run out of CPU long before 8 slots run out of work.

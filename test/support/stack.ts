@@ -198,7 +198,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     },
     startNode,
     async shutdown() {
-      await new Promise((r) => server.close(r));
+      // A slow step names itself, so a stop that hangs says where.
+      const step = async (what: string, done: Promise<unknown>) => {
+        const warn = setTimeout(() => console.warn(`stack shutdown: still waiting for ${what}`), 20_000);
+        await done;
+        clearTimeout(warn);
+      };
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      await step('the HTTP server', closed);
       for (const n of Object.values(nodes)) {
         try {
           n.shutdown();
@@ -208,9 +216,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
       control.shutdown();
       // The control worker's last tasks may still wait on a quota entity: admission stops after it.
-      await Promise.allSettled([running[0], ...Object.values(nodeRuns)]);
+      await step('the control worker', Promise.allSettled([running[0]]));
+      await step('the compute nodes', Promise.allSettled(Object.values(nodeRuns)));
       admission.shutdown();
-      await Promise.allSettled(running);
+      await step('the admission worker', Promise.allSettled(running));
       await clientConnection.close();
       await connection.close();
     },

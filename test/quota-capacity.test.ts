@@ -53,11 +53,17 @@ async function hostsEmpty() {
   await eventually(async () => (Object.values(await allocations()).every((n) => n === 0) ? true : undefined));
 }
 
+/** Deletes the project's servers (those not already being deleted) and waits until none is left. */
 async function deleteAll(token: string) {
-  const r = await stack.api('GET', '/v2.1/servers', { token });
-  for (const s of r.body.servers)
+  const r = await stack.api('GET', '/v2.1/servers/detail', { token });
+  for (const s of r.body.servers) {
+    if (s['OS-EXT-STS:task_state'] === 'deleting') continue;
     expect((await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token })).status).toBe(204);
+  }
   await eventually(async () => ((await usage(token)).totalInstancesUsed === 0 ? true : undefined));
+  await eventually(async () =>
+    (await stack.api('GET', '/v2.1/servers', { token })).body.servers.length === 0 ? true : undefined,
+  );
 }
 
 describe('when a request does not fit the quota', () => {

@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import { hostStateQuery } from '../common/messages';
 import { hostWorkflowId } from '../common/names';
 import type { HostState } from '../common/types';
+import { NovaKind } from '../common/search-attributes';
+import { eq, visibilityQuery } from '../common/visibility';
 
 /** Visibility query that finds every compute host entity. */
-export const HOSTS_QUERY = `NovaKind = 'host' AND ExecutionStatus = 'Running'`;
+export const HOSTS_QUERY = visibilityQuery(eq(NovaKind, 'host'), eq('ExecutionStatus', 'Running'));
 
 /** Names of all registered compute hosts, sorted. */
 export async function listHostNames(client: Client): Promise<string[]> {

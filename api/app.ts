@@ -3,6 +3,7 @@ import type { Caller, CreateRequest } from '../common/types';
 import type { ApiDeps } from './context';
 import { setCtx } from './context';
 import { authenticate, requestId } from './auth';
+import { bodyDepth } from './body-depth';
 import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
 import { extensionRoutes } from './routes/extensions';
@@ -81,6 +82,7 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
     });
   }
   app.use(express.json({ limit: '1mb', type: () => true }));
+  app.use(bodyDepth);
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { NovaError } from '../common/errors';
 import { setCtx } from './context';
+import { isIdentityId } from '../common/ids';
 
 /** Collections under /v2.1; any other first segment is taken as a project id (the `/v2.1/{project_id}/...` form). */
 export const CORE_COLLECTIONS = [
@@ -37,7 +38,9 @@ export function authenticate(extraCollections: string[] = []): RequestHandler {
     const token = req.header('X-Auth-Token');
     if (!token) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
     const [userId, projectId = userId] = token.split(':', 2);
-    if (!userId || !projectId)
+    // Ids travel into workflow ids, search attributes and quota keys: a token naming anything else is
+    // no identity at all, refused before anything is started.
+    if (!userId || !projectId || !isIdentityId(userId) || !isIdentityId(projectId))
       throw new NovaError('unauthorized', 'The request you have made requires authentication.');
     const caller = {
       userId,

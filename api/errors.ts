@@ -12,11 +12,29 @@ function bodyParserError(err: { type?: string; status?: number; message: string 
   return undefined;
 }
 
+/**
+ * A client mistake the HTTP layer found before any route ran: a path that does not decode, a body
+ * nested too deep. Express and its router mark them with a 4xx `status`.
+ */
+function httpClientError(err: {
+  status?: number;
+  statusCode?: number;
+  message?: string;
+}): NovaError | undefined {
+  const status = err.status ?? err.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (status === 404) return new NovaError('itemNotFound', 'The resource could not be found.');
+  if (status === 413) return new NovaError('overLimit', 'Request is too large.');
+  if (status === 415) return new NovaError('badMediaType', err.message ?? 'Unsupported media type');
+  return new NovaError('badRequest', err.message ?? 'Bad request');
+}
+
 /** Renders any error as a Nova fault body. The only place errors become HTTP answers. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const nova =
     (err instanceof NovaError ? err : undefined) ??
     bodyParserError(err) ??
+    httpClientError(err) ??
     fromFailure(err) ??
     (err instanceof WorkflowNotFoundError
       ? new NovaError('itemNotFound', 'The resource could not be found.')

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { forbidden } from '../../common/errors';
+import { badRequest, forbidden } from '../../common/errors';
+import { isIdentityId } from '../../common/ids';
 import type { QuotaLimits } from '../../common/types';
 import { DEFAULT_QUOTA } from '../../common/types';
 import type { ApiDeps } from '../context';
@@ -40,6 +41,11 @@ function quotaSet(id: string, limits: QuotaLimits) {
 /** Quota sets (read: owner or admin; write: admin) and the absolute limits of the caller's project. */
 export function quotaRoutes(deps: ApiDeps): Router {
   const r = Router();
+  // A project id travels into the quota entity's workflow id and search attributes: check its shape first.
+  r.param('project', (_req, _res, next, project: string) => {
+    if (!isIdentityId(project)) throw badRequest(`Invalid project id: ${project.slice(0, 64)}`);
+    next();
+  });
   const readable = (projectId: string, callerProject: string, isAdmin: boolean) => {
     if (!isAdmin && projectId !== callerProject) {
       throw forbidden(`Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.`);

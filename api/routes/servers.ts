@@ -134,7 +134,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
   const list = async (req: Request, detail: boolean) => {
     const { caller } = ctx(req);
     const status = queryString(req, 'status')?.toUpperCase();
-    if (status && !SERVER_STATUSES.includes(status)) throw badRequest(`Invalid status value`);
+    if (status !== undefined && !SERVER_STATUSES.includes(status)) throw badRequest(`Invalid status value`);
     const allTenants = queryString(req, 'all_tenants');
     const servers = await listServers(deps.client, caller, {
       reservationId: queryString(req, 'reservation_id'),

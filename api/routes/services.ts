@@ -9,6 +9,7 @@ import { isAlive, listHostNames, loadHostStates } from '../../activities/hosts';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import { parseBody } from '../schemas/validate';
+import { isHostName } from '../../common/ids';
 
 const ServiceBody = z
   .object({
@@ -49,7 +50,7 @@ export function serviceView(s: HostState, downAfterMs: number) {
 export function serviceRoutes(deps: ApiDeps): Router {
   const r = Router();
   const setEnabled = async (host: string, enabled: boolean, reason: string | null) => {
-    if (!(await listHostNames(deps.client)).includes(host))
+    if (!isHostName(host) || !(await listHostNames(deps.client)).includes(host))
       throw notFound(`Compute host ${host} could not be found.`);
     return deps.client.workflow
       .getHandle(hostWorkflowId(host))
@@ -77,6 +78,7 @@ export function serviceRoutes(deps: ApiDeps): Router {
   r.put('/os-services/:id', async (req, res) => {
     requireAdmin(req, 'update');
     const body = parseBody(ServiceUpdate, req.body);
+    if (!isHostName(req.params.id)) throw notFound(`Service ${req.params.id} could not be found.`);
     let s = await deps.client.workflow
       .getHandle(hostWorkflowId(req.params.id))
       .query(hostStateQuery)

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { forbidden } from '../../common/errors';
+import { forbidden, notFound } from '../../common/errors';
+import { isEntityWorkflowId } from '../../common/ids';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import { workflowHistory } from '../usecases/history';
@@ -10,7 +11,9 @@ export function workflowRoutes(deps: ApiDeps): Router {
   r.get('/os-workflows/:workflowId/history', async (req, res) => {
     if (!ctx(req).caller.isAdmin)
       throw forbidden("Policy doesn't allow os_compute_api:os-workflows:history to be performed.");
-    res.json({ history: await workflowHistory(deps, req.params.workflowId) });
+    const id = req.params.workflowId;
+    if (!isEntityWorkflowId(id)) throw notFound(`Workflow ${id} could not be found.`);
+    res.json({ history: await workflowHistory(deps, id) });
   });
   return r;
 }

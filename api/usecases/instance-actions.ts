@@ -4,6 +4,7 @@ import { describeServerQuery } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
 import type { Caller, InstanceAction, ServerRecord } from '../../common/types';
 import { getServer } from './servers';
+import { isUuid } from '../../common/ids';
 
 function isNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
@@ -19,6 +20,7 @@ export async function serverForActions(
   id: string,
   withDeleted: boolean,
 ): Promise<ServerRecord> {
+  if (!isUuid(id)) throw notFound(`Instance ${id} could not be found.`);
   let record: ServerRecord;
   try {
     record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);

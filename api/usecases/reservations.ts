@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { NovaError, notFound } from '../../common/errors';
 import { batchAnswer } from '../../activities/quota-entity';
 import { mapLimit } from '../../common/concurrency';
+import { isReservationId } from '../../common/ids';
 import { describeReservationQuery, describeServerQuery, pendingServersQuery } from '../../common/messages';
 import { reservationWorkflowId, serverWorkflowId } from '../../common/names';
 import { serverStatus } from '../../common/status';
@@ -53,6 +54,7 @@ function isNotFound(err: unknown): boolean {
 
 /** The reservation's own record; 404 for a request the caller may not see. */
 export async function getReservation(client: Client, caller: Caller, id: string): Promise<ReservationRecord> {
+  if (!isReservationId(id)) throw notFound(`Reservation ${id} could not be found.`);
   let record: ReservationRecord;
   try {
     record = await client.workflow.getHandle(reservationWorkflowId(id)).query(describeReservationQuery);

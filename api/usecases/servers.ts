@@ -2,12 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
+import { filterYielding } from '../../common/concurrency';
+import { isReservationId, isUuid } from '../../common/ids';
 import { batchAnswer } from '../../activities/quota-entity';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
 import { describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
-import { NovaProject, NovaStatus } from '../../common/search-attributes';
+import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
+import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
+import { compileNameFilter } from './name-filter';
 import type { Caller, CreateRequest, ServerRecord } from '../../common/types';
 import type { ServerMemoView } from '../../workflows/server-rules';
 import type { ApiDeps } from '../context';
@@ -18,8 +22,6 @@ export function newReservationId(): string {
   const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
   return `r-${[...randomBytes(8)].map((b) => alphabet[b % 36]).join('')}`;
 }
-
-const quote = (s: string) => `'${s.replace(/'/g, "\\'")}'`;
 
 /** Turns a validated body into the reservation's input; every client mistake is caught here. */
 export function toCreateRequest(
@@ -80,7 +82,7 @@ function isNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
 }
 
-const EARLY_STAGES = `NovaStatus IN ('admit', 'schedule', 'spawn')`;
+const EARLY_STAGES = ['admit', 'schedule', 'spawn'];
 
 /** Servers admitted but whose entity has not started yet, from the project's reservations in flight. */
 export async function pendingServers(
@@ -89,11 +91,15 @@ export async function pendingServers(
   reservationId?: string,
   serverId?: string,
 ): Promise<ServerRecord[]> {
-  const clauses = [`NovaKind = 'reservation'`, `ExecutionStatus = 'Running'`, EARLY_STAGES];
-  if (!caller.isAdmin) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
-  if (reservationId) clauses.push(`NovaReservation = ${quote(reservationId)}`);
+  const query = visibilityQuery(
+    eq(NovaKind, 'reservation'),
+    eq('ExecutionStatus', 'Running'),
+    oneOf(NovaStatus, EARLY_STAGES),
+    caller.isAdmin ? undefined : eq(NovaProject, caller.projectId),
+    reservationId === undefined ? undefined : eq(NovaReservation, reservationId),
+  );
   const out: ServerRecord[] = [];
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+  for await (const wf of client.workflow.list({ query })) {
     // Looking for one server: ask only the reservation whose memo names it (all, for older ones).
     const ids = wf.memo?.serverIds;
     if (serverId && Array.isArray(ids) && !ids.includes(serverId)) continue;
@@ -117,6 +123,7 @@ export async function pendingServers(
 
 /** One server as its caller may see it; 404 for another project's server or a deleted one. */
 export async function getServer(client: Client, caller: Caller, id: string): Promise<ServerRecord> {
+  if (!isUuid(id)) throw notFound(`Instance ${id} could not be found.`);
   let record: ServerRecord | undefined;
   try {
     record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
@@ -176,12 +183,24 @@ export interface ListFilters {
 
 /** Servers of the caller's project (all projects for an admin asking all_tenants), newest first. */
 export async function listServers(client: Client, caller: Caller, f: ListFilters): Promise<ServerMemoView[]> {
-  const clauses = [`NovaKind = 'server'`, `NovaStatus != 'DELETED'`];
-  if (!(caller.isAdmin && f.allTenants)) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
-  if (f.reservationId) clauses.push(`NovaReservation = ${quote(f.reservationId)}`);
-  if (f.status) clauses.push(`NovaStatus = ${quote(f.status)}`);
+  // A filter no server could match (a reservation id of another shape) matches nothing: no query.
+  if (f.reservationId !== undefined && !isReservationId(f.reservationId)) return [];
+  const nameFilter = f.name === undefined ? undefined : compileNameFilter(f.name);
+  let query: string;
+  try {
+    query = visibilityQuery(
+      eq(NovaKind, 'server'),
+      ne(NovaStatus, 'DELETED'),
+      caller.isAdmin && f.allTenants ? undefined : eq(NovaProject, caller.projectId),
+      f.reservationId === undefined ? undefined : eq(NovaReservation, f.reservationId),
+      f.status === undefined ? undefined : eq(NovaStatus, f.status),
+    );
+  } catch (err) {
+    if (err instanceof UnsafeQueryValue) return [];
+    throw err;
+  }
   const byId = new Map<string, ServerMemoView>();
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+  for await (const wf of client.workflow.list({ query })) {
     const view = (wf as WorkflowExecutionInfo).memo?.view as ServerMemoView | undefined;
     if (view) byId.set(view.id, view);
   }
@@ -191,15 +210,7 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
       if (!byId.has(p.id)) byId.set(p.id, p);
   }
   let servers = [...byId.values()];
-  if (f.name) {
-    let re: RegExp;
-    try {
-      re = new RegExp(f.name);
-    } catch {
-      throw badRequest(`Invalid regular expression in name filter: ${f.name}`);
-    }
-    servers = servers.filter((s) => re.test(s.name));
-  }
+  if (nameFilter) servers = await filterYielding(servers, (s) => nameFilter(s.name));
   if (f.flavor) servers = servers.filter((s) => s.flavor.id === f.flavor);
   if (f.image) servers = servers.filter((s) => s.imageRef === f.image);
   if (f.changesSince) {

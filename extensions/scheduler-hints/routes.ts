@@ -6,6 +6,8 @@ import { forbidden, notFound } from '../../common/errors';
 import { getQuota } from '../../api/usecases/quotas';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
+import { eq, visibilityQuery } from '../../common/visibility';
+import { isUuid } from '../../common/ids';
 import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
@@ -13,7 +15,6 @@ import type { ServerGroupRecord } from './workflow';
 import { withLiveMembers } from './members';
 import { deleteServerGroupUpdate, describeServerGroupQuery, serverGroupWorkflowId } from './workflow';
 
-const quote = (s: string) => `'${s.replace(/'/g, "\\'")}'`;
 const policy = z.enum(['affinity', 'anti-affinity']);
 const name = z.string().min(1, 'is too short').max(255, 'is too long');
 /** Before 2.64 the policy is a one-item `policies` list; from 2.64 a `policy` string. */
@@ -46,6 +47,7 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
   const r = Router();
   const load = async (req: Request, id: string): Promise<ServerGroupRecord> => {
     const { caller } = ctx(req);
+    if (!isUuid(id)) throw notFound(`Instance group ${id} could not be found.`);
     const g = await deps.client.workflow
       .getHandle(serverGroupWorkflowId(id))
       .query(describeServerGroupQuery)
@@ -62,7 +64,11 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
     const { limits } = await getQuota(deps.client, caller.projectId);
     if (limits.server_groups >= 0) {
       const { count } = await deps.client.workflow.count(
-        `NovaKind = 'servergroup' AND ExecutionStatus = 'Running' AND NovaProject = ${quote(caller.projectId)}`,
+        visibilityQuery(
+          eq(NovaKind, 'servergroup'),
+          eq('ExecutionStatus', 'Running'),
+          eq(NovaProject, caller.projectId),
+        ),
       );
       if (count + 1 > limits.server_groups) throw forbidden('Quota exceeded, too many server groups.');
     }
@@ -90,10 +96,13 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
   r.get('/os-server-groups', async (req, res) => {
     const { caller } = ctx(req);
     const all = caller.isAdmin && ['1', 'true', 'True'].includes(String(req.query.all_projects));
-    const clauses = [`NovaKind = 'servergroup'`, `ExecutionStatus = 'Running'`];
-    if (!all) clauses.push(`NovaProject = ${quote(caller.projectId)}`);
+    const query = visibilityQuery(
+      eq(NovaKind, 'servergroup'),
+      eq('ExecutionStatus', 'Running'),
+      all ? undefined : eq(NovaProject, caller.projectId),
+    );
     const groups: ServerGroupRecord[] = [];
-    for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
+    for await (const wf of deps.client.workflow.list({ query })) {
       const g = await deps.client.workflow
         .getHandle(wf.workflowId)
         .query(describeServerGroupQuery)

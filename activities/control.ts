@@ -6,7 +6,7 @@ import { NovaError, toFailure } from '../common/errors';
 import { claimUpdate, releaseClaimsSignal } from '../common/messages';
 import { CONTROL_TASK_QUEUE, hostWorkflowId, serverWorkflowId } from '../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
-import type { AllocationRatios, Placement, QuotaReserveResult } from '../common/types';
+import type { AllocationRatios, CountedReserveRequest, Placement, QuotaReserveResult } from '../common/types';
 import type {
   AwaitAdmissionInput,
   ClaimOnHostInput,
@@ -20,7 +20,7 @@ import { flavorResources } from '../workflows/stages';
 import { mapLimit } from '../common/concurrency';
 import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
-import { admissionAnswer, reserveQuotaOn } from './quota-entity';
+import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from './quota-entity';
 import { isAlive } from './hosts';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
@@ -93,6 +93,16 @@ export function createControlActivities({
     async awaitAdmission(input: AwaitAdmissionInput): Promise<QuotaReserveResult> {
       try {
         return await admissionAnswer(client, input, admissionWaitMs);
+      } catch (err) {
+        throw err instanceof NovaError ? toFailure(err) : err;
+      }
+    },
+
+    /** One unit of a counted resource for an entity that owns it (a server group); 403 beyond the limit. */
+    async reserveCounted(input: CountedReserveRequest & { projectId: string }): Promise<void> {
+      const { projectId, ...req } = input;
+      try {
+        await reserveCountedOn(client, projectId, req);
       } catch (err) {
         throw err instanceof NovaError ? toFailure(err) : err;
       }

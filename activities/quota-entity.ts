@@ -3,10 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { forbidden, fromFailure, type NovaError } from '../common/errors';
-import { reserveBatchUpdate, reserveQuotaUpdate } from '../common/messages';
+import { reserveBatchUpdate, reserveCountedUpdate, reserveQuotaUpdate } from '../common/messages';
 import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../common/names';
 import { NovaKind, NovaProject } from '../common/search-attributes';
-import type { QuotaBatchResult, QuotaReserveRequest, QuotaReserveResult } from '../common/types';
+import type {
+  CountedReserveRequest,
+  QuotaBatchResult,
+  QuotaReserveRequest,
+  QuotaReserveResult,
+} from '../common/types';
 import type { AwaitAdmissionInput, ReserveQuotaInput } from '../workflows/stages';
 
 /**
@@ -65,6 +70,18 @@ async function updateQuota<Ret, Arg>(
 export function reserveQuotaOn(client: Client, input: ReserveQuotaInput): Promise<QuotaReserveResult> {
   const { projectId, ...req } = input;
   return updateQuota(client, projectId, reserveQuotaUpdate, req, `reserve/${req.reservationId}`);
+}
+
+/**
+ * Holds one unit of a counted resource (a server group, ...) under its key; Nova's 403 when the project
+ * is at its limit. The update id is the key's, so asking again for the same key gets the same answer.
+ */
+export function reserveCountedOn(
+  client: Client,
+  projectId: string,
+  req: CountedReserveRequest,
+): Promise<void> {
+  return updateQuota(client, projectId, reserveCountedUpdate, req, `counted/${req.key}`);
 }
 
 /** Decides several reservations of one project in one update (admission's group commit). */

@@ -27,3 +27,40 @@ export const isHostName = (value: string): boolean => HOST.test(value);
 export function isEntityWorkflowId(value: string): boolean {
   return /^[a-z][a-z0-9-]{0,31}\/[A-Za-z0-9._@-]{1,255}$/.test(value);
 }
+
+/** 36^8: how many reservation ids there are. */
+const RESERVATION_SPACE = 36n ** 8n;
+
+function reservationIdOf(prefixHex: string): string {
+  return `r-${(BigInt(`0x${prefixHex}`) % RESERVATION_SPACE).toString(36).padStart(8, '0')}`;
+}
+
+/**
+ * Ids of one create request. Every server id begins with the same 48 bits (the request's prefix) and
+ * is an RFC 9562 version-8 UUID; the reservation id is a function of that prefix. So whoever holds a
+ * server id finds the request that owns it without any index or search: the server's entity may not
+ * exist yet (it is started in the spawn stage), but its reservation exists before the 202 is sent.
+ *
+ * `prefix` is 6 bytes (random by default; a hash of an idempotency key makes the ids reproducible),
+ * `random` supplies the rest of each server id.
+ */
+export function requestIds(
+  count: number,
+  prefix: Uint8Array,
+  random: (n: number) => Uint8Array,
+): { reservationId: string; serverIds: string[] } {
+  if (prefix.length !== 6) throw new Error('a request id prefix is 6 bytes');
+  const prefixHex = Buffer.from(prefix).toString('hex');
+  const serverIds = Array.from({ length: count }, () => {
+    const r = Buffer.from(random(10)).toString('hex');
+    const variant = ((parseInt(r[3], 16) & 0x3) | 0x8).toString(16);
+    return `${prefixHex.slice(0, 8)}-${prefixHex.slice(8)}-8${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(7, 19)}`;
+  });
+  return { reservationId: reservationIdOf(prefixHex), serverIds };
+}
+
+/** The reservation a server id was given out by, when it is one of `requestIds`' ids. */
+export function reservationOfServer(serverId: string): string | undefined {
+  if (!isUuid(serverId) || serverId[14] !== '8') return undefined;
+  return reservationIdOf(serverId.slice(0, 8) + serverId.slice(9, 13));
+}

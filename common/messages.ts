@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AdmitResult,
   Caller,
+  CountedReserveRequest,
   ClaimRequest,
   HostReport,
   HostState,
@@ -29,6 +30,15 @@ export const serverBuiltSignal = defineSignal<[ServerOutcome]>('serverBuilt');
 export const describeReservationQuery = defineQuery<ReservationRecord>('describeReservation');
 /** Servers admitted but not started yet, so a GET right after the 202 already finds them. */
 export const pendingServersQuery = defineQuery<ServerRecord[]>('pendingServers');
+/**
+ * A delete of a server whose entity is not started yet: the reservation, which owns it until the
+ * spawn stage, drops it (`cancelled`: quota released now, any claim released before spawn) or, when
+ * its spawn has begun, says so (`launched`: the delete goes to the server's entity). An update
+ * because the API must know which before it answers.
+ */
+export const cancelServerUpdate = defineUpdate<'cancelled' | 'launched', [{ serverId: string }]>(
+  'cancelServer',
+);
 
 // server/<uuid>
 export type ServerAction =
@@ -61,6 +71,9 @@ export const hostStateQuery = defineQuery<HostState>('hostState');
 export const reserveQuotaUpdate = defineUpdate<QuotaReserveResult, [QuotaReserveRequest]>('reserveQuota');
 /** Admission's group commit: the requests one API process gathered while its previous update ran. */
 export const reserveBatchUpdate = defineUpdate<QuotaBatchResult, [QuotaBatchRequest]>('reserveBatch');
+/** One unit of a counted resource (a server group, a keypair): an update, the caller needs the answer. */
+export const reserveCountedUpdate = defineUpdate<void, [CountedReserveRequest]>('reserveCounted');
+/** Gives back what `keys` hold, servers' resources and counted units alike; releasing twice is harmless. */
 export const releaseQuotaSignal = defineSignal<[{ keys: string[] }]>('releaseQuota');
 export const setQuotaLimitsUpdate = defineUpdate<QuotaState, [Partial<QuotaLimits>]>('setQuotaLimits');
 export const quotaStateQuery = defineQuery<QuotaState>('quotaState');

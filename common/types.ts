@@ -60,6 +60,8 @@ export interface CreateRequest {
    * reservation reads its answer from that update's outcome instead of asking the quota entity again.
    */
   admissionUpdateId?: string;
+  /** Set when the client sent an idempotency key (see api/usecases/idempotency.ts). */
+  idempotency?: { requestHash: string };
 }
 
 /** What admission decided: the server ids and names are fixed here. */
@@ -134,6 +136,27 @@ export interface ServerSeed extends Pick<
   id: string;
   name: string;
   launchIndex: number;
+}
+
+/**
+ * What a reservation's memo holds, set when the API starts it: enough for any reader to show its
+ * servers (BUILD) before their entities exist, from a describe of the reservation alone — strongly
+ * consistent, and answered by the Temporal server without waiting for a worker.
+ */
+export interface ReservationMemo {
+  extensions: string[];
+  /** Every requested server id, in launch order. */
+  serverIds: string[];
+  /** The quota update the API decides the request in. */
+  admissionUpdateId?: string;
+  /** What every server of the request shares: its seed without id, name suffix and launch index. */
+  shared?: Omit<ServerSeed, 'id' | 'launchIndex'> & { createdAt: string };
+  /** Servers deleted before their entity was started (set by the reservation). */
+  cancelled?: string[];
+  /** Set on a request made with an idempotency key: what a repeat must match. */
+  idempotency?: { requestHash: string };
+  /** A keyed request's admission, once the reservation knows it: servers allowed or the refusal. */
+  admission?: number | string;
 }
 
 /** The state of one server entity, as its `describe` query returns it. */
@@ -228,10 +251,21 @@ export interface QuotaUsage {
   ram: number;
 }
 
+/** Resources quota counts one by one (a key each), beside the instances, cores and RAM servers hold. */
+export type CountedResource = 'server_groups' | 'key_pairs';
+
+/** Holds one unit of a counted resource under `key` (the resource's own id); refused beyond the limit. */
+export interface CountedReserveRequest {
+  resource: CountedResource;
+  key: string;
+}
+
 export interface QuotaState {
   projectId: string;
   limits: QuotaLimits;
   usage: QuotaUsage;
+  /** How many of each counted resource the project holds. */
+  counts?: Partial<Record<CountedResource, number>>;
 }
 
 /** Reserve quota for `keys[0..allowed)`, where allowed is between min and keys.length. */

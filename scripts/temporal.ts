@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -119,9 +120,23 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 }
 
 /** Registers novaflow's search attributes on a namespace; attributes it has already are left alone. */
+/**
+ * How long Temporal keeps a closed workflow. A create made with an Idempotency-Key is answered again
+ * from its reservation for as long as that is kept, so this is the key's lifetime: at least 24 h.
+ */
+export const RETENTION_DAYS = 3;
+
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
   const conn = await Connection.connect({ address });
   try {
+    const ns = await conn.workflowService.describeNamespace({ namespace });
+    const kept = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+    if (kept < RETENTION_DAYS * 86_400) {
+      await conn.workflowService.updateNamespace({
+        namespace,
+        config: { workflowExecutionRetentionTtl: msToTs(`${RETENTION_DAYS} days`) },
+      });
+    }
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
     const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
     if (missing.length === 0) return;

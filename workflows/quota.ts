@@ -4,10 +4,17 @@ import {
   quotaStateQuery,
   releaseQuotaSignal,
   reserveBatchUpdate,
+  reserveCountedUpdate,
   reserveQuotaUpdate,
   setQuotaLimitsUpdate,
 } from '../common/messages';
-import type { QuotaLimits, QuotaReserveRequest, QuotaState, QuotaUsage } from '../common/types';
+import type {
+  CountedResource,
+  QuotaLimits,
+  QuotaReserveRequest,
+  QuotaState,
+  QuotaUsage,
+} from '../common/types';
 import { DEFAULT_QUOTA } from '../common/types';
 import { untilContinueAsNew } from './entity';
 
@@ -17,7 +24,15 @@ export interface QuotaWorkflowInput {
   holdings?: Record<string, { cores: number; ram: number }>;
   /** Reservations already answered (servers allowed, or the refusal's text), so asking again gets the same answer. */
   answered?: Record<string, number | string>;
+  /** Units of counted resources held, by key. */
+  counted?: Record<string, CountedResource>;
 }
+
+/** Nova's refusal of one more unit of a counted resource. */
+const COUNTED_REFUSAL: Record<CountedResource, string> = {
+  server_groups: 'Quota exceeded, too many server groups.',
+  key_pairs: 'Quota exceeded, too many key pairs.',
+};
 
 /**
  * Answers kept for late askers (a reservation whose API call died asks within seconds): many times
@@ -66,6 +81,12 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   const limits: QuotaLimits = { ...DEFAULT_QUOTA, ...input.limits };
   const holdings = new Map(Object.entries(input.holdings ?? {}));
   const answered = new Map(Object.entries(input.answered ?? {}));
+  const counted = new Map(Object.entries(input.counted ?? {}));
+  const counts = () => {
+    const c: Partial<Record<CountedResource, number>> = {};
+    for (const resource of counted.values()) c[resource] = (c[resource] ?? 0) + 1;
+    return c;
+  };
 
   const usage = (): QuotaUsage => {
     const u = { instances: 0, cores: 0, ram: 0 };
@@ -76,7 +97,12 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
     }
     return u;
   };
-  const state = (): QuotaState => ({ projectId: input.projectId, limits: { ...limits }, usage: usage() });
+  const state = (): QuotaState => ({
+    projectId: input.projectId,
+    limits: { ...limits },
+    usage: usage(),
+    counts: counts(),
+  });
 
   setHandler(quotaStateQuery, state);
   // Refusals are answers too: they are decided in a handler (not a validator) so they are recorded,
@@ -105,8 +131,23 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   setHandler(reserveBatchUpdate, ({ requests }) => ({
     answers: Object.fromEntries(requests.map((req) => [req.reservationId, answer(req)])),
   }));
+  // Decided in the handler, one at a time, so concurrent requests can never pass the limit together.
+  setHandler(reserveCountedUpdate, ({ resource, key }) => {
+    if (counted.has(key)) return;
+    const limit = limits[resource];
+    if (limit >= 0 && (counts()[resource] ?? 0) + 1 > limit)
+      throw ApplicationFailure.create({
+        type: 'forbidden',
+        nonRetryable: true,
+        message: COUNTED_REFUSAL[resource],
+      });
+    counted.set(key, resource);
+  });
   setHandler(releaseQuotaSignal, ({ keys }) => {
-    for (const key of keys) holdings.delete(key);
+    for (const key of keys) {
+      holdings.delete(key);
+      counted.delete(key);
+    }
   });
   setHandler(setQuotaLimitsUpdate, (patch) => {
     Object.assign(limits, patch);
@@ -120,5 +161,6 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
     limits,
     holdings: Object.fromEntries(holdings),
     answered: Object.fromEntries(answered),
+    counted: Object.fromEntries(counted),
   });
 }

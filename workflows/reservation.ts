@@ -6,22 +6,25 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../activities/control';
 import {
   admitUpdate,
+  cancelServerUpdate,
   describeReservationQuery,
   pendingServersQuery,
+  releaseClaimsSignal,
   releaseQuotaSignal,
   serverBuiltSignal,
 } from '../common/messages';
 import { NovaStatus } from '../common/search-attributes';
 import type { ServerRecord } from '../common/types';
-import { quotaWorkflowId } from '../common/names';
+import { hostWorkflowId, quotaWorkflowId } from '../common/names';
 import type { AdmitResult, CreateRequest, Fault, ReservationRecord, ReservationStage } from '../common/types';
-import { initialServerRecord } from './server-rules';
+import { initialServerRecord, serverName as nameOf } from './server-rules';
 import type { ServerSeed, ServerWorkflowInput } from './stages';
 
 const controlActivities = {
@@ -83,8 +86,12 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     record.stageTimes[stage] = nowIso();
     upsertSearchAttributes([{ key: NovaStatus, value: stage }]);
   };
-  const serverName = (i: number) => (record.serverIds.length > 1 ? `${req.name}-${i + 1}` : req.name);
+  const serverName = (i: number) => nameOf(req.name, i, record.serverIds.length);
   let started = false;
+  /** Servers deleted before their entity was started: never launched, quota and claims released. */
+  const cancelled = new Set<string>();
+  /** The servers the spawn stage starts, once it has begun (a delete then goes to their entities). */
+  let launching: string[] | undefined = undefined;
   const seedOf = (id: string, launchIndex: number): ServerSeed => ({
     id,
     name: serverName(launchIndex),
@@ -122,6 +129,8 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
         : await (patched(LOCAL_ADMISSION) ? reserveQuotaLocally : reserveQuota)(input);
       record.admitted = allowed;
       record.serverIds = serverIds.slice(0, allowed);
+      // A repeat of a keyed request reads its answer here, long after the quota entity forgot it.
+      if (req.idempotency) upsertMemo({ admission: allowed });
       return {
         reservationId: req.reservationId,
         admitted: allowed,
@@ -131,6 +140,8 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     } catch (err) {
       rejected = true;
       record.serverIds = [];
+      if (req.idempotency)
+        upsertMemo({ admission: ((err as { cause?: Error }).cause ?? (err as Error)).message });
       throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
     }
   };
@@ -143,7 +154,38 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   }
   setHandler(admitUpdate, () => (admission ??= admit()));
   setHandler(describeReservationQuery, () => record);
-  setHandler(pendingServersQuery, () => (started ? [] : record.serverIds.map(pendingServer)));
+  setHandler(pendingServersQuery, () =>
+    started ? [] : record.serverIds.map(pendingServer).filter((s) => !cancelled.has(s.id)),
+  );
+  setHandler(cancelServerUpdate, async ({ serverId }) => {
+    await condition(() => record.admitted > 0 || rejected);
+    if (!record.serverIds.includes(serverId)) {
+      throw ApplicationFailure.create({
+        type: 'itemNotFound',
+        message: `Instance ${serverId} could not be found.`,
+        nonRetryable: true,
+      });
+    }
+    if (cancelled.has(serverId)) return 'cancelled';
+    if (launching === undefined) {
+      cancelled.add(serverId);
+      record.outcomes[serverId] = { serverId, status: 'DELETED', host: null, fault: null };
+      upsertMemo({ cancelled: [...cancelled] });
+      await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, {
+        keys: [serverId],
+      });
+      return 'cancelled';
+    }
+    await condition(() => started);
+    if (!launching.includes(serverId)) {
+      throw ApplicationFailure.create({
+        type: 'itemNotFound',
+        message: `Instance ${serverId} could not be found.`,
+        nonRetryable: true,
+      });
+    }
+    return 'launched';
+  });
   setHandler(serverBuiltSignal, (outcome) => {
     record.outcomes[outcome.serverId] = outcome;
   });
@@ -162,17 +204,25 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   const admitted = await admission!;
 
   enter('schedule');
-  const { placements, noValidHost } = await scheduleServers({
-    reservationId: req.reservationId,
-    projectId: req.projectId,
-    flavor: req.flavor,
-    serverIds: admitted.serverIds,
-    minCount: req.minCount,
-    availabilityZone: req.availabilityZone,
-    extra: req.extra,
-    filters: [],
-    excludeHosts: [],
-  });
+  // Servers deleted already need no place; min_count counts them as met.
+  const toPlace = admitted.serverIds.filter((id) => !cancelled.has(id));
+  const { placements, noValidHost } =
+    toPlace.length === 0
+      ? { placements: {}, noValidHost: null }
+      : await scheduleServers({
+          reservationId: req.reservationId,
+          projectId: req.projectId,
+          flavor: req.flavor,
+          serverIds: toPlace,
+          minCount:
+            cancelled.size > 0
+              ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size))
+              : req.minCount,
+          availabilityZone: req.availabilityZone,
+          extra: req.extra,
+          filters: [],
+          excludeHosts: [],
+        });
   record.noValidHost = noValidHost;
 
   enter('spawn');
@@ -186,7 +236,18 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
       }
     : null;
   // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
-  const launchIds = fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id]);
+  // Servers deleted meanwhile are not launched either, and give back any claim they got. From here
+  // on a delete goes to the launched servers' entities.
+  const launchIds = (fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id])).filter(
+    (id) => !cancelled.has(id),
+  );
+  launching = launchIds;
+  for (const id of [...cancelled].filter((id) => placements[id])) {
+    await getExternalWorkflowHandle(hostWorkflowId(placements[id].host)).signal(releaseClaimsSignal, {
+      keys: [id],
+    });
+    delete placements[id];
+  }
   const servers: ServerWorkflowInput[] = launchIds.map((id, launchIndex) => ({
     seed: seedOf(id, launchIndex),
     requestId: req.requestId,

@@ -33,6 +33,11 @@ export function conflictMessage(action: ServerAction, record: ServerRecord): str
   return `Cannot '${name}' instance ${record.id} while it is in task_state ${record.taskState}`;
 }
 
+/** A server's name: a request for several servers numbers them (`web-1`, `web-2`), as Nova does. */
+export function serverName(base: string, launchIndex: number, count: number): string {
+  return count > 1 ? `${base}-${launchIndex + 1}` : base;
+}
+
 /** The part of a server kept in its memo, so list views need no query to each workflow. */
 export type ServerMemoView = Omit<ServerRecord, 'actions' | 'attempts'>;
 

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -38,6 +39,9 @@ import { ActionLog, failureMessage, nowIso } from './action-log';
 import { ENTITY_HISTORY_LIMIT } from './entity';
 import { flavorResources, type ServerWorkflowInput } from './stages';
 import { allowedFrom, conflictMessage, initialServerRecord, memoView } from './server-rules';
+
+/** Servers deleted before their build began leak no claim (histories before this replay without it). */
+const RELEASE_UNBUILT_CLAIM = 'release-claim-of-unbuilt-server';
 
 /** Nova's max_attempts: the chosen host plus up to two alternates. */
 export const MAX_ATTEMPTS = 3;
@@ -181,7 +185,11 @@ export async function serverWorkflow(
 
   /** Builds unless a delete came first; a delete during the build cancels it (the delete then cleans up). */
   const build = async (placement: Placement, action: InstanceAction) => {
-    if (deleteQueued()) return;
+    if (deleteQueued()) {
+      // The scheduler's claim on the first host is held until the delete gives it back.
+      if (patched(RELEASE_UNBUILT_CLAIM)) record.host = placement.host;
+      return;
+    }
     buildScope = new CancellationScope();
     try {
       await buildScope.run(() => buildOn(placement, action));

@@ -105,7 +105,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
           totalRAMUsed: q.usage.ram,
           totalSecurityGroupsUsed: 0,
           totalFloatingIpsUsed: 0,
-          totalServerGroupsUsed: 0,
+          totalServerGroupsUsed: q.counts?.server_groups ?? 0,
         },
       },
     });

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import { Router } from 'express';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { AdmitResult, CreateRequest } from '../../common/types';
 import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
@@ -13,6 +15,13 @@ import { parseBody } from '../schemas/validate';
 import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
 import { admit, QuotaBatcher } from '../usecases/admission';
+import {
+  firstAnswer,
+  IDEMPOTENCY_HEADER,
+  idempotencyKey,
+  idempotencyPrefix,
+  requestHash,
+} from '../usecases/idempotency';
 import { getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
 import { links } from '../views/links';
 import type { ViewDecorator } from '../views/servers';
@@ -110,9 +119,18 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];
     for (const k of extraTopKeys)
       if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
-    const createReq = toCreateRequest(deps, caller, body, opts.extensions, extra);
+    const key = idempotencyKey(req.header(IDEMPOTENCY_HEADER));
+    const createReq = toCreateRequest(
+      deps,
+      caller,
+      body,
+      opts.extensions,
+      extra,
+      key === undefined ? undefined : idempotencyPrefix(caller.projectId, key),
+    );
+    if (key !== undefined) createReq.idempotency = { requestHash: requestHash(req.body) };
     for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
-    const admitted = await admit(deps.client, batcher, createReq);
+    const admitted = await admitOnce(createReq);
     if (body.server.return_reservation_id) {
       res.status(202).json({ reservation_id: admitted.reservationId });
       return;
@@ -126,10 +144,32 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
         links: serverLinks,
         'OS-DCF:diskConfig': createReq.diskConfig,
         security_groups: createReq.securityGroups.map((name) => ({ name })),
-        adminPass: body.server.adminPass ?? admitted.adminPass,
+        // A repeat of a keyed request does not show a generated password again.
+        ...((body.server.adminPass ?? admitted.adminPass)
+          ? { adminPass: body.server.adminPass ?? admitted.adminPass }
+          : {}),
       },
     });
   });
+
+  /** Admits a create; a keyed request that was made before gets the first request's answer instead. */
+  const admitOnce = async (
+    createReq: CreateRequest,
+  ): Promise<Omit<AdmitResult, 'admitted' | 'adminPass'> & { adminPass?: string }> => {
+    const hash = createReq.idempotency?.requestHash;
+    if (hash === undefined) return admit(deps.client, batcher, createReq);
+    const first = await firstAnswer(deps.client, createReq.reservationId, createReq.projectId, hash);
+    if (first) return first;
+    try {
+      return await admit(deps.client, batcher, createReq);
+    } catch (err) {
+      // The same key raced in through another request (or API process) and started first.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const raced = await firstAnswer(deps.client, createReq.reservationId, createReq.projectId, hash);
+      if (!raced) throw err;
+      return raced;
+    }
+  };
 
   const list = async (req: Request, detail: boolean) => {
     const { caller } = ctx(req);

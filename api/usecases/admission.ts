@@ -4,7 +4,7 @@ import { reserveBatchOn, reserveQuotaOn } from '../../activities/quota-entity';
 import { forbidden } from '../../common/errors';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import type { AdmitResult, CreateRequest, QuotaReserveRequest } from '../../common/types';
+import type { AdmitResult, CreateRequest, QuotaReserveRequest, ReservationMemo } from '../../common/types';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {
@@ -137,6 +137,36 @@ export function newAdminPass(): string {
   return [...randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
+/**
+ * The reservation's memo: the server ids let a GET of one pending server ask only its own reservation;
+ * the update id lets a reader that comes before the reservation has read its admission learn it; the
+ * shared seed lets any reader show the servers before their entities exist.
+ */
+function reservationMemo(req: CreateRequest, admissionUpdateId: string): ReservationMemo {
+  return {
+    extensions: req.extensions,
+    serverIds: req.serverIds ?? [],
+    admissionUpdateId,
+    ...(req.idempotency ? { idempotency: req.idempotency } : {}),
+    shared: {
+      projectId: req.projectId,
+      userId: req.userId,
+      reservationId: req.reservationId,
+      name: req.name,
+      flavor: req.flavor,
+      imageRef: req.imageRef,
+      metadata: req.metadata,
+      availabilityZone: req.availabilityZone,
+      keyName: req.keyName,
+      securityGroups: req.securityGroups,
+      diskConfig: req.diskConfig,
+      description: req.description,
+      extra: req.extra,
+      createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    },
+  };
+}
+
 /** Starts a create's reservation, told which quota update will decide it. */
 export async function startReservation(client: Client, req: CreateRequest, admissionUpdateId: string) {
   await client.workflow.start('reservationWorkflow', {
@@ -144,9 +174,9 @@ export async function startReservation(client: Client, req: CreateRequest, admis
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ ...req, admissionUpdateId }],
     workflowIdConflictPolicy: 'FAIL',
-    // The server ids let a GET of one pending server ask only its own reservation; the update id lets
-    // a reader that comes before the reservation has read its admission learn it.
-    memo: { extensions: req.extensions, serverIds: req.serverIds ?? [], admissionUpdateId },
+    // A keyed request's id must never start twice, even after the first one has finished.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    memo: { ...reservationMemo(req, admissionUpdateId) },
     typedSearchAttributes: [
       { key: NovaKind, value: 'reservation' },
       { key: NovaProject, value: req.projectId },

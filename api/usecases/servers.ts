@@ -1,27 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { badRequest, forbidden, fromFailure, notFound } from '../../common/errors';
+import { randomBytes } from 'node:crypto';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { badRequest, conflict, forbidden, fromFailure, notFound } from '../../common/errors';
 import { filterYielding } from '../../common/concurrency';
-import { isReservationId, isUuid } from '../../common/ids';
+import { isReservationId, isUuid, requestIds } from '../../common/ids';
+import { cancelPending, findServer, isClosed, type FoundServer } from './server-lookup';
 import { batchAnswer } from '../../activities/quota-entity';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
-import { describeServerQuery, pendingServersQuery, serverActionUpdate } from '../../common/messages';
+import { pendingServersQuery, serverActionUpdate } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
 import type { Caller, CreateRequest, ServerRecord } from '../../common/types';
-import type { ServerMemoView } from '../../workflows/server-rules';
+import { allowedFrom, conflictMessage, type ServerMemoView } from '../../workflows/server-rules';
 import type { ApiDeps } from '../context';
 import type { CreateServerBody } from '../schemas/create-server';
-
-/** `r-` and 8 of [0-9a-z], like Nova's reservation ids. */
-export function newReservationId(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-  return `r-${[...randomBytes(8)].map((b) => alphabet[b % 36]).join('')}`;
-}
 
 /** Turns a validated body into the reservation's input; every client mistake is caught here. */
 export function toCreateRequest(
@@ -30,6 +24,8 @@ export function toCreateRequest(
   body: CreateServerBody,
   extensions: string[],
   extra: Record<string, unknown>,
+  /** Six bytes the request's ids derive from (an idempotency key's hash); random by default. */
+  idPrefix?: Uint8Array,
 ): CreateRequest {
   const s = body.server;
   const flavor = findFlavor(String(s.flavorRef));
@@ -56,8 +52,9 @@ export function toCreateRequest(
   }
   const metadata = s.metadata ?? {};
   if (Object.keys(metadata).length > 128) throw forbidden('Maximum number of metadata items exceeds 128');
+  const { reservationId, serverIds } = requestIds(maxCount, idPrefix ?? randomBytes(6), randomBytes);
   return {
-    reservationId: newReservationId(),
+    reservationId,
     requestId: caller.requestId,
     projectId: caller.projectId,
     userId: caller.userId,
@@ -74,12 +71,8 @@ export function toCreateRequest(
     description: s.description ?? null,
     extensions,
     extra,
-    serverIds: Array.from({ length: maxCount }, () => randomUUID()),
+    serverIds,
   };
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
 }
 
 const EARLY_STAGES = ['admit', 'schedule', 'spawn'];
@@ -123,18 +116,17 @@ export async function pendingServers(
 
 /** One server as its caller may see it; 404 for another project's server or a deleted one. */
 export async function getServer(client: Client, caller: Caller, id: string): Promise<ServerRecord> {
-  if (!isUuid(id)) throw notFound(`Instance ${id} could not be found.`);
-  let record: ServerRecord | undefined;
-  try {
-    record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    record = (await pendingServers(client, caller, undefined, id)).find((s) => s.id === id);
-  }
+  return (await visibleServer(client, caller, id)).record;
+}
+
+/** The server as found, when the caller may see it; 404 otherwise (another project's, deleted, unknown). */
+async function visibleServer(client: Client, caller: Caller, id: string): Promise<FoundServer> {
+  const found = isUuid(id) ? await findServer(client, id) : undefined;
+  const record = found?.record;
   if (!record || record.vmState === 'deleted' || (!caller.isAdmin && record.projectId !== caller.projectId)) {
     throw notFound(`Instance ${id} could not be found.`);
   }
-  return record;
+  return found;
 }
 
 /** Sends a lifecycle action; the server's validator answers 409 when its state does not allow it. */
@@ -144,11 +136,12 @@ export async function serverAction(
   id: string,
   action: ServerAction,
 ): Promise<void> {
-  let record = await getServer(client, caller, id);
-  // Right after the 202 the entity may not run yet; a delete waits for it rather than failing.
-  for (let waited = 0; record.actions.length === 0 && waited < 30_000; waited += 200) {
-    await sleep(200);
-    record = await getServer(client, caller, id);
+  const found = await visibleServer(client, caller, id);
+  if (found.kind === 'pending') {
+    // Not started yet: the server is building, which only a delete may interrupt.
+    if (action.type !== 'delete' || !allowedFrom(action, found.record))
+      throw conflict(conflictMessage(action, found.record));
+    if ((await cancelPending(client, found.reservationId, id)) === 'cancelled') return;
   }
   try {
     await client.workflow.getHandle(serverWorkflowId(id)).executeUpdate(serverActionUpdate, {
@@ -161,7 +154,7 @@ export async function serverAction(
       updateId: `${action.type}/${caller.requestId}`,
     });
   } catch (err) {
-    if (isNotFound(err) || /already completed/i.test(String((err as Error)?.message))) {
+    if (isClosed(err)) {
       throw notFound(`Instance ${id} could not be found.`);
     }
     const nova = fromFailure(err);

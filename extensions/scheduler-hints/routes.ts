@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { forbidden, notFound } from '../../common/errors';
-import { getQuota } from '../../api/usecases/quotas';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { fromFailure, notFound } from '../../common/errors';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import { eq, visibilityQuery } from '../../common/visibility';
@@ -13,7 +13,12 @@ import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import type { ServerGroupRecord } from './workflow';
 import { withLiveMembers } from './members';
-import { deleteServerGroupUpdate, describeServerGroupQuery, serverGroupWorkflowId } from './workflow';
+import {
+  admitServerGroupUpdate,
+  deleteServerGroupUpdate,
+  describeServerGroupQuery,
+  serverGroupWorkflowId,
+} from './workflow';
 
 const policy = z.enum(['affinity', 'anti-affinity']);
 const name = z.string().min(1, 'is too short').max(255, 'is too long');
@@ -60,18 +65,6 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
   r.post('/os-server-groups', async (req, res) => {
     const { caller } = ctx(req);
     const body = parseBody(CreateGroup, req.body).server_group;
-    // Nova counts the project's groups against its server_groups quota (a count, not a reservation).
-    const { limits } = await getQuota(deps.client, caller.projectId);
-    if (limits.server_groups >= 0) {
-      const { count } = await deps.client.workflow.count(
-        visibilityQuery(
-          eq(NovaKind, 'servergroup'),
-          eq('ExecutionStatus', 'Running'),
-          eq(NovaProject, caller.projectId),
-        ),
-      );
-      if (count + 1 > limits.server_groups) throw forbidden('Quota exceeded, too many server groups.');
-    }
     const record: ServerGroupRecord = {
       id: randomUUID(),
       name: body.name,
@@ -81,16 +74,25 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
       members: [],
       deleted: false,
     };
-    await deps.client.workflow.start('serverGroupWorkflow', {
-      workflowId: serverGroupWorkflowId(record.id),
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [record],
-      typedSearchAttributes: [
-        { key: NovaKind, value: 'servergroup' },
-        { key: NovaProject, value: record.projectId },
-      ],
-    });
-    res.json({ server_group: view(req, record) });
+    // The group holds a unit of the project's server_groups quota, reserved by the group itself in
+    // one decision at the quota entity, so concurrent creates can never pass the limit together.
+    const admitted = await deps.client.workflow
+      .executeUpdateWithStart(admitServerGroupUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation('serverGroupWorkflow', {
+          workflowId: serverGroupWorkflowId(record.id),
+          taskQueue: CONTROL_TASK_QUEUE,
+          args: [record],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: NovaKind, value: 'servergroup' },
+            { key: NovaProject, value: record.projectId },
+          ],
+        }),
+      })
+      .catch((err) => {
+        throw fromFailure(err) ?? err;
+      });
+    res.json({ server_group: view(req, admitted) });
   });
 
   r.get('/os-server-groups', async (req, res) => {

@@ -1,12 +1,27 @@
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
   defineUpdate,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ControlActivities } from '../../activities/control';
+import { releaseQuotaSignal } from '../../common/messages';
+import { quotaWorkflowId } from '../../common/names';
 import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
+
+const { reserveCounted } = proxyActivities<ControlActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 10 },
+});
+
+/** Groups started before they counted against quota replay without it. */
+const GROUP_QUOTA = 'server-group-quota';
 
 /** Nova's two server-group policies. */
 export type ServerGroupPolicy = 'affinity' | 'anti-affinity';
@@ -21,6 +36,8 @@ export interface ServerGroupRecord {
   /** Servers that were placed as members, in the order they joined. */
   members: string[];
   deleted: boolean;
+  /** Whether the group holds its unit of the project's server_groups quota (given back on delete). */
+  holdsQuota?: boolean;
 }
 
 /** Workflow id of a server group's entity. */
@@ -34,6 +51,11 @@ export const addServerGroupMembersUpdate = defineUpdate<ServerGroupRecord, [{ se
   'addServerGroupMembers',
 );
 export const deleteServerGroupUpdate = defineUpdate<void>('deleteServerGroup');
+/**
+ * Sent with the start: answers once the group holds its unit of quota, or fails with Nova's 403 (the
+ * group then ends, deleted). The group reserves for itself, so quota always has an owner.
+ */
+export const admitServerGroupUpdate = defineUpdate<ServerGroupRecord>('admitServerGroup');
 
 /**
  * servergroup/<uuid>: a server group's policy and members, durable in Temporal like every other entity.
@@ -41,6 +63,13 @@ export const deleteServerGroupUpdate = defineUpdate<void>('deleteServerGroup');
  */
 export async function serverGroupWorkflow(initial: ServerGroupRecord): Promise<ServerGroupRecord> {
   const record: ServerGroupRecord = { ...initial, members: [...initial.members] };
+  let refusal: { type: string; message: string } | undefined;
+  let decided = record.holdsQuota === true;
+  setHandler(admitServerGroupUpdate, async () => {
+    await condition(() => decided);
+    if (refusal) throw ApplicationFailure.create({ ...refusal, nonRetryable: true });
+    return record;
+  });
   setHandler(describeServerGroupQuery, () => record);
   setHandler(addServerGroupMembersUpdate, ({ serverIds }) => {
     for (const id of serverIds) if (!record.members.includes(id)) record.members.push(id);
@@ -49,7 +78,29 @@ export async function serverGroupWorkflow(initial: ServerGroupRecord): Promise<S
   setHandler(deleteServerGroupUpdate, () => {
     record.deleted = true;
   });
+  if (!decided && patched(GROUP_QUOTA)) {
+    try {
+      await reserveCounted({ projectId: record.projectId, resource: 'server_groups', key: record.id });
+      record.holdsQuota = true;
+    } catch (err) {
+      const cause = (err as { cause?: ApplicationFailure }).cause;
+      refusal =
+        cause?.type === 'forbidden'
+          ? { type: 'forbidden', message: cause.message }
+          : { type: 'serviceUnavailable', message: 'The server group could not be created now; try again.' };
+      record.deleted = true;
+    }
+  }
+  decided = true;
   await condition(() => record.deleted || workflowInfo().historyLength > ENTITY_HISTORY_LIMIT);
-  if (record.deleted) return record;
+  if (record.deleted) {
+    if (record.holdsQuota) {
+      await getExternalWorkflowHandle(quotaWorkflowId(record.projectId)).signal(releaseQuotaSignal, {
+        keys: [record.id],
+      });
+      record.holdsQuota = false;
+    }
+    return record;
+  }
   return continueAsNew<typeof serverGroupWorkflow>(record);
 }

@@ -1,0 +1,112 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { batchAnswer } from '../../activities/quota-entity';
+import { reservationOfServer } from '../../common/ids';
+import { cancelServerUpdate, describeServerQuery } from '../../common/messages';
+import { reservationWorkflowId, serverWorkflowId } from '../../common/names';
+import { NovaStatus } from '../../common/search-attributes';
+import type { ReservationMemo, ServerRecord } from '../../common/types';
+import { initialServerRecord, serverName, type ServerMemoView } from '../../workflows/server-rules';
+
+/**
+ * Where a server id lives. From the 202 on, every id the API gave out is found: by its entity once the
+ * spawn stage has started it, before that by its reservation (whose id the server id encodes; see
+ * `requestIds`). Neither read goes through visibility, which lags behind.
+ */
+export type FoundServer =
+  { kind: 'entity'; record: ServerRecord } | { kind: 'pending'; record: ServerRecord; reservationId: string };
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
+}
+
+/** A completed workflow refuses updates; the client reports it like a missing one or by this text. */
+export function isClosed(err: unknown): boolean {
+  return isNotFound(err) || /already completed/i.test(String((err as Error)?.message));
+}
+
+function fromView(view: ServerMemoView): ServerRecord {
+  return { ...view, attempts: [], actions: [] };
+}
+
+/**
+ * The server's entity, if it was started. Its query is the full record; should the entity not answer
+ * queries yet (its first workflow task still queued behind build work), its memo is the same view as
+ * of its last change, read from the server without a worker.
+ */
+async function readEntity(client: Client, id: string): Promise<ServerRecord | undefined> {
+  const handle = client.workflow.getHandle(serverWorkflowId(id));
+  try {
+    return await handle.query(describeServerQuery);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    const view = (await handle.describe()).memo?.view as ServerMemoView | undefined;
+    if (!view) throw err;
+    return fromView(view);
+  }
+}
+
+/** A server admitted by its reservation and not started yet, as a BUILD record; undefined if none. */
+async function readPending(
+  client: Client,
+  id: string,
+  reservationId: string,
+): Promise<{ record?: ServerRecord; launched: boolean }> {
+  let description;
+  try {
+    description = await client.workflow.getHandle(reservationWorkflowId(reservationId)).describe();
+  } catch (err) {
+    if (isNotFound(err)) return { launched: false };
+    throw err;
+  }
+  const memo = description.memo as ReservationMemo | undefined;
+  const index = memo?.serverIds?.indexOf(id) ?? -1;
+  if (!memo?.shared || index < 0 || memo.cancelled?.includes(id)) return { launched: false };
+  const stage = description.typedSearchAttributes.get(NovaStatus);
+  // From the spawn stage on, servers have entities (or were never launched).
+  if (description.status.name !== 'RUNNING' || stage === 'settle' || stage === 'done')
+    return { launched: true };
+  let count = memo.serverIds.length;
+  if (stage === 'admit' && memo.admissionUpdateId) {
+    const answer = await batchAnswer(client, memo.shared.projectId, memo.admissionUpdateId, reservationId);
+    if (typeof answer === 'string') return { launched: false };
+    if (typeof answer === 'number') count = answer;
+    if (index >= count) return { launched: false };
+  }
+  const { createdAt, name, ...shared } = memo.shared;
+  const seed = { ...shared, id, name: serverName(name, index, count), launchIndex: index };
+  return { record: initialServerRecord(seed, createdAt, null, null), launched: stage === 'spawn' };
+}
+
+/** The server with this id, wherever it lives now; undefined when no such server was ever admitted. */
+export async function findServer(client: Client, id: string): Promise<FoundServer | undefined> {
+  const entity = await readEntity(client, id);
+  if (entity) return { kind: 'entity', record: entity };
+  const reservationId = reservationOfServer(id);
+  if (!reservationId) return undefined;
+  const pending = await readPending(client, id, reservationId);
+  // The spawn stage may have started the entity since the first look.
+  if (pending.launched) {
+    const started = await readEntity(client, id);
+    if (started) return { kind: 'entity', record: started };
+  }
+  return pending.record ? { kind: 'pending', record: pending.record, reservationId } : undefined;
+}
+
+/**
+ * Deletes a server its reservation has not started yet. Answers whether the reservation dropped it
+ * (`cancelled`), or had begun to launch it (`launched`: the delete is then its entity's).
+ */
+export async function cancelPending(
+  client: Client,
+  reservationId: string,
+  serverId: string,
+): Promise<'cancelled' | 'launched'> {
+  try {
+    return await client.workflow
+      .getHandle(reservationWorkflowId(reservationId))
+      .executeUpdate(cancelServerUpdate, { args: [{ serverId }], updateId: `cancel/${serverId}` });
+  } catch (err) {
+    if (isClosed(err)) return 'launched';
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+import { hostStateQuery } from '../common/messages';
+import { hostWorkflowId } from '../common/names';
+import { mapLimit } from '../common/concurrency';
+import { startStack, type Stack } from './support/stack';
+
+const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
+const HOSTS = ['d1', 'd2'];
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ hosts: HOSTS.map((name) => ({ name, driver: { spawnLatencyMs: 200 } })) });
+  await stack.api('PUT', '/v2.1/os-quota-sets/race', {
+    token: 'admin:admin',
+    body: { quota_set: { instances: -1, cores: -1, ram: -1 } },
+  });
+});
+afterAll(async () => {
+  await stack?.shutdown();
+});
+
+const TOKEN = 'racer:race';
+
+async function allocations(): Promise<number> {
+  let n = 0;
+  for (const h of HOSTS) {
+    const s = await stack.client.workflow.getHandle(hostWorkflowId(h)).query(hostStateQuery);
+    n += Object.keys(s.allocations).length;
+  }
+  return n;
+}
+
+/** Waits until the project lists no server and holds no quota, and no host holds a claim. */
+async function expectNothingLeft(deleteListed = false) {
+  let left: unknown;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const list = await stack.api('GET', '/v2.1/servers', { token: TOKEN });
+    for (const s of deleteListed ? (list.body.servers as { id: string }[]) : []) {
+      const r = await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token: TOKEN });
+      expect([204, 404]).toContain(r.status);
+    }
+    const limits = await stack.api('GET', '/v2.1/limits', { token: TOKEN });
+    left = {
+      servers: list.body.servers.map((s: { id: string }) => s.id),
+      instances: limits.body.limits.absolute.totalInstancesUsed,
+      cores: limits.body.limits.absolute.totalCoresUsed,
+      claims: await allocations(),
+    };
+    if (JSON.stringify(left) === JSON.stringify({ servers: [], instances: 0, cores: 0, claims: 0 })) return;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(left).toEqual({ servers: [], instances: 0, cores: 0, claims: 0 });
+}
+
+/** POST, then at once GET and DELETE the server the 202 named. */
+async function createThenDelete(i: number, multiple = false) {
+  const created = await stack.api('POST', '/v2.1/servers', {
+    token: TOKEN,
+    body: {
+      server: {
+        name: `r${i}`,
+        flavorRef: '1',
+        imageRef: IMAGE,
+        ...(multiple ? { min_count: 2, max_count: 3 } : {}),
+      },
+    },
+  });
+  expect(created.status).toBe(202);
+  const id = created.body.server.id;
+  const shown = await stack.api('GET', `/v2.1/servers/${id}`, { token: TOKEN });
+  const deleted = await stack.api('DELETE', `/v2.1/servers/${id}`, { token: TOKEN });
+  return { id, shown: shown.status, deleted: deleted.status, body: deleted.body };
+}
+
+describe('when a server is deleted as soon as its 202 arrives', () => {
+  it('then 50 pairs one at a time all find the server, all deletes win, and nothing is leaked', async () => {
+    const outcomes = [];
+    for (let i = 0; i < 50; i++) outcomes.push(await createThenDelete(i));
+    expect(outcomes.filter((o) => o.shown !== 200)).toEqual([]);
+    expect(outcomes.filter((o) => o.deleted !== 204)).toEqual([]);
+    await expectNothingLeft();
+  }, 180_000);
+
+  it('then 16 concurrent callers (some creating three at once) leak nothing either', async () => {
+    const outcomes = await mapLimit(
+      Array.from({ length: 64 }, (_, i) => i),
+      16,
+      (i) => createThenDelete(i, i % 4 === 0),
+    );
+    expect(outcomes.filter((o) => o.shown !== 200)).toEqual([]);
+    expect(outcomes.filter((o) => o.deleted !== 204)).toEqual([]);
+    // The other servers of the multiple creates are still there: delete what is listed until all is gone.
+    await expectNothingLeft(true);
+  }, 180_000);
+});

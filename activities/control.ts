@@ -1,6 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NovaError, toFailure } from '../common/errors';
 import { claimUpdate, releaseClaimsSignal } from '../common/messages';
@@ -53,13 +57,50 @@ const HOST_CACHE_TTL_MS = 1000;
 /** Server workflows started at once by the spawn stage. */
 const START_CONCURRENCY = 32;
 
+/** gRPC codes Temporal answers for a request that can never succeed as it is. */
+const PERMANENT_CODES = new Set([
+  3, // INVALID_ARGUMENT: an id or attribute Temporal refuses (too long, malformed)
+  11, // OUT_OF_RANGE
+  12, // UNIMPLEMENTED
+]);
+
+/** The failure type of an activity that can never succeed with its input: retrying cannot help. */
+export const PERMANENT_FAILURE = 'PermanentFailure';
+
+/**
+ * Runs an activity body, turning errors that no retry can fix into non-retryable failures, so the
+ * workflow learns at once why it cannot go on instead of retrying the same refusal for ever.
+ */
+async function permanentAware<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    for (
+      let cur: unknown = err, depth = 0;
+      cur && depth < 8;
+      cur = (cur as { cause?: unknown }).cause, depth++
+    ) {
+      const code = (cur as { code?: unknown }).code;
+      if (isGrpcServiceError(cur) && typeof code === 'number' && PERMANENT_CODES.has(code)) {
+        throw ApplicationFailure.nonRetryable((cur as Error).message, PERMANENT_FAILURE);
+      }
+    }
+    throw err;
+  }
+}
+
 /** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
-export function createControlActivities({
-  client,
-  scheduler,
-  filterFactories = {},
-  admissionWaitMs,
-}: ControlDeps) {
+export function createControlActivities(deps: ControlDeps) {
+  const activities = controlActivities(deps);
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => permanentAware(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ]),
+  ) as typeof activities;
+}
+
+function controlActivities({ client, scheduler, filterFactories = {}, admissionWaitMs }: ControlDeps) {
   const hostCache = new HostStateCache(client, HOST_CACHE_TTL_MS);
   const filtersFor = (specs: FilterSpec[]): HostFilter[] => [
     ...CORE_FILTERS,

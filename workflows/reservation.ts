@@ -23,14 +23,26 @@ import {
 import { NovaStatus } from '../common/search-attributes';
 import type { ServerRecord } from '../common/types';
 import { hostWorkflowId, quotaWorkflowId } from '../common/names';
-import type { AdmitResult, CreateRequest, Fault, ReservationRecord, ReservationStage } from '../common/types';
+import type {
+  AdmitResult,
+  CreateRequest,
+  Fault,
+  Placement,
+  ReservationRecord,
+  ReservationStage,
+} from '../common/types';
 import { initialServerRecord, serverName as nameOf } from './server-rules';
+import { failureMessage } from './action-log';
 import type { ServerSeed, ServerWorkflowInput } from './stages';
 
+/**
+ * Transient trouble (Temporal or a host busy) is retried for a few minutes; an error no retry can fix
+ * fails at once (PermanentFailure). Either way a stage that cannot go on ends the request in ERROR.
+ */
 const controlActivities = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 } as const;
 
 const { reserveQuota, scheduleServers, startServers } = proxyActivities<ControlActivities>(controlActivities);
@@ -43,7 +55,7 @@ const { reserveQuota, scheduleServers, startServers } = proxyActivities<ControlA
  */
 const { reserveQuota: reserveQuotaLocally, awaitAdmission } = proxyLocalActivities<ControlActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200ms', maximumInterval: '5s' },
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 30 },
 });
 
 /** Histories recorded before admission became a local activity replay on the old path. */
@@ -206,35 +218,45 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   enter('schedule');
   // Servers deleted already need no place; min_count counts them as met.
   const toPlace = admitted.serverIds.filter((id) => !cancelled.has(id));
-  const { placements, noValidHost } =
-    toPlace.length === 0
-      ? { placements: {}, noValidHost: null }
-      : await scheduleServers({
-          reservationId: req.reservationId,
-          projectId: req.projectId,
-          flavor: req.flavor,
-          serverIds: toPlace,
-          minCount:
-            cancelled.size > 0
-              ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size))
-              : req.minCount,
-          availabilityZone: req.availabilityZone,
-          extra: req.extra,
-          filters: [],
-          excludeHosts: [],
-        });
+  let placements: Record<string, Placement> = {};
+  let noValidHost: string | null = null;
+  // A stage that cannot go on (its activity failed for good) ends the request in ERROR, saying why.
+  let stageFailure: string | null = null;
+  try {
+    ({ placements, noValidHost } =
+      toPlace.length === 0
+        ? { placements: {}, noValidHost: null }
+        : await scheduleServers({
+            reservationId: req.reservationId,
+            projectId: req.projectId,
+            flavor: req.flavor,
+            serverIds: toPlace,
+            minCount:
+              cancelled.size > 0
+                ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size))
+                : req.minCount,
+            availabilityZone: req.availabilityZone,
+            extra: req.extra,
+            filters: [],
+            excludeHosts: [],
+          }));
+  } catch (err) {
+    stageFailure = `scheduling failed: ${failureMessage(err).message}`;
+  }
   record.noValidHost = noValidHost;
 
   enter('spawn');
   const created = nowIso();
-  const fault: Fault | null = noValidHost
-    ? {
-        code: 500,
-        message: 'No valid host was found. There are not enough hosts available.',
-        created,
-        details: noValidHost,
-      }
-    : null;
+  let fault: Fault | null = stageFailure
+    ? { code: 500, message: `Build of the request failed: ${stageFailure}`, created }
+    : noValidHost
+      ? {
+          code: 500,
+          message: 'No valid host was found. There are not enough hosts available.',
+          created,
+          details: noValidHost,
+        }
+      : null;
   // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
   // Servers deleted meanwhile are not launched either, and give back any claim they got. From here
   // on a delete goes to the launched servers' entities.
@@ -248,8 +270,8 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     });
     delete placements[id];
   }
-  const servers: ServerWorkflowInput[] = launchIds.map((id, launchIndex) => ({
-    seed: seedOf(id, launchIndex),
+  const servers: ServerWorkflowInput[] = launchIds.map((id) => ({
+    seed: seedOf(id, admitted.serverIds.indexOf(id)),
     requestId: req.requestId,
     createdAt: created,
     extensions: req.extensions,
@@ -258,11 +280,23 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     holdsQuota: !fault,
   }));
   record.launched = fault ? 0 : launchIds.length;
-  await startServers({ servers });
+  let startFailed = false;
+  try {
+    await startServers({ servers });
+  } catch (err) {
+    // Some entities may have started: they build and report as usual. The rest never will.
+    startFailed = true;
+    fault = { code: 500, message: `Build of the request failed: ${failureMessage(err).message}`, created };
+  }
   started = true;
 
   enter('settle');
   const released = fault ? admitted.serverIds : admitted.serverIds.filter((id) => !placements[id]);
+  if (startFailed) {
+    for (const [id, p] of Object.entries(placements)) {
+      await getExternalWorkflowHandle(hostWorkflowId(p.host)).signal(releaseClaimsSignal, { keys: [id] });
+    }
+  }
   if (released.length > 0) {
     await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, {
       keys: released,

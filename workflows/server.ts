@@ -46,10 +46,21 @@ const RELEASE_UNBUILT_CLAIM = 'release-claim-of-unbuilt-server';
 /** Nova's max_attempts: the chosen host plus up to two alternates. */
 export const MAX_ATTEMPTS = 3;
 
+/** Retried for a few minutes, never for ever: a failure then ends the build or retry in ERROR. */
 const { claimOnHost, reserveQuota, scheduleServers } = proxyActivities<ControlActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500ms', maximumInterval: '10s' },
+  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
+
+/** Claims an alternate host; a claim that failed for good is a host without room. */
+async function claimed(input: Parameters<typeof claimOnHost>[0]): Promise<boolean> {
+  try {
+    return await claimOnHost(input);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return false;
+  }
+}
 
 /** Driver calls run on the host's own task queue; a dead host shows as a schedule-to-start timeout. */
 function computeOn(host: string) {
@@ -127,7 +138,7 @@ export async function serverWorkflow(
     record.attempts = [];
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];
-      if (i > 0 && !(await claimOnHost({ host, key: seed.id, resources: flavorResources(seed.flavor) }))) {
+      if (i > 0 && !(await claimed({ host, key: seed.id, resources: flavorResources(seed.flavor) }))) {
         record.attempts.push({ host, result: 'Error', message: `no room left on ${host}` });
         continue;
       }

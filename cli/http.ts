@@ -1,3 +1,5 @@
+import { createParser } from 'eventsource-parser';
+
 /** Exit codes a script can rely on. */
 export const EXIT = {
   OK: 0,
@@ -74,36 +76,69 @@ export class ApiClient {
     return parsed as T;
   }
 
-  /** Reads a Server-Sent Events stream, calling `onEvent` for each event until the stream ends. */
+  /**
+   * Follows a Server-Sent Events stream until its `end` event, calling `onEvent` for each event. A
+   * stream that drops before its end is reconnected (after the server's `retry` delay, sending
+   * `Last-Event-ID`), so a flaky network never passes for a finished stream; after
+   * `STREAM_MAX_FAILURES` reconnects in a row without an event it gives up with UNREACHABLE.
+   */
   async stream(path: string, onEvent: (event: string, data: Body) => void): Promise<void> {
-    const res = await this.send('GET', path, { headers: this.headers({ Accept: 'text/event-stream' }) });
-    if (res.status >= 400) {
-      const text = await res.text();
-      let parsed: unknown = text;
+    let lastEventId: string | undefined;
+    let retryMs = 1000;
+    for (let failures = 0; ; failures++) {
+      if (failures > 0) await new Promise((r) => setTimeout(r, Math.min(retryMs * failures, 5000)));
+      let ended = false;
+      let heard = false;
       try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep text */
+        const res = await this.send('GET', path, {
+          headers: this.headers({
+            Accept: 'text/event-stream',
+            ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }),
+          }),
+        });
+        if (res.status >= 400) {
+          const text = await res.text();
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* keep text */
+          }
+          throw new CliError(faultMessage(res.status, parsed), EXIT.API_ERROR, res.status);
+        }
+        const parser = createParser({
+          onEvent: (message) => {
+            heard = true;
+            if (message.id !== undefined) lastEventId = message.id;
+            const event = message.event ?? 'message';
+            if (event === 'end') ended = true;
+            onEvent(event, message.data ? JSON.parse(message.data) : null);
+          },
+          onRetry: (ms) => (retryMs = ms),
+        });
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+          if (ended) return;
+        }
+      } catch (err) {
+        // Our own verdicts stand; a cut connection is what reconnecting is for.
+        if (err instanceof CliError && err.code !== EXIT.UNREACHABLE) throw err;
+        if (!(err instanceof CliError) && !isNetworkError(err)) throw err;
       }
-      throw new CliError(faultMessage(res.status, parsed), EXIT.API_ERROR, res.status);
-    }
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let at: number;
-      while ((at = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, at);
-        buffer = buffer.slice(at + 2);
-        if (!block.trim() || block.startsWith(':')) continue;
-        const lines = block.split('\n');
-        const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-        const data = lines
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n');
-        onEvent(event, data ? JSON.parse(data) : null);
+      if (heard) failures = 0;
+      if (failures + 1 >= STREAM_MAX_FAILURES) {
+        throw new CliError(`the event stream of ${path} was lost before it ended`, EXIT.UNREACHABLE);
       }
     }
   }
+}
+
+/** Reconnects in a row, without any event between them, before a stream is given up. */
+const STREAM_MAX_FAILURES = 6;
+
+/** Whether an error is the connection failing (reset, closed mid-body), not a bug of ours. */
+function isNetworkError(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; cause?: { code?: string } };
+  return e?.name === 'TypeError' || e?.name === 'AbortError' || Boolean(e?.code ?? e?.cause?.code);
 }

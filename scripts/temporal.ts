@@ -119,13 +119,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
-/** Registers novaflow's search attributes on a namespace; attributes it has already are left alone. */
 /**
  * How long Temporal keeps a closed workflow. A create made with an Idempotency-Key is answered again
  * from its reservation for as long as that is kept, so this is the key's lifetime: at least 24 h.
  */
 export const RETENTION_DAYS = 3;
 
+/**
+ * Prepares a namespace for novaflow: its search attributes (those it has already are left alone) and
+ * a retention of at least RETENTION_DAYS.
+ */
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
   const conn = await Connection.connect({ address });
   try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
 import { Router } from 'express';
@@ -8,6 +9,8 @@ import { reservationSnapshot, retryReservation, type ReservationView } from '../
 
 /** How often a stream re-reads the request; each read is a few queries, no history is written. */
 const STREAM_POLL_MS = 400;
+/** How soon a client reconnects after its stream dropped. */
+const STREAM_RETRY_MS = 1000;
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
 
@@ -33,14 +36,17 @@ async function stream(deps: ApiDeps, req: Request, res: Response): Promise<void>
   });
   let closed = false;
   req.on('close', () => (closed = true));
-  let last = '';
-  let seq = 0;
+  // A reconnecting client names the snapshot it has (its id is a hash of its content): unchanged, it
+  // is not sent again. `retry` tells clients how soon to reconnect after a drop.
+  let last = req.header('Last-Event-ID') ?? '';
+  res.write(`retry: ${STREAM_RETRY_MS}\n\n`);
   let lastWrite = Date.now();
   while (!closed) {
     const json = JSON.stringify(snap);
-    if (json !== last) {
-      res.write(`id: ${++seq}\nevent: snapshot\ndata: ${json}\n\n`);
-      last = json;
+    const eventId = createHash('sha1').update(json).digest('hex').slice(0, 16);
+    if (eventId !== last) {
+      res.write(`id: ${eventId}\nevent: snapshot\ndata: ${json}\n\n`);
+      last = eventId;
       lastWrite = Date.now();
     } else if (Date.now() - lastWrite > KEEPALIVE_MS) {
       res.write(': keep-alive\n\n');

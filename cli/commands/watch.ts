@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context';
-import { EXIT } from '../http';
+import { CliError, EXIT } from '../http';
 import { counts, progressLine, table } from '../render';
 
 /** The reservation view as the API returns it, as far as the CLI reads it. */
@@ -81,8 +81,11 @@ export async function watchReservation(ctx: CommandContext, rid: string): Promis
     else ctx.out(`${new Date().toISOString().slice(11, 19)} ${line}`);
   });
   if (ctx.tty && !ctx.opts.json) ctx.redraw(lastLine + '\n');
-  if (!last)
+  // The stream ended: the request has settled. Read it once more if the last snapshot says otherwise,
+  // and never report an unsettled request as done.
+  if (!last?.settled)
     last = (await ctx.api.call('GET', `/v2.1/os-reservations/${encodeURIComponent(rid)}`)).reservation;
+  if (!last!.settled) throw new CliError(`reservation ${rid} has not settled yet`, EXIT.UNREACHABLE);
   return last!;
 }
 

@@ -93,4 +93,21 @@ describe('when a server is deleted as soon as its 202 arrives', () => {
     // The other servers of the multiple creates are still there: delete what is listed until all is gone.
     await expectNothingLeft(true);
   }, 180_000);
+
+  it('then 64 callers creating and deleting for 15 s end with no server, no quota and no claim left', async () => {
+    const deadline = Date.now() + 15_000;
+    const tally = { pairs: 0, lost: [] as unknown[] };
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, caller) => {
+        for (let i = 0; Date.now() < deadline; i++) {
+          const o = await createThenDelete(caller * 1000 + i, i % 5 === 0);
+          tally.pairs++;
+          if (o.shown !== 200 || o.deleted !== 204) tally.lost.push(o);
+        }
+      }),
+    );
+    console.log(`64 callers: ${tally.pairs} create/delete pairs in 15 s`);
+    expect(tally.lost).toEqual([]);
+    await expectNothingLeft(true);
+  }, 240_000);
 });

@@ -39,13 +39,14 @@ async function stream(deps: ApiDeps, req: Request, res: Response): Promise<void>
   // A reconnecting client names the snapshot it has (its id is a hash of its content): unchanged, it
   // is not sent again. `retry` tells clients how soon to reconnect after a drop.
   let last = req.header('Last-Event-ID') ?? '';
-  res.write(`retry: ${STREAM_RETRY_MS}\n\n`);
+  let retry = `retry: ${STREAM_RETRY_MS}\n`;
   let lastWrite = Date.now();
   while (!closed) {
     const json = JSON.stringify(snap);
     const eventId = createHash('sha1').update(json).digest('hex').slice(0, 16);
     if (eventId !== last) {
-      res.write(`id: ${eventId}\nevent: snapshot\ndata: ${json}\n\n`);
+      res.write(`${retry}id: ${eventId}\nevent: snapshot\ndata: ${json}\n\n`);
+      retry = '';
       last = eventId;
       lastWrite = Date.now();
     } else if (Date.now() - lastWrite > KEEPALIVE_MS) {

@@ -29,19 +29,18 @@ function fromView(view: ServerMemoView): ServerRecord {
 }
 
 /**
- * The server's entity, if it was started. Its query is the full record; should the entity not answer
- * queries yet (its first workflow task still queued behind build work), its memo is the same view as
- * of its last change, read from the server without a worker.
+ * The server's entity, if it was started: the view its memo keeps (updated with every change), read
+ * by a describe, which the Temporal server answers itself. A query would wait for a worker to take a
+ * query task — up to 30 s while the entity's first workflow task is still queued behind build work.
  */
 async function readEntity(client: Client, id: string): Promise<ServerRecord | undefined> {
   const handle = client.workflow.getHandle(serverWorkflowId(id));
   try {
-    return await handle.query(describeServerQuery);
+    const view = (await handle.describe()).memo?.view as ServerMemoView | undefined;
+    return view ? fromView(view) : await handle.query(describeServerQuery);
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    const view = (await handle.describe()).memo?.view as ServerMemoView | undefined;
-    if (!view) throw err;
-    return fromView(view);
+    throw err;
   }
 }
 

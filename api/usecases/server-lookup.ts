@@ -64,16 +64,40 @@ async function readPending(
   // From the spawn stage on, servers have entities (or were never launched).
   if (description.status.name !== 'RUNNING' || stage === 'settle' || stage === 'done')
     return { launched: true };
+  const record = (await pendingOf(client, memo, stage)).find((r) => r.id === id);
+  return { record, launched: stage === 'spawn' };
+}
+
+/**
+ * The servers a reservation in an early stage answers for, from its memo: all it admitted, less those
+ * deleted. While it is in the admit stage, the count comes from the quota update the API decided it in
+ * (unknown yet: every requested server is shown; refused: none).
+ */
+export async function pendingOf(
+  client: Client,
+  memo: ReservationMemo | undefined,
+  stage: unknown,
+): Promise<ServerRecord[]> {
+  if (!memo?.shared) return [];
   let count = memo.serverIds.length;
   if (stage === 'admit' && memo.admissionUpdateId) {
-    const answer = await batchAnswer(client, memo.shared.projectId, memo.admissionUpdateId, reservationId);
-    if (typeof answer === 'string') return { launched: false };
+    const { projectId, reservationId } = memo.shared;
+    const answer = await batchAnswer(client, projectId, memo.admissionUpdateId, reservationId);
+    if (typeof answer === 'string') return [];
     if (typeof answer === 'number') count = answer;
-    if (index >= count) return { launched: false };
   }
   const { createdAt, name, ...shared } = memo.shared;
-  const seed = { ...shared, id, name: serverName(name, index, count), launchIndex: index };
-  return { record: initialServerRecord(seed, createdAt, null, null), launched: stage === 'spawn' };
+  return memo.serverIds
+    .slice(0, count)
+    .map((id, index) =>
+      initialServerRecord(
+        { ...shared, id, name: serverName(name, index, count), launchIndex: index },
+        createdAt,
+        null,
+        null,
+      ),
+    )
+    .filter((r) => !memo.cancelled?.includes(r.id));
 }
 
 /** The server with this id, wherever it lives now; undefined when no such server was ever admitted. */

@@ -3,16 +3,15 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, conflict, forbidden, fromFailure, notFound } from '../../common/errors';
 import { filterYielding } from '../../common/concurrency';
 import { isReservationId, isUuid, requestIds } from '../../common/ids';
-import { cancelPending, findServer, isClosed, type FoundServer } from './server-lookup';
-import { batchAnswer } from '../../activities/quota-entity';
+import { cancelPending, findServer, isClosed, pendingOf, type FoundServer } from './server-lookup';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../common/messages';
-import { pendingServersQuery, serverActionUpdate } from '../../common/messages';
+import { serverActionUpdate } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
-import type { Caller, CreateRequest, ServerRecord } from '../../common/types';
+import type { Caller, CreateRequest, ReservationMemo, ServerRecord } from '../../common/types';
 import { allowedFrom, conflictMessage, type ServerMemoView } from '../../workflows/server-rules';
 import type { ApiDeps } from '../context';
 import type { CreateServerBody } from '../schemas/create-server';
@@ -82,7 +81,6 @@ export async function pendingServers(
   client: Client,
   caller: Caller,
   reservationId?: string,
-  serverId?: string,
 ): Promise<ServerRecord[]> {
   const query = visibilityQuery(
     eq(NovaKind, 'reservation'),
@@ -93,23 +91,14 @@ export async function pendingServers(
   );
   const out: ServerRecord[] = [];
   for await (const wf of client.workflow.list({ query })) {
-    // Looking for one server: ask only the reservation whose memo names it (all, for older ones).
-    const ids = wf.memo?.serverIds;
-    if (serverId && Array.isArray(ids) && !ids.includes(serverId)) continue;
-    let list: ServerRecord[] = await client.workflow
-      .getHandle(wf.workflowId)
-      .query(pendingServersQuery)
-      .catch(() => []);
-    // Before the reservation has read its admission it lists every requested server: keep what the
-    // API's quota update admitted (nothing while that is unknown, or when it was refused).
-    const updateId = wf.memo?.admissionUpdateId;
-    const project = wf.typedSearchAttributes.get(NovaProject);
-    const stage = wf.typedSearchAttributes.get(NovaStatus);
-    if (typeof updateId === 'string' && stage === 'admit' && list.length > 0 && project) {
-      const answer = await batchAnswer(client, project, updateId, list[0].reservationId);
-      list = typeof answer === 'number' ? list.filter((p) => p.launchIndex < answer) : [];
-    }
-    out.push(...list);
+    // From the memo the listing carries: no query, which would wait for a worker under load.
+    out.push(
+      ...(await pendingOf(
+        client,
+        wf.memo as ReservationMemo | undefined,
+        wf.typedSearchAttributes.get(NovaStatus),
+      )),
+    );
   }
   return out;
 }

@@ -1,5 +1,8 @@
+import { startReservation } from '../api/usecases/admission';
+import { toCreateRequest } from '../api/usecases/servers';
 import { hostStateQuery } from '../common/messages';
-import { hostWorkflowId } from '../common/names';
+import { hostWorkflowId, reservationWorkflowId } from '../common/names';
+import type { ReservationRecord } from '../common/types';
 import { mapLimit } from '../common/concurrency';
 import { startStack, type Stack } from './support/stack';
 
@@ -110,4 +113,38 @@ describe('when a server is deleted as soon as its 202 arrives', () => {
     expect(tally.lost).toEqual([]);
     await expectNothingLeft(true);
   }, 240_000);
+});
+
+describe('when a server is deleted while its reservation still waits for its admission', () => {
+  it('then the reservation drops it (quota released, never launched) and builds the rest', async () => {
+    const req = toCreateRequest(
+      { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
+      { userId: 'racer', projectId: 'race', isAdmin: false, requestId: 'req-cancel-early' },
+      { server: { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
+      ['os-multiple-create'],
+      {},
+    );
+    // The quota update this names is never sent: the reservation sits in its admit stage for 5 s.
+    await startReservation(stack.client, req, 'reserve-batch/never-sent');
+    const [dropped, kept] = req.serverIds!;
+    expect((await stack.api('GET', `/v2.1/servers/${dropped}`, { token: TOKEN })).body.server.status).toBe(
+      'BUILD',
+    );
+    expect((await stack.api('DELETE', `/v2.1/servers/${dropped}`, { token: TOKEN })).status).toBe(204);
+    expect((await stack.api('GET', `/v2.1/servers/${dropped}`, { token: TOKEN })).status).toBe(404);
+    // A second delete of it finds nothing to delete.
+    expect((await stack.api('DELETE', `/v2.1/servers/${dropped}`, { token: TOKEN })).status).toBe(404);
+
+    const record: ReservationRecord = await stack.client.workflow
+      .getHandle(reservationWorkflowId(req.reservationId))
+      .result();
+    expect(record.outcomes[dropped].status).toBe('DELETED');
+    expect(record.outcomes[kept].status).toBe('ACTIVE');
+    expect(record.launched).toBe(1);
+    const limits = await stack.api('GET', '/v2.1/limits', { token: TOKEN });
+    expect(limits.body.limits.absolute.totalInstancesUsed).toBe(1);
+    expect(await allocations()).toBe(1);
+    expect((await stack.api('DELETE', `/v2.1/servers/${kept}`, { token: TOKEN })).status).toBe(204);
+    await expectNothingLeft();
+  }, 60_000);
 });

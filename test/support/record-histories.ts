@@ -7,10 +7,14 @@ import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/r
 import { serverGroupWorkflowId } from '../../extensions/scheduler-hints/workflow';
 import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
 import { historyToJson } from './history-json';
+import { startReservation } from '../../api/usecases/admission';
+import { toCreateRequest } from '../../api/usecases/servers';
 import { eventually, startStack, waitForStatus } from './stack';
 
 /**
- * Regenerates test/histories/*.json for the replay test: `npx tsx test/support/record-histories.ts`.
+ * Regenerates test/histories/*.json for the replay test: `npx tsx test/support/record-histories.ts`,
+ * or only the named ones (`... record-histories.ts reservation-cancel-before-spawn`), so histories of
+ * older workflow versions stay as they were recorded.
  * A script rather than a test because protobufjs's JSON converter does not survive jest's module
  * registry. Record again only on purpose (a deliberate, versioned change); commit the files.
  */
@@ -65,7 +69,29 @@ async function main() {
     await eventually(async () =>
       (await stack.api('GET', `/v2.1/servers/${first}`)).status === 404 ? true : undefined,
     );
+    // A server deleted while its reservation still waits for its admission (the update it names is
+    // never sent, so it waits 5 s): the reservation drops it and builds the other.
+    const early = toCreateRequest(
+      { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
+      { userId: 'demo', projectId: 'demo', isAdmin: false, requestId: 'req-record-cancel' },
+      { server: { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
+      ['os-multiple-create'],
+      {},
+    );
+    await startReservation(stack.client, early, 'reserve-batch/never-sent');
+    await stack.api('DELETE', `/v2.1/servers/${early.serverIds![0]}`);
+    await stack.client.workflow.getHandle(reservationWorkflowId(early.reservationId)).result();
+    // A server group that held its unit of quota and gave it back when deleted.
+    const counted = await stack.api('POST', '/v2.1/os-server-groups', {
+      body: { server_group: { name: 'counted', policies: ['affinity'] } },
+    });
+    const countedId = counted.body.server_group.id;
+    await stack.api('DELETE', `/v2.1/os-server-groups/${countedId}`);
+    await stack.client.workflow.getHandle(serverGroupWorkflowId(countedId)).result();
+
     const ids: Record<string, string> = {
+      'reservation-cancel-before-spawn': reservationWorkflowId(early.reservationId),
+      'server-group-with-quota': serverGroupWorkflowId(countedId),
       'reservation-with-hints': reservationWorkflowId(reservationId),
       'server-rebooted-deleted': serverWorkflowId(first),
       host: hostWorkflowId('r1'),
@@ -73,7 +99,9 @@ async function main() {
       quota: quotaWorkflowId('demo'),
     };
     fs.mkdirSync(HISTORIES, { recursive: true });
+    const only = process.argv.slice(2);
     for (const [name, workflowId] of Object.entries(ids)) {
+      if (only.length > 0 && !only.includes(name)) continue;
       const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
       fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJson(history)}\n`);
       console.log(`recorded ${workflowId} -> test/histories/${name}.json (${history.events?.length} events)`);

@@ -1,11 +1,10 @@
 import { temporal } from '@temporalio/proto';
 import { reserveQuotaOn } from '../activities/quota-entity';
 import { startReservation } from '../api/usecases/admission';
-import { toCreateRequest } from '../api/usecases/servers';
 import { NovaError } from '../common/errors';
 import { quotaWorkflowId, reservationWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../common/types';
-import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
+import { apiCreateRequest, eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
 const ADMIN = 'admin:admin';
@@ -100,12 +99,10 @@ describe('when quota refused a reservation and is freed afterwards', () => {
 describe('when the API dies after starting a reservation and before its quota update', () => {
   it('then the reservation reserves for itself and builds, holding quota once', async () => {
     const token = 'orphan:proj-orphan';
-    const req = toCreateRequest(
-      { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
-      { userId: 'orphan', projectId: 'proj-orphan', isAdmin: false, requestId: 'req-orphan' },
-      { server: { name: 'orphan', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
-      ['os-multiple-create'],
-      {},
+    const req = apiCreateRequest(
+      stack,
+      { userId: 'orphan', projectId: 'proj-orphan', requestId: 'req-orphan' },
+      { name: 'orphan', imageRef: IMAGE, flavorRef: '1', min_count: 2 },
     );
     // Exactly what the API has done when it dies here: the seat's update is never sent.
     await startReservation(stack.client, req, 'reserve-batch/never-sent');

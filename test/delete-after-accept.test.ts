@@ -1,10 +1,9 @@
 import { startReservation } from '../api/usecases/admission';
-import { toCreateRequest } from '../api/usecases/servers';
 import { hostStateQuery } from '../common/messages';
 import { hostWorkflowId, reservationWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../common/types';
 import { mapLimit } from '../common/concurrency';
-import { startStack, type Stack } from './support/stack';
+import { apiCreateRequest, startStack, type Stack } from './support/stack';
 
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
 const HOSTS = ['d1', 'd2'];
@@ -117,12 +116,10 @@ describe('when a server is deleted as soon as its 202 arrives', () => {
 
 describe('when a server is deleted while its reservation still waits for its admission', () => {
   it('then the reservation drops it (quota released, never launched) and builds the rest', async () => {
-    const req = toCreateRequest(
-      { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
-      { userId: 'racer', projectId: 'race', isAdmin: false, requestId: 'req-cancel-early' },
-      { server: { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
-      ['os-multiple-create'],
-      {},
+    const req = apiCreateRequest(
+      stack,
+      { userId: 'racer', projectId: 'race', requestId: 'req-cancel-early' },
+      { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 },
     );
     // The quota update this names is never sent: the reservation sits in its admit stage for 5 s.
     await startReservation(stack.client, req, 'reserve-batch/never-sent');

@@ -31,7 +31,7 @@ import type {
   ReservationRecord,
   ReservationStage,
 } from '../common/types';
-import { initialServerRecord, serverName as nameOf } from './server-rules';
+import { initialServerRecord, serverName as nameOf, sharedSeed } from './server-rules';
 import { failureMessage } from './action-log';
 import type { ServerSeed, ServerWorkflowInput } from './stages';
 
@@ -105,21 +105,10 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   /** The servers the spawn stage starts, once it has begun (a delete then goes to their entities). */
   let launching: string[] | undefined = undefined;
   const seedOf = (id: string, launchIndex: number): ServerSeed => ({
+    ...sharedSeed(req),
     id,
     name: serverName(launchIndex),
     launchIndex,
-    projectId: req.projectId,
-    userId: req.userId,
-    reservationId: req.reservationId,
-    flavor: req.flavor,
-    imageRef: req.imageRef,
-    metadata: req.metadata,
-    availabilityZone: req.availabilityZone,
-    keyName: req.keyName,
-    securityGroups: req.securityGroups,
-    diskConfig: req.diskConfig,
-    description: req.description,
-    extra: req.extra,
   });
   const pendingServer = (id: string, launchIndex: number): ServerRecord =>
     initialServerRecord(seedOf(id, launchIndex), record.createdAt, null, null);

@@ -1,5 +1,5 @@
 import type { ServerAction } from '../common/messages';
-import type { Fault, Placement, ServerRecord, VmState } from '../common/types';
+import type { CreateRequest, Fault, Placement, ServerRecord, VmState } from '../common/types';
 import { PowerState } from '../common/types';
 import type { ServerSeed } from './stages';
 
@@ -31,6 +31,24 @@ export function conflictMessage(action: ServerAction, record: ServerRecord): str
     return `Cannot '${name}' instance ${record.id} while it is in vm_state ${record.vmState}`;
   }
   return `Cannot '${name}' instance ${record.id} while it is in task_state ${record.taskState}`;
+}
+
+/** What every server of a create request shares: its seed without id, name and launch index. */
+export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' | 'launchIndex'> {
+  return {
+    projectId: req.projectId,
+    userId: req.userId,
+    reservationId: req.reservationId,
+    flavor: req.flavor,
+    imageRef: req.imageRef,
+    metadata: req.metadata,
+    availabilityZone: req.availabilityZone,
+    keyName: req.keyName,
+    securityGroups: req.securityGroups,
+    diskConfig: req.diskConfig,
+    description: req.description,
+    extra: req.extra,
+  };
 }
 
 /** A server's name: a request for several servers numbers them (`web-1`, `web-2`), as Nova does. */

@@ -5,6 +5,7 @@ import { forbidden } from '../../common/errors';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import type { AdmitResult, CreateRequest, QuotaReserveRequest, ReservationMemo } from '../../common/types';
+import { sharedSeed } from '../../workflows/server-rules';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {
@@ -149,19 +150,8 @@ function reservationMemo(req: CreateRequest, admissionUpdateId: string): Reserva
     admissionUpdateId,
     ...(req.idempotency ? { idempotency: req.idempotency } : {}),
     shared: {
-      projectId: req.projectId,
-      userId: req.userId,
-      reservationId: req.reservationId,
+      ...sharedSeed(req),
       name: req.name,
-      flavor: req.flavor,
-      imageRef: req.imageRef,
-      metadata: req.metadata,
-      availabilityZone: req.availabilityZone,
-      keyName: req.keyName,
-      securityGroups: req.securityGroups,
-      diskConfig: req.diskConfig,
-      description: req.description,
-      extra: req.extra,
       createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     },
   };

@@ -8,8 +8,7 @@ import { serverGroupWorkflowId } from '../../extensions/scheduler-hints/workflow
 import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
 import { historyToJson } from './history-json';
 import { startReservation } from '../../api/usecases/admission';
-import { toCreateRequest } from '../../api/usecases/servers';
-import { eventually, startStack, waitForStatus } from './stack';
+import { apiCreateRequest, eventually, startStack, waitForStatus } from './stack';
 
 /**
  * Regenerates test/histories/*.json for the replay test: `npx tsx test/support/record-histories.ts`,
@@ -71,12 +70,10 @@ async function main() {
     );
     // A server deleted while its reservation still waits for its admission (the update it names is
     // never sent, so it waits 5 s): the reservation drops it and builds the other.
-    const early = toCreateRequest(
-      { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
-      { userId: 'demo', projectId: 'demo', isAdmin: false, requestId: 'req-record-cancel' },
-      { server: { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
-      ['os-multiple-create'],
-      {},
+    const early = apiCreateRequest(
+      stack,
+      { userId: 'demo', projectId: 'demo', requestId: 'req-record-cancel' },
+      { name: 'pair', imageRef: IMAGE, flavorRef: '1', min_count: 2 },
     );
     await startReservation(stack.client, early, 'reserve-batch/never-sent');
     await stack.api('DELETE', `/v2.1/servers/${early.serverIds![0]}`);

@@ -5,6 +5,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { toCreateRequest } from '../../api/usecases/servers';
+import type { CreateServerBody } from '../../api/schemas/create-server';
+import type { CreateRequest } from '../../common/types';
 import { composeExtensions } from '../../extensions/compose';
 import { BUILTIN_EXTENSIONS, withBuiltins } from '../../extensions/registry';
 import type { NovaExtension } from '../../extensions/types';
@@ -262,5 +265,23 @@ export async function waitForStatus(
     },
     timeoutMs,
     `server ${id} to reach ${statuses.join('/')}`,
+  );
+}
+
+/**
+ * A create request of one server set exactly as the API builds it, for tests that start a reservation
+ * themselves (to stand where the API died, say).
+ */
+export function apiCreateRequest(
+  stack: Pick<Stack, 'client' | 'namespace'>,
+  caller: { userId: string; projectId: string; requestId: string },
+  server: CreateServerBody['server'],
+): CreateRequest {
+  return toCreateRequest(
+    { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
+    { ...caller, isAdmin: false },
+    { server },
+    ['os-multiple-create'],
+    {},
   );
 }

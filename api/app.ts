@@ -1,5 +1,4 @@
-import express, { type Request, type Router } from 'express';
-import type { Caller, CreateRequest } from '../common/types';
+import express, { type Router } from 'express';
 import type { ApiDeps } from './context';
 import { setCtx } from './context';
 import { authenticate, requestId } from './auth';
@@ -16,8 +15,12 @@ import { serviceRoutes } from './routes/services';
 import { versionRoutes } from './routes/versions';
 import { workflowRoutes } from './routes/workflows';
 import type { CreateSchemaParts } from './schemas/create-server';
-import type { ViewDecorator } from './views/servers';
-import type { ExtensionDescriptor } from '../extensions/types';
+import type {
+  CreateValidator,
+  ExtensionDescriptor,
+  ServerActionHandler,
+  ViewDecorator,
+} from '../extensions/types';
 
 /** What extensions contribute to the API. */
 export interface ApiExtensionParts {
@@ -34,28 +37,6 @@ export interface ApiExtensionParts {
   /** Server actions the extensions add, by the action's body key (never a core action's). */
   serverActions: Record<string, ServerActionHandler>;
 }
-
-/** An extension's check of a create request that needs I/O; it throws a NovaError to refuse. */
-export type CreateValidator = (deps: ApiDeps, caller: Caller, request: CreateRequest) => Promise<void>;
-
-/** What an extension's server action answers; the core writes it (no body for 202/204). */
-export interface ServerActionResult {
-  status: number;
-  body?: unknown;
-}
-
-/**
- * An extension's handler of one `POST /servers/{id}/action` key. It gets the value under its key and
- * returns the answer rather than writing it, like Nova's `@wsgi.action` methods: the core renders
- * results and errors in one place, and a handler cannot leave a request unanswered. A NovaError it
- * throws becomes the fault body.
- */
-export type ServerActionHandler = (
-  deps: ApiDeps,
-  req: Request,
-  serverId: string,
-  input: unknown,
-) => Promise<ServerActionResult>;
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
   routes: [],

@@ -1,11 +1,41 @@
 import type { Client } from '@temporalio/client';
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import type { ZodType } from 'zod';
 import type { FilterFactory } from '../activities/control';
 import type { ApiDeps } from '../api/context';
-import type { ViewDecorator } from '../api/views/servers';
-import type { CreateValidator, ServerActionHandler } from '../api/app';
+import type { Caller, CreateRequest } from '../common/types';
+import type { ServerMemoView } from '../workflows/server-rules';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
+
+/**
+ * The extension contract: everything an extension may hook into, in one module the API, the workers
+ * and the extensions all import (it imports nothing of theirs but types of their inputs).
+ */
+
+/** Adds attributes to a server view. */
+export type ViewDecorator = (req: Request, server: ServerMemoView, view: Record<string, unknown>) => void;
+
+/** An extension's check of a create request that needs I/O; it throws a NovaError to refuse. */
+export type CreateValidator = (deps: ApiDeps, caller: Caller, request: CreateRequest) => Promise<void>;
+
+/** What an extension's server action answers; the core writes it (no body for 202/204). */
+export interface ServerActionResult {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * An extension's handler of one `POST /servers/{id}/action` key. It gets the value under its key and
+ * returns the answer rather than writing it, like Nova's `@wsgi.action` methods: the core renders
+ * results and errors in one place, and a handler cannot leave a request unanswered. A NovaError it
+ * throws becomes the fault body.
+ */
+export type ServerActionHandler = (
+  deps: ApiDeps,
+  req: Request,
+  serverId: string,
+  input: unknown,
+) => Promise<ServerActionResult>;
 
 /** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
 export interface ExtensionDescriptor {

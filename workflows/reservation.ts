@@ -32,7 +32,7 @@ import type {
   ReservationStage,
 } from '../common/types';
 import { initialServerRecord, serverName as nameOf, sharedSeed } from './server-rules';
-import { failureMessage } from './action-log';
+import { failureMessage, nowIso } from './action-log';
 import type { ServerSeed, ServerWorkflowInput } from './stages';
 
 /**
@@ -63,10 +63,6 @@ const LOCAL_ADMISSION = 'admission-as-local-activity';
 
 /** How long a reservation waits for its admit update before giving up (it is always sent with start). */
 const ADMIT_WAIT = '1 minute';
-
-function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 /** Nova's admin password: 12 characters from a deterministic source, so replay gives the same one. */
 function adminPassword(): string {

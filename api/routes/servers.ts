@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../common/messages';
-import type { CreateValidator, ServerActionHandler } from '../app';
+import type { CreateValidator, ServerActionHandler } from '../../extensions/types';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';

@@ -6,6 +6,7 @@ import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import type { AdmitResult, CreateRequest, QuotaReserveRequest, ReservationMemo } from '../../common/types';
 import { sharedSeed } from '../../workflows/server-rules';
+import { nowIso } from '../../workflows/action-log';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {
@@ -152,7 +153,7 @@ function reservationMemo(req: CreateRequest, admissionUpdateId: string): Reserva
     shared: {
       ...sharedSeed(req),
       name: req.name,
-      createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      createdAt: nowIso(),
     },
   };
 }

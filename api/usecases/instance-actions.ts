@@ -1,14 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { notFound } from '../../common/errors';
 import { describeServerQuery } from '../../common/messages';
 import { serverWorkflowId } from '../../common/names';
 import type { Caller, InstanceAction, ServerRecord } from '../../common/types';
 import { getServer } from './servers';
+import { isNotFound } from './server-lookup';
 import { isUuid } from '../../common/ids';
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
-}
 
 /**
  * A server's record for its instance actions, deleted servers included: the entity of a deleted server

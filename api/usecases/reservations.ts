@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NovaError, notFound } from '../../common/errors';
 import { batchAnswer } from '../../activities/quota-entity';
 import { mapLimit } from '../../common/concurrency';
@@ -10,6 +10,7 @@ import type { Caller, ReservationRecord, ReservationStage, ServerRecord } from '
 import type { ApiDeps } from '../context';
 import { withLiveProgress } from './live-progress';
 import { serverAction } from './servers';
+import { isNotFound } from './server-lookup';
 import { workflowUrl } from './workflow-links';
 
 /** One server of a create request, as the tracking view shows it. */
@@ -47,10 +48,6 @@ export interface ReservationView {
 
 const QUERY_CONCURRENCY = 16;
 const EARLY: ReservationStage[] = ['admit', 'schedule', 'spawn'];
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
-}
 
 /** The reservation's own record; 404 for a request the caller may not see. */
 export async function getReservation(client: Client, caller: Caller, id: string): Promise<ReservationRecord> {

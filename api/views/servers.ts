@@ -6,8 +6,9 @@ import type { ServerMemoView } from '../../workflows/server-rules';
 import { atLeast, ctx } from '../context';
 import { links } from './links';
 
-/** Adds attributes to a server view; extensions register these. */
-export type ViewDecorator = (req: Request, server: ServerMemoView, view: Record<string, unknown>) => void;
+import type { ViewDecorator } from '../../extensions/types';
+
+export type { ViewDecorator };
 
 const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBOOT', 'HARD_REBOOT', 'SHUTOFF']);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict } from '../../common/errors';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
-import type { ServerActionHandler } from '../../api/app';
+import type { ServerActionHandler } from '../types';
 import { ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import { getServer } from '../../api/usecases/servers';

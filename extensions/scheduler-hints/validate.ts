@@ -1,4 +1,4 @@
-import type { CreateValidator } from '../../api/app';
+import type { CreateValidator } from '../types';
 import { getQuota } from '../../api/usecases/quotas';
 import { badRequest, forbidden } from '../../common/errors';
 import { withLiveMembers } from './members';

@@ -41,7 +41,15 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed deterministically inside a sandbox: no I/O, no drivers, no validation libs.
-    files: ['workflows/**/*.ts', 'extensions/**/workflow*.ts', 'examples/extensions/**/workflow*.ts'],
+    files: [
+      'workflows/**/*.ts',
+      'entities/*/workflow*.ts',
+      'entities/*/rules.ts',
+      'entities/*/messages.ts',
+      'entities/*/types.ts',
+      'extensions/**/workflow*.ts',
+      'examples/extensions/**/workflow*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

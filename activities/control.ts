@@ -10,7 +10,8 @@ import { NovaError, toFailure } from '../common/errors';
 import { claimUpdate, releaseClaimsSignal } from '../common/messages';
 import { CONTROL_TASK_QUEUE, hostWorkflowId, serverWorkflowId } from '../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
-import type { AllocationRatios, CountedReserveRequest, Placement, QuotaReserveResult } from '../common/types';
+import type { AllocationRatios, Placement } from '../common/types';
+import type { CountedReserveRequest, QuotaReserveResult } from '../entities/quota/types';
 import type {
   AwaitAdmissionInput,
   ClaimOnHostInput,
@@ -24,7 +25,7 @@ import { flavorResources } from '../workflows/stages';
 import { mapLimit } from '../common/concurrency';
 import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
-import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from './quota-entity';
+import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
 import { isAlive } from './hosts';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';

@@ -2,17 +2,10 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AdmitResult,
   Caller,
-  CountedReserveRequest,
   ClaimRequest,
   HostReport,
   HostState,
   Placement,
-  QuotaLimits,
-  QuotaBatchRequest,
-  QuotaBatchResult,
-  QuotaReserveRequest,
-  QuotaReserveResult,
-  QuotaState,
   ReservationRecord,
   ServerOutcome,
   ServerRecord,
@@ -66,14 +59,3 @@ export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean;
   'setHostEnabled',
 );
 export const hostStateQuery = defineQuery<HostState>('hostState');
-
-// quota/PROJECT
-export const reserveQuotaUpdate = defineUpdate<QuotaReserveResult, [QuotaReserveRequest]>('reserveQuota');
-/** Admission's group commit: the requests one API process gathered while its previous update ran. */
-export const reserveBatchUpdate = defineUpdate<QuotaBatchResult, [QuotaBatchRequest]>('reserveBatch');
-/** One unit of a counted resource (a server group, a keypair): an update, the caller needs the answer. */
-export const reserveCountedUpdate = defineUpdate<void, [CountedReserveRequest]>('reserveCounted');
-/** Gives back what `keys` hold, servers' resources and counted units alike; releasing twice is harmless. */
-export const releaseQuotaSignal = defineSignal<[{ keys: string[] }]>('releaseQuota');
-export const setQuotaLimitsUpdate = defineUpdate<QuotaState, [Partial<QuotaLimits>]>('setQuotaLimits');
-export const quotaStateQuery = defineQuery<QuotaState>('quotaState');

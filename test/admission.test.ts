@@ -1,5 +1,5 @@
 import { temporal } from '@temporalio/proto';
-import { reserveQuotaOn } from '../activities/quota-entity';
+import { reserveQuotaOn } from '../entities/quota/client';
 import { startReservation } from '../api/usecases/admission';
 import { NovaError } from '../common/errors';
 import { quotaWorkflowId, reservationWorkflowId } from '../common/names';

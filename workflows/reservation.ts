@@ -17,9 +17,9 @@ import {
   describeReservationQuery,
   pendingServersQuery,
   releaseClaimsSignal,
-  releaseQuotaSignal,
   serverBuiltSignal,
 } from '../common/messages';
+import { releaseQuotaSignal } from '../entities/quota/messages';
 import { NovaStatus } from '../common/search-attributes';
 import type { ServerRecord } from '../common/types';
 import { hostWorkflowId, quotaWorkflowId } from '../common/names';

@@ -17,10 +17,10 @@ import type { ComputeActivities } from '../activities/compute';
 import type { ControlActivities } from '../activities/control';
 import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
 import type { ServerAction, ServerActionRequest } from '../common/messages';
+import { releaseQuotaSignal } from '../entities/quota/messages';
 import {
   describeServerQuery,
   releaseClaimsSignal,
-  releaseQuotaSignal,
   serverActionUpdate,
   serverBuiltSignal,
 } from '../common/messages';

@@ -1,4 +1,5 @@
-import type { Fault, Flavor, Placement, QuotaReserveRequest, Resources, ServerSeed } from '../common/types';
+import type { Fault, Flavor, Placement, Resources, ServerSeed } from '../common/types';
+import type { QuotaReserveRequest } from '../entities/quota/types';
 
 export type { ServerSeed } from '../common/types';
 

@@ -2,12 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest, forbidden } from '../../common/errors';
 import { isIdentityId } from '../../common/ids';
-import type { QuotaLimits } from '../../common/types';
-import { DEFAULT_QUOTA } from '../../common/types';
+import type { QuotaLimits } from '../../entities/quota/types';
+import { DEFAULT_QUOTA } from '../../entities/quota/types';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import { parseBody } from '../schemas/validate';
-import { getQuota, setQuota } from '../usecases/quotas';
+import { getQuota, setQuota } from '../../entities/quota/client';
 
 const limit = z
   .union([

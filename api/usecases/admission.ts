@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { reserveBatchOn, reserveQuotaOn } from '../../activities/quota-entity';
+import { reserveBatchOn, reserveQuotaOn } from '../../entities/quota/client';
 import { forbidden } from '../../common/errors';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import type { AdmitResult, CreateRequest, QuotaReserveRequest, ReservationMemo } from '../../common/types';
+import type { AdmitResult, CreateRequest, ReservationMemo } from '../../common/types';
+import type { QuotaReserveRequest } from '../../entities/quota/types';
 import { sharedSeed } from '../../workflows/server-rules';
 import { nowIso } from '../../workflows/action-log';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchAnswer } from '../../activities/quota-entity';
+import { batchAnswer } from '../../entities/quota/client';
 import { conflict, badRequest, forbidden, NovaError } from '../../common/errors';
 import { reservationWorkflowId } from '../../common/names';
 import type { ReservationMemo } from '../../common/types';

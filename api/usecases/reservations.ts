@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { NovaError, notFound } from '../../common/errors';
-import { batchAnswer } from '../../activities/quota-entity';
+import { batchAnswer } from '../../entities/quota/client';
 import { mapLimit } from '../../common/concurrency';
 import { isReservationId } from '../../common/ids';
 import { describeReservationQuery, describeServerQuery, pendingServersQuery } from '../../common/messages';

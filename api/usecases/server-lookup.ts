@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { batchAnswer } from '../../activities/quota-entity';
+import { batchAnswer } from '../../entities/quota/client';
 import { reservationOfServer } from '../../common/ids';
 import { cancelServerUpdate, describeServerQuery } from '../../common/messages';
 import { reservationWorkflowId, serverWorkflowId } from '../../common/names';

@@ -1,5 +1,5 @@
 import type { CreateValidator } from '../types';
-import { getQuota } from '../../api/usecases/quotas';
+import { getQuota } from '../../entities/quota/client';
 import { badRequest, forbidden } from '../../common/errors';
 import { withLiveMembers } from './members';
 import { pickHints } from './hints';

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
-import { releaseQuotaSignal } from '../../common/messages';
+import { releaseQuotaSignal } from '../../entities/quota/messages';
 import { quotaWorkflowId } from '../../common/names';
 import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
 

@@ -2,17 +2,31 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { forbidden, fromFailure, type NovaError } from '../common/errors';
-import { reserveBatchUpdate, reserveCountedUpdate, reserveQuotaUpdate } from '../common/messages';
-import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../common/names';
-import { NovaKind, NovaProject } from '../common/search-attributes';
+import { forbidden, fromFailure, type NovaError } from '../../common/errors';
+import {
+  quotaStateQuery,
+  reserveBatchUpdate,
+  reserveCountedUpdate,
+  reserveQuotaUpdate,
+  setQuotaLimitsUpdate,
+} from './messages';
+import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
+import { NovaKind, NovaProject } from '../../common/search-attributes';
 import type {
   CountedReserveRequest,
   QuotaBatchResult,
+  QuotaLimits,
   QuotaReserveRequest,
   QuotaReserveResult,
-} from '../common/types';
-import type { AwaitAdmissionInput, ReserveQuotaInput } from '../workflows/stages';
+  QuotaState,
+} from './types';
+import { DEFAULT_QUOTA } from './types';
+import type { AwaitAdmissionInput, ReserveQuotaInput } from '../../workflows/stages';
+
+/**
+ * The quota entity's client: the only code that starts `quota/<project>` or sends it updates, signals
+ * and queries.
+ */
 
 /**
  * Starts a project's quota entity if it is missing, for an update-with-start: the entity is created
@@ -166,4 +180,26 @@ export async function batchAnswer(
   } catch {
     return undefined;
   }
+}
+
+/** A project's limits and usage; a project that never created anything has the defaults and no usage. */
+export async function getQuota(client: Client, projectId: string): Promise<QuotaState> {
+  try {
+    return await client.workflow.getHandle(quotaWorkflowId(projectId)).query(quotaStateQuery);
+  } catch (err) {
+    if ((err as Error)?.name !== 'WorkflowNotFoundError') throw err;
+    return { projectId, limits: { ...DEFAULT_QUOTA }, usage: { instances: 0, cores: 0, ram: 0 } };
+  }
+}
+
+/** Sets limits, creating the project's quota entity if it has none yet. */
+export async function setQuota(
+  client: Client,
+  projectId: string,
+  patch: Partial<QuotaLimits>,
+): Promise<QuotaState> {
+  return client.workflow.executeUpdateWithStart(setQuotaLimitsUpdate, {
+    args: [patch],
+    startWorkflowOperation: quotaStartOperation(projectId),
+  });
 }

@@ -1,16 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import {
-  isGrpcServiceError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NovaError, toFailure } from '../common/errors';
-import { claimUpdate, releaseClaimsSignal } from '../common/messages';
-import { CONTROL_TASK_QUEUE, hostWorkflowId, serverWorkflowId } from '../common/names';
+import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
-import type { AllocationRatios, Placement } from '../common/types';
+import type { Placement } from '../common/types';
+import type { AllocationRatios } from '../entities/host/types';
 import type { CountedReserveRequest, QuotaReserveResult } from '../entities/quota/types';
 import type {
   AwaitAdmissionInput,
@@ -26,7 +22,8 @@ import { mapLimit } from '../common/concurrency';
 import { initialServerRecord, memoView } from '../workflows/server-rules';
 import { HostStateCache } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
-import { isAlive } from './hosts';
+import { isAlive } from '../entities/host/rules';
+import { claimOn, releaseClaimsOn } from '../entities/host/client';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
 import { plan } from './scheduler/plan';
@@ -113,21 +110,8 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     }),
   ];
 
-  const claim = async (host: string, claims: { key: string; resources: ClaimOnHostInput['resources'] }[]) => {
-    try {
-      await client.workflow
-        .getHandle(hostWorkflowId(host))
-        .executeUpdate(claimUpdate, { args: [{ claims, ratios: scheduler.ratios }] });
-      return true;
-    } catch (err) {
-      if (
-        err instanceof WorkflowUpdateFailedError &&
-        (err.cause as ApplicationFailure)?.type === 'ClaimRefused'
-      )
-        return false;
-      throw err;
-    }
-  };
+  const claim = (host: string, claims: { key: string; resources: ClaimOnHostInput['resources'] }[]) =>
+    claimOn(client, host, claims, scheduler.ratios);
 
   return {
     /** admit: reserves quota for the request, creating the project's quota entity on first use. */
@@ -217,7 +201,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       const keep = prefix.length >= input.minCount ? new Set(prefix) : new Set<string>();
       const drop = ordered.filter((id) => !keep.has(id));
       const dropped = drop.map((id) => ({ host: placements[id].host, key: id }));
-      await releaseClaims(client, dropped);
+      await releaseClaimsOn(client, dropped);
       for (const d of dropped) hostCache.released(d.host, [d.key]);
       const result: Record<string, Placement> = {};
       for (const id of keep) result[id] = placements[id];
@@ -263,16 +247,6 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       });
     },
   };
-}
-
-async function releaseClaims(client: Client, claims: { host: string; key: string }[]): Promise<void> {
-  const byHost = new Map<string, string[]>();
-  for (const c of claims) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c.key]);
-  await Promise.all(
-    [...byHost].map(([host, keys]) =>
-      client.workflow.getHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
-    ),
-  );
 }
 
 export type ControlActivities = ReturnType<typeof createControlActivities>;

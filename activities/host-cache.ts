@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
-import type { HostState, Resources } from '../common/types';
-import { loadHostStates } from './hosts';
+import type { Resources } from '../common/types';
+import type { HostState } from '../entities/host/types';
+import { loadHostStates } from '../entities/host/client';
 
 /**
  * Host states the scheduler plans on without asking every host again for each request. A plan made

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { hostStateQuery } from '../common/messages';
+import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId } from '../common/names';
-import type { HostState } from '../common/types';
+import type { HostState } from '../entities/host/types';
 import { stopProcess } from '../scripts/stop-process';
 import {
   freePort,

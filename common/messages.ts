@@ -1,15 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  AdmitResult,
-  Caller,
-  ClaimRequest,
-  HostReport,
-  HostState,
-  Placement,
-  ReservationRecord,
-  ServerOutcome,
-  ServerRecord,
-} from './types';
+import type { AdmitResult, Caller, Placement, ReservationRecord, ServerOutcome, ServerRecord } from './types';
 
 /**
  * Every update, signal and query, shared by the workflows that handle them and the clients that send
@@ -49,13 +39,3 @@ export interface ServerActionRequest {
 /** Lifecycle actions are updates: the validator answers 409 before anything is written to history. */
 export const serverActionUpdate = defineUpdate<void, [ServerActionRequest]>('serverAction');
 export const describeServerQuery = defineQuery<ServerRecord>('describeServer');
-
-// host/NAME
-export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
-/** A claim is an update: the scheduler must know whether the host took it. */
-export const claimUpdate = defineUpdate<void, [ClaimRequest]>('claim');
-export const releaseClaimsSignal = defineSignal<[{ keys: string[] }]>('releaseClaims');
-export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean; reason: string | null }]>(
-  'setHostEnabled',
-);
-export const hostStateQuery = defineQuery<HostState>('hostState');

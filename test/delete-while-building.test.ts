@@ -1,4 +1,5 @@
-import { describeServerQuery, hostStateQuery } from '../common/messages';
+import { describeServerQuery } from '../common/messages';
+import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId, reservationWorkflowId, serverWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../common/types';
 import { eventually, startStack, type Stack } from './support/stack';

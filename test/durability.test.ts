@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { hostStateQuery } from '../common/messages';
+import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId } from '../common/names';
 import { freePort, registerSearchAttributes, startDevServer, type DevServer } from '../scripts/temporal';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';

@@ -1,4 +1,4 @@
-import { hostStateQuery } from '../common/messages';
+import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId } from '../common/names';
 import { eventually, startStack, type Stack } from './support/stack';
 

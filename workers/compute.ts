@@ -3,10 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createComputeActivities } from '../activities/compute';
-import { hostReportSignal } from '../common/messages';
-import { CONTROL_TASK_QUEUE, computeTaskQueue, hostWorkflowId } from '../common/names';
-import { NovaHost, NovaKind } from '../common/search-attributes';
-import type { HostReport } from '../common/types';
+import { reportHost } from '../entities/host/client';
+import { computeTaskQueue } from '../common/names';
+import type { HostReport } from '../entities/host/types';
 import type { VirtDriver } from '../drivers/driver';
 
 export interface ComputeNodeOptions {
@@ -61,17 +60,7 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
         capabilities: [...opts.driver.capabilities],
       },
     };
-    await opts.client.workflow.signalWithStart('hostWorkflow', {
-      workflowId: hostWorkflowId(opts.host),
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [{ name: opts.host }],
-      signal: hostReportSignal,
-      signalArgs: [body],
-      typedSearchAttributes: [
-        { key: NovaKind, value: 'host' },
-        { key: NovaHost, value: opts.host },
-      ],
-    });
+    await reportHost(opts.client, opts.host, body);
   };
   let timer: NodeJS.Timeout | undefined;
   return {

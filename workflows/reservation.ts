@@ -16,9 +16,9 @@ import {
   cancelServerUpdate,
   describeReservationQuery,
   pendingServersQuery,
-  releaseClaimsSignal,
   serverBuiltSignal,
 } from '../common/messages';
+import { releaseClaimsSignal } from '../entities/host/messages';
 import { releaseQuotaSignal } from '../entities/quota/messages';
 import { NovaStatus } from '../common/search-attributes';
 import type { ServerRecord } from '../common/types';

@@ -18,12 +18,8 @@ import type { ControlActivities } from '../activities/control';
 import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
 import type { ServerAction, ServerActionRequest } from '../common/messages';
 import { releaseQuotaSignal } from '../entities/quota/messages';
-import {
-  describeServerQuery,
-  releaseClaimsSignal,
-  serverActionUpdate,
-  serverBuiltSignal,
-} from '../common/messages';
+import { describeServerQuery, serverActionUpdate, serverBuiltSignal } from '../common/messages';
+import { releaseClaimsSignal } from '../entities/host/messages';
 import {
   computeTaskQueue,
   holdingKey,

@@ -1,5 +1,6 @@
-import type { AllocationRatios, HostState, Resources } from '../../common/types';
-import { usedResources } from '../../workflows/host';
+import type { Resources } from '../../common/types';
+import type { AllocationRatios, HostState } from '../../entities/host/types';
+import { capacity, usedResources } from '../../entities/host/rules';
 
 /** A host as the scheduler sees it while placing one request: its state plus what this request added. */
 export interface HostCandidate {
@@ -30,10 +31,11 @@ export function freeResources(host: HostCandidate, ratios: AllocationRatios): Re
   const inv = host.state.inventory;
   if (!inv) return { vcpus: 0, ram: 0, disk: 0 };
   const used = usedResources(host.state.allocations);
+  const cap = capacity(inv, ratios);
   return {
-    vcpus: inv.vcpus * ratios.cpu - used.vcpus - host.planned.vcpus,
-    ram: inv.ram * ratios.ram - used.ram - host.planned.ram,
-    disk: inv.disk * ratios.disk - used.disk - host.planned.disk,
+    vcpus: cap.vcpus - used.vcpus - host.planned.vcpus,
+    ram: cap.ram - used.ram - host.planned.ram,
+    disk: cap.disk - used.disk - host.planned.disk,
   };
 }
 

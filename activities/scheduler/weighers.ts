@@ -1,4 +1,4 @@
-import type { AllocationRatios } from '../../common/types';
+import type { AllocationRatios } from '../../entities/host/types';
 import type { HostCandidate } from './filters';
 import { freeResources } from './filters';
 

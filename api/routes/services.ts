@@ -2,10 +2,9 @@ import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { forbidden, notFound } from '../../common/errors';
-import { hostStateQuery, setHostEnabledUpdate } from '../../common/messages';
-import { hostWorkflowId } from '../../common/names';
-import type { HostState } from '../../common/types';
-import { isAlive, listHostNames, loadHostStates } from '../../activities/hosts';
+import type { HostState } from '../../entities/host/types';
+import { isAlive } from '../../entities/host/rules';
+import { hostState, listHostNames, loadHostStates, setHostEnabled } from '../../entities/host/client';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import { parseBody } from '../schemas/validate';
@@ -52,9 +51,7 @@ export function serviceRoutes(deps: ApiDeps): Router {
   const setEnabled = async (host: string, enabled: boolean, reason: string | null) => {
     if (!isHostName(host) || !(await listHostNames(deps.client)).includes(host))
       throw notFound(`Compute host ${host} could not be found.`);
-    return deps.client.workflow
-      .getHandle(hostWorkflowId(host))
-      .executeUpdate(setHostEnabledUpdate, { args: [{ enabled, reason }] });
+    return setHostEnabled(deps.client, host, enabled, reason);
   };
   r.get('/os-services', async (req, res) => {
     requireAdmin(req, 'list');
@@ -79,12 +76,8 @@ export function serviceRoutes(deps: ApiDeps): Router {
     requireAdmin(req, 'update');
     const body = parseBody(ServiceUpdate, req.body);
     if (!isHostName(req.params.id)) throw notFound(`Service ${req.params.id} could not be found.`);
-    let s = await deps.client.workflow
-      .getHandle(hostWorkflowId(req.params.id))
-      .query(hostStateQuery)
-      .catch(() => {
-        throw notFound(`Service ${req.params.id} could not be found.`);
-      });
+    let s = await hostState(deps.client, req.params.id);
+    if (!s) throw notFound(`Service ${req.params.id} could not be found.`);
     if (body.status) s = await setEnabled(s.name, body.status === 'enabled', body.disabled_reason ?? null);
     res.json({ service: serviceView(s, deps.hostDownAfterMs ?? 20_000) });
   });

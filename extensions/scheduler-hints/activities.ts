@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { loadHostStates } from '../../activities/hosts';
+import { loadHostStates } from '../../entities/host/client';
 import type { ResolvedGroup } from './hints';
 import { addServerGroupMembersUpdate, describeServerGroupQuery, serverGroupWorkflowId } from './workflow';
 

@@ -1,0 +1,12 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClaimRequest, HostReport, HostState } from './types';
+
+/** The host entity's updates, signals and queries, shared by its workflow and its client. */
+export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
+/** A claim is an update: the scheduler must know whether the host took it. */
+export const claimUpdate = defineUpdate<void, [ClaimRequest]>('claim');
+export const releaseClaimsSignal = defineSignal<[{ keys: string[] }]>('releaseClaims');
+export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean; reason: string | null }]>(
+  'setHostEnabled',
+);
+export const hostStateQuery = defineQuery<HostState>('hostState');

@@ -1,0 +1,47 @@
+import type { Resources } from '../../common/types';
+import type { AllocationRatios, ClaimRequest, HostInventory, HostState } from './types';
+
+/** The host entity's rules: pure and deterministic, unit-tested without a server. */
+
+/** The failure type of a claim the host refused (it does not fit, or the host takes no servers). */
+export const CLAIM_REFUSED = 'ClaimRefused';
+
+/** What a host can hold under the allocation ratios (Nova's overcommit). */
+export function capacity(inv: HostInventory, ratios: AllocationRatios): Resources {
+  return { vcpus: inv.vcpus * ratios.cpu, ram: inv.ram * ratios.ram, disk: inv.disk * ratios.disk };
+}
+
+/** Resources in use on a host: the sum of its allocations. */
+export function usedResources(allocations: Record<string, Resources>): Resources {
+  const used = { vcpus: 0, ram: 0, disk: 0 };
+  for (const r of Object.values(allocations)) {
+    used.vcpus += r.vcpus;
+    used.ram += r.ram;
+    used.disk += r.disk;
+  }
+  return used;
+}
+
+/** Why a batch of claims cannot be taken, or null when all of it fits. */
+export function claimRefusal(state: HostState, req: ClaimRequest): string | null {
+  if (!state.inventory) return `host ${state.name} has not reported its inventory`;
+  if (!state.enabled) return `host ${state.name} is disabled`;
+  const inv: HostInventory = state.inventory;
+  const used = usedResources(state.allocations);
+  for (const { key, resources } of req.claims) {
+    if (state.allocations[key]) continue;
+    used.vcpus += resources.vcpus;
+    used.ram += resources.ram;
+    used.disk += resources.disk;
+  }
+  const cap = capacity(inv, req.ratios);
+  if (used.vcpus > cap.vcpus) return `host ${state.name} has too few vCPUs`;
+  if (used.ram > cap.ram) return `host ${state.name} has too little RAM`;
+  if (used.disk > cap.disk) return `host ${state.name} has too little disk`;
+  return null;
+}
+
+/** A host is up while its heartbeats are recent. */
+export function isAlive(state: HostState, downAfterMs: number, now = Date.now()): boolean {
+  return now - state.lastHeartbeat <= downAfterMs;
+}

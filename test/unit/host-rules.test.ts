@@ -1,0 +1,55 @@
+import { capacity, claimRefusal, isAlive, usedResources } from '../../entities/host/rules';
+import type { HostState } from '../../entities/host/types';
+
+const inventory = {
+  vcpus: 4,
+  ram: 8192,
+  disk: 100,
+  availabilityZone: 'nova',
+  driver: 'fake',
+  hypervisorType: 'fake',
+  hypervisorVersion: 1,
+  hostIp: '127.0.0.1',
+  capabilities: [],
+};
+const host = (allocations: HostState['allocations'] = {}, enabled = true): HostState => ({
+  name: 'h1',
+  inventory,
+  enabled,
+  disabledReason: null,
+  lastHeartbeat: 1_000,
+  allocations,
+});
+const one = { vcpus: 2, ram: 4096, disk: 40 };
+const ratios = { cpu: 1, ram: 1, disk: 1 };
+
+describe('when a host decides a batch of claims', () => {
+  it('then what fits under the ratios is taken, and one resource too many refuses the whole batch', () => {
+    expect(claimRefusal(host(), { claims: [{ key: 'a', resources: one }], ratios })).toBeNull();
+    const two = [
+      { key: 'a', resources: one },
+      { key: 'b', resources: one },
+    ];
+    expect(claimRefusal(host(), { claims: two, ratios })).toBeNull();
+    expect(claimRefusal(host({ x: one }), { claims: two, ratios })).toBe('host h1 has too few vCPUs');
+    expect(claimRefusal(host({ x: one }), { claims: two, ratios: { cpu: 16, ram: 1, disk: 1 } })).toBe(
+      'host h1 has too little RAM',
+    );
+  });
+
+  it('then a key it holds already costs nothing again, and a disabled host takes nothing', () => {
+    expect(
+      claimRefusal(host({ a: one, b: one }), { claims: [{ key: 'a', resources: one }], ratios }),
+    ).toBeNull();
+    expect(claimRefusal(host({}, false), { claims: [{ key: 'a', resources: one }], ratios })).toBe(
+      'host h1 is disabled',
+    );
+  });
+
+  it('then capacity, usage and liveness are plain arithmetic', () => {
+    expect(capacity(inventory, { cpu: 16, ram: 1.5, disk: 1 })).toEqual({ vcpus: 64, ram: 12288, disk: 100 });
+    expect(usedResources({ a: one, b: one })).toEqual({ vcpus: 4, ram: 8192, disk: 80 });
+    expect(isAlive(host(), 500, 1_400)).toBe(true);
+    expect(isAlive(host(), 500, 1_600)).toBe(false);
+  });
+});

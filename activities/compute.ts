@@ -7,7 +7,6 @@ import type { SpawnInput } from '../workflows/stages';
 
 export interface ComputeDeps {
   driver: VirtDriver;
-  host: string;
 }
 
 /** Driver errors -> failure types the workflows act on. The one place this translation happens. */

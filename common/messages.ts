@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AdmitResult, Caller, Placement, ReservationRecord, ServerOutcome, ServerRecord } from './types';
+import type { AdmitResult, Caller, ReservationRecord, ServerOutcome, ServerRecord } from './types';
 
 /**
  * Every update, signal and query, shared by the workflows that handle them and the clients that send
@@ -7,7 +7,10 @@ import type { AdmitResult, Caller, Placement, ReservationRecord, ServerOutcome, 
  */
 
 // reservation/r-xxxxxxxx
-/** Admission: an update (sent with start) because the API answers 202 or 403 from its result. */
+/**
+ * Admission of requests from before the API reserved quota itself: an update because the API answered
+ * 202 or 403 from its result. Kept so those reservations' histories replay.
+ */
 export const admitUpdate = defineUpdate<AdmitResult>('admit');
 export const serverBuiltSignal = defineSignal<[ServerOutcome]>('serverBuilt');
 export const describeReservationQuery = defineQuery<ReservationRecord>('describeReservation');
@@ -29,7 +32,7 @@ export type ServerAction =
   | { type: 'stop' }
   | { type: 'start' }
   | { type: 'delete' }
-  | { type: 'retry'; placement?: Placement };
+  | { type: 'retry' };
 
 export interface ServerActionRequest {
   action: ServerAction;

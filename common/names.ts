@@ -2,7 +2,10 @@
  * Task-queue names and workflow ids: every layer builds them here and nowhere else.
  */
 
-/** Task queue of the control worker: every workflow and the control-plane activities. */
+/**
+ * Task queue of the control worker: reservations, servers, hosts and extension workflows, and the
+ * control-plane activities (the quota entities run on the admission queue).
+ */
 export const CONTROL_TASK_QUEUE = 'novaflow';
 
 /**
@@ -35,9 +38,4 @@ export function hostWorkflowId(host: string): string {
 
 export function quotaWorkflowId(project: string): string {
   return `quota/${project}`;
-}
-
-/** Key under which quota and host claims hold one server's resources. */
-export function holdingKey(serverId: string): string {
-  return serverId;
 }

@@ -37,7 +37,7 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
     namespace: opts.namespace,
     taskQueue: computeTaskQueue(opts.host),
     activities: {
-      ...createComputeActivities({ driver: opts.driver, host: opts.host }),
+      ...createComputeActivities({ driver: opts.driver }),
       ...opts.extraActivities,
     },
     // Heartbeats carry spawn progress and bring cancellation (a delete during the build): send them

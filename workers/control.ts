@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
@@ -7,9 +6,6 @@ import type { FilterFactory, SchedulerConfig } from '../activities/control';
 import { createControlActivities } from '../activities/control';
 import { CONTROL_TASK_QUEUE } from '../common/names';
 import { workflowCode, type WorkflowCodeOptions } from './workflow-code';
-
-/** Path of the workflow bundle's entry, for workers that bundle at start. */
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
 export interface ControlWorkerOptions extends WorkflowCodeOptions {
   connection: NativeConnection;

@@ -61,7 +61,7 @@ const { reserveQuota: reserveQuotaLocally, awaitAdmission } = proxyLocalActiviti
 /** Histories recorded before admission became a local activity replay on the old path. */
 const LOCAL_ADMISSION = 'admission-as-local-activity';
 
-/** How long a reservation waits for its admit update before giving up (it is always sent with start). */
+/** How long an older reservation (admitted by its admit update) waits for that update before giving up. */
 const ADMIT_WAIT = '1 minute';
 
 /** Nova's admin password: 12 characters from a deterministic source, so replay gives the same one. */

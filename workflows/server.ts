@@ -20,13 +20,7 @@ import type { ServerAction, ServerActionRequest } from '../common/messages';
 import { releaseQuotaSignal } from '../entities/quota/messages';
 import { describeServerQuery, serverActionUpdate, serverBuiltSignal } from '../common/messages';
 import { releaseClaimsSignal } from '../entities/host/messages';
-import {
-  computeTaskQueue,
-  holdingKey,
-  hostWorkflowId,
-  quotaWorkflowId,
-  reservationWorkflowId,
-} from '../common/names';
+import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../common/names';
 import { NovaHost, NovaStatus } from '../common/search-attributes';
 import { serverStatus } from '../common/status';
 import type { Fault, InstanceAction, Placement, ServerRecord } from '../common/types';
@@ -232,7 +226,7 @@ export async function serverWorkflow(
           projectId: seed.projectId,
           // One answer per retry request: the quota entity remembers answers by this id.
           reservationId: `${seed.reservationId}/retry/${seed.id}/${caller.requestId}`,
-          keys: [holdingKey(seed.id)],
+          keys: [seed.id],
           minCount: 1,
           perInstance: { cores: seed.flavor.vcpus, ram: seed.flavor.ram },
         });

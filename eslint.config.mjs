@@ -75,6 +75,42 @@ export default tseslint.config(
     },
   },
   {
+    // The API talks to entities through their clients, never to activity implementations.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/activities/**'], message: 'the API talks to entities through their clients' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Activities and entity clients use entities' rules, messages and types, never workflow code.
+    files: ['activities/**/*.ts', 'entities/*/client.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/entities/*/workflow',
+                '**/workflows/server',
+                '**/workflows/reservation',
+                '**/workflows/index',
+              ],
+              message: 'activities never import workflow code',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

@@ -47,6 +47,8 @@ export default tseslint.config(
       'entities/*/rules.ts',
       'entities/*/messages.ts',
       'entities/*/types.ts',
+      'entities/*/action-log.ts',
+      'entities/*/stages.ts',
       'extensions/**/workflow*.ts',
       'examples/extensions/**/workflow*.ts',
     ],

@@ -3,7 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
 import type { VirtDriver } from '../drivers/driver';
 import { BuildAbortError, InstanceNotFound, RescheduleError } from '../drivers/driver';
-import type { SpawnInput } from '../workflows/stages';
+import type { SpawnInput } from '../entities/reservation/stages';
 
 export interface ComputeDeps {
   driver: VirtDriver;

@@ -16,10 +16,10 @@ import type {
   ScheduleInput,
   ScheduleResult,
   ServerWorkflowInput,
-} from '../workflows/stages';
-import { flavorResources } from '../workflows/stages';
+} from '../entities/reservation/stages';
+import { flavorResources } from '../entities/reservation/stages';
 import { mapLimit } from '../common/concurrency';
-import { initialServerRecord, memoView } from '../workflows/server-rules';
+import { initialServerRecord, memoView } from '../entities/server/rules';
 import { HostStateCache } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
 import { isAlive } from '../entities/host/rules';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { reservationWorkflowId, serverWorkflowId } from '../common/names';
-import type { ReservationRecord } from '../common/types';
+import type { ReservationRecord } from '../entities/reservation/types';
 import { mapLimit } from '../common/concurrency';
 import { bareStart } from './floor';
 import { historyTotals, load, round, type HistoryTotals, type LoadResult, type NovaApi } from './measure';

@@ -1,4 +1,4 @@
-import type { VmState } from './types';
+import type { VmState } from '../entities/server/types';
 
 /** Nova's API status of a server from its vm_state and task_state. */
 export function serverStatus(vmState: VmState, taskState: string | null): string {

@@ -3,8 +3,9 @@ import type { Request, Router } from 'express';
 import type { ZodType } from 'zod';
 import type { FilterFactory } from '../activities/control';
 import type { ApiDeps } from '../api/context';
-import type { Caller, CreateRequest } from '../common/types';
-import type { ServerMemoView } from '../workflows/server-rules';
+import type { Caller } from '../common/types';
+import type { CreateRequest } from '../entities/reservation/types';
+import type { ServerMemoView } from '../entities/server/rules';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
 
 /**

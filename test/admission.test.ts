@@ -3,7 +3,7 @@ import { reserveQuotaOn } from '../entities/quota/client';
 import { startReservation } from '../api/usecases/admission';
 import { NovaError } from '../common/errors';
 import { quotaWorkflowId, reservationWorkflowId } from '../common/names';
-import type { ReservationRecord } from '../common/types';
+import type { ReservationRecord } from '../entities/reservation/types';
 import { apiCreateRequest, eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';

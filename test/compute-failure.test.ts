@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { describeServerQuery } from '../common/messages';
+import { describeServerQuery } from '../entities/server/messages';
 import { serverWorkflowId } from '../common/names';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 

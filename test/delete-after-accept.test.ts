@@ -1,7 +1,7 @@
 import { startReservation } from '../api/usecases/admission';
 import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId, reservationWorkflowId } from '../common/names';
-import type { ReservationRecord } from '../common/types';
+import type { ReservationRecord } from '../entities/reservation/types';
 import { mapLimit } from '../common/concurrency';
 import { apiCreateRequest, startStack, type Stack } from './support/stack';
 

@@ -1,7 +1,7 @@
-import { describeServerQuery } from '../common/messages';
+import { describeServerQuery } from '../entities/server/messages';
 import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId, reservationWorkflowId, serverWorkflowId } from '../common/names';
-import type { ReservationRecord } from '../common/types';
+import type { ReservationRecord } from '../entities/reservation/types';
 import { eventually, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../common/names';
 import { requestIds } from '../common/ids';
 import { findFlavor } from '../common/flavors';
-import type { CreateRequest, ReservationRecord } from '../common/types';
+import type { CreateRequest, ReservationRecord } from '../entities/reservation/types';
 import { startStack, type Stack } from './support/stack';
 
 let stack: Stack;

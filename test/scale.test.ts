@@ -1,5 +1,5 @@
 import { reservationWorkflowId } from '../common/names';
-import type { ReservationRecord } from '../common/types';
+import type { ReservationRecord } from '../entities/reservation/types';
 import { startStack, type Stack } from './support/stack';
 
 const big = { vcpus: 512, ram: 1_048_576, disk: 100_000 };

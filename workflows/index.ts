@@ -1,5 +1,5 @@
 /** The workflow bundle's entry: every workflow type the control worker runs. */
 export { hostWorkflow } from '../entities/host/workflow';
 export { quotaWorkflow } from '../entities/quota/workflow';
-export { reservationWorkflow } from './reservation';
-export { serverWorkflow } from './server';
+export { reservationWorkflow } from '../entities/reservation/workflow';
+export { serverWorkflow } from '../entities/server/workflow';

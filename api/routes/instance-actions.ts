@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { Router } from 'express';
 import { badRequest } from '../../common/errors';
-import type { InstanceAction, ServerRecord } from '../../common/types';
+import type { InstanceAction, ServerRecord } from '../../entities/server/types';
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import { findAction, pageActions, serverForActions } from '../usecases/instance-actions';

@@ -1,11 +1,11 @@
 import type { Request } from 'express';
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { AdmitResult, CreateRequest } from '../../common/types';
+import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
 import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
-import type { ServerAction } from '../../common/messages';
+import type { ServerAction } from '../../entities/server/messages';
 import type { CreateValidator, ServerActionHandler } from '../../extensions/types';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';

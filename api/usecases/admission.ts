@@ -4,10 +4,10 @@ import { reserveBatchOn, reserveQuotaOn } from '../../entities/quota/client';
 import { forbidden } from '../../common/errors';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import type { AdmitResult, CreateRequest, ReservationMemo } from '../../common/types';
+import type { AdmitResult, CreateRequest, ReservationMemo } from '../../entities/reservation/types';
 import type { QuotaReserveRequest } from '../../entities/quota/types';
-import { sharedSeed } from '../../workflows/server-rules';
-import { nowIso } from '../../workflows/action-log';
+import { sharedSeed } from '../../entities/server/rules';
+import { nowIso } from '../../entities/server/action-log';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {

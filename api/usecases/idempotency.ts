@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { batchAnswer } from '../../entities/quota/client';
 import { conflict, badRequest, forbidden, NovaError } from '../../common/errors';
 import { reservationWorkflowId } from '../../common/names';
-import type { ReservationMemo } from '../../common/types';
+import type { ReservationMemo } from '../../entities/reservation/types';
 import { isNotFound } from './server-lookup';
 
 /**

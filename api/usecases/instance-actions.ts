@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { notFound } from '../../common/errors';
-import { describeServerQuery } from '../../common/messages';
+import { describeServerQuery } from '../../entities/server/messages';
 import { serverWorkflowId } from '../../common/names';
-import type { Caller, InstanceAction, ServerRecord } from '../../common/types';
+import type { Caller } from '../../common/types';
+import type { InstanceAction, ServerRecord } from '../../entities/server/types';
 import { getServer } from './servers';
 import { isNotFound } from './server-lookup';
 import { isUuid } from '../../common/ids';

@@ -1,11 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { batchAnswer } from '../../entities/quota/client';
 import { reservationOfServer } from '../../common/ids';
-import { cancelServerUpdate, describeServerQuery } from '../../common/messages';
+import { describeServerQuery } from '../../entities/server/messages';
+import { cancelServerUpdate } from '../../entities/reservation/messages';
 import { reservationWorkflowId, serverWorkflowId } from '../../common/names';
 import { NovaStatus } from '../../common/search-attributes';
-import type { ReservationMemo, ServerRecord } from '../../common/types';
-import { initialServerRecord, serverName, type ServerMemoView } from '../../workflows/server-rules';
+import type { ReservationMemo } from '../../entities/reservation/types';
+import type { ServerRecord } from '../../entities/server/types';
+import { initialServerRecord, serverName, type ServerMemoView } from '../../entities/server/rules';
 
 /**
  * Where a server id lives. From the 202 on, every id the API gave out is found: by its entity once the

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { serverStatus } from '../../common/status';
-import type { ServerRecord } from '../../common/types';
-import type { ServerMemoView } from '../../workflows/server-rules';
+import type { ServerRecord } from '../../entities/server/types';
+import type { ServerMemoView } from '../../entities/server/rules';
 import { atLeast, ctx } from '../context';
 import { links } from './links';
 

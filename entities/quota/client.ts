@@ -21,7 +21,7 @@ import type {
   QuotaState,
 } from './types';
 import { DEFAULT_QUOTA } from './types';
-import type { AwaitAdmissionInput, ReserveQuotaInput } from '../../workflows/stages';
+import type { AwaitAdmissionInput, ReserveQuotaInput } from '../reservation/stages';
 
 /**
  * The quota entity's client: the only code that starts `quota/<project>` or sends it updates, signals

@@ -1,4 +1,4 @@
-import type { FilterSpec } from '../../workflows/stages';
+import type { FilterSpec } from '../../entities/reservation/stages';
 
 /** Extension alias; its interceptor acts only in workflows that captured it. */
 export const SCHEDULER_HINTS_ALIAS = 'OS-SCH-HNT';

@@ -6,7 +6,7 @@ import type {
 } from '@temporalio/workflow';
 import { proxyActivities } from '@temporalio/workflow';
 import { extensionInForce } from '../../workflows/extensions';
-import type { ScheduleInput, ScheduleResult } from '../../workflows/stages';
+import type { ScheduleInput, ScheduleResult } from '../../entities/reservation/stages';
 import type { ServerGroupActivities } from './activities';
 import { groupFilter, hostHintFilters, pickHints, SCHEDULER_HINTS_ALIAS } from './hints';
 

@@ -7,7 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { toCreateRequest } from '../../api/usecases/servers';
 import type { CreateServerBody } from '../../api/schemas/create-server';
-import type { CreateRequest } from '../../common/types';
+import type { CreateRequest } from '../../entities/reservation/types';
 import { composeExtensions } from '../../extensions/compose';
 import { BUILTIN_EXTENSIONS, withBuiltins } from '../../extensions/registry';
 import type { NovaExtension } from '../../extensions/types';

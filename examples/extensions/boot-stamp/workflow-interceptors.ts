@@ -6,7 +6,7 @@ import type {
 } from '@temporalio/workflow';
 import { proxyActivities, upsertMemo } from '@temporalio/workflow';
 import { extensionInForce } from '../../../workflows/extensions';
-import type { SpawnInput } from '../../../workflows/stages';
+import type { SpawnInput } from '../../../entities/reservation/stages';
 import type { BootStampActivities } from './activities';
 import { BOOT_STAMP_ALIAS, BOOT_STAMP_FIELD, BOOT_STAMP_MEMO } from './stamp';
 

@@ -1,7 +1,6 @@
-import type { Fault, Flavor, Placement, Resources, ServerSeed } from '../common/types';
-import type { QuotaReserveRequest } from '../entities/quota/types';
-
-export type { ServerSeed } from '../common/types';
+import type { Fault, Flavor, Placement, Resources } from '../../common/types';
+import type { ServerSeed } from '../server/types';
+import type { QuotaReserveRequest } from '../quota/types';
 
 /**
  * Inputs and outputs of the stage activities. Extension interceptors see these (readonly) when they

@@ -10,30 +10,25 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import type { ControlActivities } from '../activities/control';
+import type { ControlActivities } from '../../activities/control';
 import {
   admitUpdate,
   cancelServerUpdate,
   describeReservationQuery,
   pendingServersQuery,
   serverBuiltSignal,
-} from '../common/messages';
-import { releaseClaimsSignal } from '../entities/host/messages';
-import { releaseQuotaSignal } from '../entities/quota/messages';
-import { NovaStatus } from '../common/search-attributes';
-import type { ServerRecord } from '../common/types';
-import { hostWorkflowId, quotaWorkflowId } from '../common/names';
-import type {
-  AdmitResult,
-  CreateRequest,
-  Fault,
-  Placement,
-  ReservationRecord,
-  ReservationStage,
-} from '../common/types';
-import { initialServerRecord, serverName as nameOf, sharedSeed } from './server-rules';
-import { failureMessage, nowIso } from './action-log';
-import type { ServerSeed, ServerWorkflowInput } from './stages';
+} from './messages';
+import { releaseClaimsSignal } from '../host/messages';
+import { releaseQuotaSignal } from '../quota/messages';
+import { NovaStatus } from '../../common/search-attributes';
+import type { ServerRecord } from '../server/types';
+import { hostWorkflowId, quotaWorkflowId } from '../../common/names';
+import type { Fault, Placement } from '../../common/types';
+import type { AdmitResult, CreateRequest, ReservationRecord, ReservationStage } from './types';
+import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server/rules';
+import { failureMessage, nowIso } from '../server/action-log';
+import type { ServerWorkflowInput } from './stages';
+import type { ServerSeed } from '../server/types';
 
 /**
  * Transient trouble (Temporal or a host busy) is retried for a few minutes; an error no retry can fix

@@ -13,22 +13,24 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ComputeActivities } from '../activities/compute';
-import type { ControlActivities } from '../activities/control';
-import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
-import type { ServerAction, ServerActionRequest } from '../common/messages';
-import { releaseQuotaSignal } from '../entities/quota/messages';
-import { describeServerQuery, serverActionUpdate, serverBuiltSignal } from '../common/messages';
-import { releaseClaimsSignal } from '../entities/host/messages';
-import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../common/names';
-import { NovaHost, NovaStatus } from '../common/search-attributes';
-import { serverStatus } from '../common/status';
-import type { Fault, InstanceAction, Placement, ServerRecord } from '../common/types';
-import { PowerState } from '../common/types';
+import type { ComputeActivities } from '../../activities/compute';
+import type { ControlActivities } from '../../activities/control';
+import { BUILD_ABORT, RESCHEDULE } from '../../common/errors';
+import type { ServerAction, ServerActionRequest } from './messages';
+import { releaseQuotaSignal } from '../quota/messages';
+import { describeServerQuery, serverActionUpdate } from './messages';
+import { serverBuiltSignal } from '../reservation/messages';
+import { releaseClaimsSignal } from '../host/messages';
+import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../../common/names';
+import { NovaHost, NovaStatus } from '../../common/search-attributes';
+import { serverStatus } from '../../common/status';
+import type { Fault, Placement } from '../../common/types';
+import type { InstanceAction, ServerRecord } from './types';
+import { PowerState } from './types';
 import { ActionLog, failureMessage, nowIso } from './action-log';
-import { ENTITY_HISTORY_LIMIT } from './entity';
-import { flavorResources, type ServerWorkflowInput } from './stages';
-import { allowedFrom, conflictMessage, initialServerRecord, memoView } from './server-rules';
+import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
+import { flavorResources, type ServerWorkflowInput } from '../reservation/stages';
+import { allowedFrom, conflictMessage, initialServerRecord, memoView } from './rules';
 
 /** Servers deleted before their build began leak no claim (histories before this replay without it). */
 const RELEASE_UNBUILT_CLAIM = 'release-claim-of-unbuilt-server';

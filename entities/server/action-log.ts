@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { Caller, InstanceAction, InstanceActionEvent } from '../common/types';
+import type { Caller } from '../../common/types';
+import type { InstanceAction, InstanceActionEvent } from './types';
 
 /** Nova's timestamp format, from workflow time (deterministic on replay). */
 export function nowIso(): string {

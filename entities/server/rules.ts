@@ -1,7 +1,8 @@
-import type { ServerAction } from '../common/messages';
-import type { CreateRequest, Fault, Placement, ServerRecord, VmState } from '../common/types';
-import { PowerState } from '../common/types';
-import type { ServerSeed } from './stages';
+import type { ServerAction } from './messages';
+import type { Fault, Placement } from '../../common/types';
+import type { CreateRequest } from '../reservation/types';
+import type { ServerRecord, ServerSeed, VmState } from './types';
+import { PowerState } from './types';
 
 /** The vm_states each action may start from (Nova's check_instance_state). */
 const ALLOWED_VM_STATES: Record<string, VmState[]> = {

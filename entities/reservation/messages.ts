@@ -1,12 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AdmitResult, Caller, ReservationRecord, ServerOutcome, ServerRecord } from './types';
+import type { ServerRecord } from '../server/types';
+import type { AdmitResult, ReservationRecord, ServerOutcome } from './types';
 
-/**
- * Every update, signal and query, shared by the workflows that handle them and the clients that send
- * them. Updates where the caller waits for an answer; signals where nobody needs one.
- */
-
-// reservation/r-xxxxxxxx
+/** The reservation's updates, signals and queries, shared by its workflow and its clients. */
 /**
  * Admission of requests from before the API reserved quota itself: an update because the API answered
  * 202 or 403 from its result. Kept so those reservations' histories replay.
@@ -25,20 +21,3 @@ export const pendingServersQuery = defineQuery<ServerRecord[]>('pendingServers')
 export const cancelServerUpdate = defineUpdate<'cancelled' | 'launched', [{ serverId: string }]>(
   'cancelServer',
 );
-
-// server/<uuid>
-export type ServerAction =
-  | { type: 'reboot'; hard: boolean }
-  | { type: 'stop' }
-  | { type: 'start' }
-  | { type: 'delete' }
-  | { type: 'retry' };
-
-export interface ServerActionRequest {
-  action: ServerAction;
-  caller: Pick<Caller, 'userId' | 'projectId' | 'requestId'>;
-}
-
-/** Lifecycle actions are updates: the validator answers 409 before anything is written to history. */
-export const serverActionUpdate = defineUpdate<void, [ServerActionRequest]>('serverAction');
-export const describeServerQuery = defineQuery<ServerRecord>('describeServer');

@@ -1,0 +1,88 @@
+import type { Fault } from '../../common/types';
+import type { ServerSeed } from '../server/types';
+
+/** reservation/r-xxxxxxxx: one create request, and what its messages carry. */
+
+/**
+ * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share
+ * (their seed, named after the request), and the request's own fields.
+ */
+export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
+  requestId: string;
+  minCount: number;
+  maxCount: number;
+  /** Aliases of the extensions in force when the request was admitted. */
+  extensions: string[];
+  /**
+   * One id per server up to maxCount, fixed by the API, which reserves quota under them before it
+   * answers; the reservation's own reserve is then the same update. Absent in requests from before
+   * the API reserved (the reservation chose the ids and reserved when its admit update came).
+   */
+  serverIds?: string[];
+  /**
+   * Id of the quota update the API decides this request in (one update answers many requests). The
+   * reservation reads its answer from that update's outcome instead of asking the quota entity again.
+   */
+  admissionUpdateId?: string;
+  /** Set when the client sent an idempotency key (see api/usecases/idempotency.ts). */
+  idempotency?: { requestHash: string };
+}
+
+/** What admission decided: the server ids and names are fixed here. */
+export interface AdmitResult {
+  reservationId: string;
+  admitted: number;
+  serverIds: string[];
+  adminPass: string;
+}
+
+/**
+ * What a reservation's memo holds, set when the API starts it: enough for any reader to show its
+ * servers (BUILD) before their entities exist, from a describe of the reservation alone — strongly
+ * consistent, and answered by the Temporal server without waiting for a worker.
+ */
+export interface ReservationMemo {
+  extensions: string[];
+  /** Every requested server id, in launch order. */
+  serverIds: string[];
+  /** The quota update the API decides the request in. */
+  admissionUpdateId?: string;
+  /** What every server of the request shares: its seed without id, name suffix and launch index. */
+  shared?: Omit<ServerSeed, 'id' | 'launchIndex'> & { createdAt: string };
+  /** Servers deleted before their entity was started (set by the reservation). */
+  cancelled?: string[];
+  /** Set on a request made with an idempotency key: what a repeat must match. */
+  idempotency?: { requestHash: string };
+  /** A keyed request's admission, once the reservation knows it: servers allowed or the refusal. */
+  admission?: number | string;
+}
+
+/** Stage names of a create request, in order. */
+export type ReservationStage = 'admit' | 'schedule' | 'spawn' | 'settle' | 'done';
+
+export interface ServerOutcome {
+  serverId: string;
+  /** DELETED when a delete interrupted the build. */
+  status: 'ACTIVE' | 'ERROR' | 'DELETED';
+  host: string | null;
+  fault: Fault | null;
+}
+
+/** The state of one create request, as its `describe` query returns it. */
+export interface ReservationRecord {
+  reservationId: string;
+  projectId: string;
+  userId: string;
+  stage: ReservationStage;
+  requested: { min: number; max: number };
+  admitted: number;
+  launched: number;
+  /** The admitted servers; before the reservation has read its admission, every requested id. */
+  serverIds: string[];
+  /** The quota update its admission is decided in (API-admitted requests), for readers that come early. */
+  admissionUpdateId?: string;
+  outcomes: Record<string, ServerOutcome>;
+  noValidHost: string | null;
+  createdAt: string;
+  stageTimes: Partial<Record<ReservationStage, string>>;
+}

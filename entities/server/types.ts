@@ -1,0 +1,72 @@
+import type { Fault, Flavor } from '../../common/types';
+
+/** server/<uuid>: its state and what its messages carry. */
+
+export type VmState = 'building' | 'active' | 'stopped' | 'error' | 'deleted';
+
+/** Nova's power states. */
+export const PowerState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  CRASHED: 6,
+  SUSPENDED: 7,
+} as const;
+
+export interface InstanceActionEvent {
+  event: string;
+  startTime: string;
+  finishTime: string | null;
+  result: 'Success' | 'Error' | null;
+  traceback: string | null;
+  host: string | null;
+}
+
+export interface InstanceAction {
+  action: string;
+  requestId: string;
+  userId: string;
+  projectId: string;
+  startTime: string;
+  updatedAt: string;
+  message: string | null;
+  events: InstanceActionEvent[];
+}
+
+/** The static part of a server: what it keeps of its create request, and its identity fixed at admission. */
+export interface ServerSeed {
+  id: string;
+  name: string;
+  launchIndex: number;
+  projectId: string;
+  userId: string;
+  reservationId: string;
+  flavor: Flavor;
+  imageRef: string;
+  metadata: Record<string, string>;
+  availabilityZone: string | null;
+  keyName: string | null;
+  securityGroups: string[];
+  diskConfig: 'AUTO' | 'MANUAL';
+  description: string | null;
+  /** Request fields that extensions added to the create schema, by field name. */
+  extra: Record<string, unknown>;
+}
+
+/** The state of one server entity, as its `describe` query returns it. */
+export interface ServerRecord extends ServerSeed {
+  vmState: VmState;
+  taskState: string | null;
+  powerState: number;
+  host: string | null;
+  progress: number;
+  fault: Fault | null;
+  created: string;
+  updated: string;
+  launchedAt: string | null;
+  terminatedAt: string | null;
+  /** Hosts tried, in order, for the current build. */
+  attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
+  actions: InstanceAction[];
+}

@@ -1,10 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NovaError, toFailure } from '../common/errors';
-import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../common/names';
-import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../common/search-attributes';
 import type { Placement } from '../common/types';
 import type { AllocationRatios } from '../entities/host/types';
 import type { CountedReserveRequest, QuotaReserveResult } from '../entities/quota/types';
@@ -19,11 +17,11 @@ import type {
 } from '../entities/reservation/stages';
 import { flavorResources } from '../entities/reservation/stages';
 import { mapLimit } from '../common/concurrency';
-import { initialServerRecord, memoView } from '../entities/server/rules';
 import { HostStateCache } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
 import { isAlive } from '../entities/host/rules';
 import { claimOn, releaseClaimsOn } from '../entities/host/client';
+import { startServer } from '../entities/server/client';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
 import { CORE_FILTERS } from './scheduler/filters';
 import { plan } from './scheduler/plan';
@@ -221,28 +219,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     async startServers({ servers }: { servers: ServerWorkflowInput[] }): Promise<void> {
       let started = 0;
       await mapLimit(servers, START_CONCURRENCY, async (input) => {
-        const status = input.fault ? 'ERROR' : 'BUILD';
-        try {
-          await client.workflow.start('serverWorkflow', {
-            workflowId: serverWorkflowId(input.seed.id),
-            taskQueue: CONTROL_TASK_QUEUE,
-            args: [input],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: NovaKind, value: 'server' },
-              { key: NovaProject, value: input.seed.projectId },
-              { key: NovaReservation, value: input.seed.reservationId },
-              { key: NovaStatus, value: status },
-              { key: NovaHost, value: input.placement?.host ?? '' },
-            ],
-            memo: {
-              view: memoView(initialServerRecord(input.seed, input.createdAt, input.fault, input.placement)),
-              extensions: input.extensions,
-            },
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
+        await startServer(client, input);
         Context.current().heartbeat(++started);
       });
     },

@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { reserveQuotaOn } from '../entities/quota/client';
-import { startReservation } from '../api/usecases/admission';
+import { startReservation } from '../entities/reservation/client';
 import { NovaError } from '../common/errors';
 import { quotaWorkflowId, reservationWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../entities/reservation/types';

@@ -1,4 +1,4 @@
-import { startReservation } from '../api/usecases/admission';
+import { startReservation } from '../entities/reservation/client';
 import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId, reservationWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../entities/reservation/types';

@@ -1,13 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { startReservation } from '../../entities/reservation/client';
 import type { Client } from '@temporalio/client';
 import { reserveBatchOn, reserveQuotaOn } from '../../entities/quota/client';
 import { forbidden } from '../../common/errors';
-import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
-import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import type { AdmitResult, CreateRequest, ReservationMemo } from '../../entities/reservation/types';
+import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
 import type { QuotaReserveRequest } from '../../entities/quota/types';
-import { sharedSeed } from '../../entities/server/rules';
-import { nowIso } from '../../entities/server/action-log';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {
@@ -138,44 +135,6 @@ export class QuotaBatcher {
 export function newAdminPass(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   return [...randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('');
-}
-
-/**
- * The reservation's memo: the server ids let a GET of one pending server ask only its own reservation;
- * the update id lets a reader that comes before the reservation has read its admission learn it; the
- * shared seed lets any reader show the servers before their entities exist.
- */
-function reservationMemo(req: CreateRequest, admissionUpdateId: string): ReservationMemo {
-  return {
-    extensions: req.extensions,
-    serverIds: req.serverIds ?? [],
-    admissionUpdateId,
-    ...(req.idempotency ? { idempotency: req.idempotency } : {}),
-    shared: {
-      ...sharedSeed(req),
-      name: req.name,
-      createdAt: nowIso(),
-    },
-  };
-}
-
-/** Starts a create's reservation, told which quota update will decide it. */
-export async function startReservation(client: Client, req: CreateRequest, admissionUpdateId: string) {
-  await client.workflow.start('reservationWorkflow', {
-    workflowId: reservationWorkflowId(req.reservationId),
-    taskQueue: CONTROL_TASK_QUEUE,
-    args: [{ ...req, admissionUpdateId }],
-    workflowIdConflictPolicy: 'FAIL',
-    // A keyed request's id must never start twice, even after the first one has finished.
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    memo: { ...reservationMemo(req, admissionUpdateId) },
-    typedSearchAttributes: [
-      { key: NovaKind, value: 'reservation' },
-      { key: NovaProject, value: req.projectId },
-      { key: NovaReservation, value: req.reservationId },
-      { key: NovaStatus, value: 'admit' },
-    ],
-  });
 }
 
 /**

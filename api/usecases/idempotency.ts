@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
+import { describeReservation } from '../../entities/reservation/client';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { batchAnswer } from '../../entities/quota/client';
 import { conflict, badRequest, forbidden, NovaError } from '../../common/errors';
-import { reservationWorkflowId } from '../../common/names';
-import type { ReservationMemo } from '../../entities/reservation/types';
-import { isNotFound } from './server-lookup';
 
 /**
  * `Idempotency-Key` (the IETF httpapi draft's header): a client that cannot tell whether its create
@@ -58,16 +56,11 @@ export async function firstAnswer(
   projectId: string,
   hash: string,
 ): Promise<FirstAnswer | undefined> {
-  const handle = client.workflow.getHandle(reservationWorkflowId(reservationId));
   const deadline = Date.now() + ANSWER_WAIT_MS;
   for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
-    let memo: ReservationMemo | undefined;
-    try {
-      memo = (await handle.describe()).memo as ReservationMemo | undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const found = await describeReservation(client, reservationId);
+    if (!found) return undefined;
+    const { memo } = found;
     if (memo?.shared?.projectId !== projectId || memo.idempotency?.requestHash !== hash) {
       throw conflict(`${IDEMPOTENCY_HEADER} was already used for a different request`);
     }

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
+import { describeServer } from '../../entities/server/client';
 import { notFound } from '../../common/errors';
-import { describeServerQuery } from '../../entities/server/messages';
-import { serverWorkflowId } from '../../common/names';
 import type { Caller } from '../../common/types';
 import type { InstanceAction, ServerRecord } from '../../entities/server/types';
 import { getServer } from './servers';
-import { isNotFound } from './server-lookup';
 import { isUuid } from '../../common/ids';
 
 /**
@@ -19,14 +17,9 @@ export async function serverForActions(
   withDeleted: boolean,
 ): Promise<ServerRecord> {
   if (!isUuid(id)) throw notFound(`Instance ${id} could not be found.`);
-  let record: ServerRecord;
-  try {
-    record = await client.workflow.getHandle(serverWorkflowId(id)).query(describeServerQuery);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    // Admitted but not started yet: no actions so far.
-    return getServer(client, caller, id);
-  }
+  const record = await describeServer(client, id);
+  // Admitted but not started yet: no actions so far.
+  if (!record) return getServer(client, caller, id);
   const hidden = !caller.isAdmin && record.projectId !== caller.projectId;
   if (hidden || (record.vmState === 'deleted' && !withDeleted))
     throw notFound(`Instance ${id} could not be found.`);

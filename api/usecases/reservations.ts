@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
+import { pendingServersOf, reservationRecord } from '../../entities/reservation/client';
+import { describeServer } from '../../entities/server/client';
 import { NovaError, notFound } from '../../common/errors';
 import { batchAnswer } from '../../entities/quota/client';
 import { mapLimit } from '../../common/concurrency';
 import { isReservationId } from '../../common/ids';
-import { describeServerQuery } from '../../entities/server/messages';
-import { describeReservationQuery, pendingServersQuery } from '../../entities/reservation/messages';
-import { reservationWorkflowId, serverWorkflowId } from '../../common/names';
+import { reservationWorkflowId } from '../../common/names';
 import { serverStatus } from '../../common/status';
 import type { Caller } from '../../common/types';
 import type { ReservationRecord, ReservationStage } from '../../entities/reservation/types';
@@ -13,7 +13,6 @@ import type { ServerRecord } from '../../entities/server/types';
 import type { ApiDeps } from '../context';
 import { withLiveProgress } from './live-progress';
 import { serverAction } from './servers';
-import { isNotFound } from './server-lookup';
 import { workflowUrl } from './workflow-links';
 
 /** One server of a create request, as the tracking view shows it. */
@@ -55,13 +54,8 @@ const EARLY: ReservationStage[] = ['admit', 'schedule', 'spawn'];
 /** The reservation's own record; 404 for a request the caller may not see. */
 export async function getReservation(client: Client, caller: Caller, id: string): Promise<ReservationRecord> {
   if (!isReservationId(id)) throw notFound(`Reservation ${id} could not be found.`);
-  let record: ReservationRecord;
-  try {
-    record = await client.workflow.getHandle(reservationWorkflowId(id)).query(describeReservationQuery);
-  } catch (err) {
-    if (isNotFound(err)) throw notFound(`Reservation ${id} could not be found.`);
-    throw err;
-  }
+  const record = await reservationRecord(client, id);
+  if (!record) throw notFound(`Reservation ${id} could not be found.`);
   if (!caller.isAdmin && record.projectId !== caller.projectId)
     throw notFound(`Reservation ${id} could not be found.`);
   return withAdmission(client, record);
@@ -111,23 +105,13 @@ export async function reservationSnapshot(
 ): Promise<ReservationView> {
   const record = await getReservation(deps.client, caller, id);
   const found = await mapLimit(record.serverIds, QUERY_CONCURRENCY, async (serverId) => {
-    try {
-      const s = await deps.client.workflow.getHandle(serverWorkflowId(serverId)).query(describeServerQuery);
-      return withLiveProgress(deps.client, s);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      return undefined;
-    }
+    const s = await describeServer(deps.client, serverId);
+    return s && withLiveProgress(deps.client, s);
   });
   // Not started yet: on its way while the request is early (the reservation knows it); afterwards a
   // server without an entity was never launched and is not part of the request any more.
   const pending =
-    EARLY.includes(record.stage) && found.some((s) => !s)
-      ? await deps.client.workflow
-          .getHandle(reservationWorkflowId(id))
-          .query(pendingServersQuery)
-          .catch(() => [] as ServerRecord[])
-      : [];
+    EARLY.includes(record.stage) && found.some((s) => !s) ? await pendingServersOf(deps.client, id) : [];
   const servers: TrackedServer[] = [];
   record.serverIds.forEach((serverId, i) => {
     const s = found[i] ?? pending.find((p) => p.id === serverId);

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { sendServerAction } from '../../entities/server/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, conflict, forbidden, fromFailure, notFound } from '../../common/errors';
 import { filterYielding } from '../../common/concurrency';
 import { isReservationId, isUuid, requestIds } from '../../common/ids';
-import { cancelPending, findServer, isClosed, pendingOf, type FoundServer } from './server-lookup';
+import { findServer, isClosed, pendingOf, type FoundServer } from './server-lookup';
+import { cancelPending } from '../../entities/reservation/client';
 import { findFlavor } from '../../common/flavors';
 import type { ServerAction } from '../../entities/server/messages';
-import { serverActionUpdate } from '../../entities/server/messages';
-import { serverWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
@@ -135,14 +135,9 @@ export async function serverAction(
     if ((await cancelPending(client, found.reservationId, id)) === 'cancelled') return;
   }
   try {
-    await client.workflow.getHandle(serverWorkflowId(id)).executeUpdate(serverActionUpdate, {
-      args: [
-        {
-          action,
-          caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId },
-        },
-      ],
-      updateId: `${action.type}/${caller.requestId}`,
+    await sendServerAction(client, id, {
+      action,
+      caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId },
     });
   } catch (err) {
     if (isClosed(err)) {

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { serverWorkflowId } from '../../common/names';
+import { isServerRunning } from '../../entities/server/client';
 import type { ServerGroupRecord } from './workflow';
 
 /**
@@ -7,16 +7,6 @@ import type { ServerGroupRecord } from './workflow';
  * ends when the delete is done, so a member whose workflow no longer runs is gone.
  */
 export async function withLiveMembers(client: Client, g: ServerGroupRecord): Promise<ServerGroupRecord> {
-  const alive = await Promise.all(
-    g.members.map((id) =>
-      client.workflow
-        .getHandle(serverWorkflowId(id))
-        .describe()
-        .then(
-          (d) => d.status.name === 'RUNNING',
-          () => false,
-        ),
-    ),
-  );
+  const alive = await Promise.all(g.members.map((id) => isServerRunning(client, id)));
   return { ...g, members: g.members.filter((_, i) => alive[i]) };
 }

@@ -7,7 +7,7 @@ import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/r
 import { serverGroupWorkflowId } from '../../extensions/scheduler-hints/workflow';
 import { freePort, registerSearchAttributes, ROOT, startDevServer } from '../../scripts/temporal';
 import { historyToJson } from './history-json';
-import { startReservation } from '../../api/usecases/admission';
+import { startReservation } from '../../entities/reservation/client';
 import { apiCreateRequest, eventually, startStack, waitForStatus } from './stack';
 
 /**

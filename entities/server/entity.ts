@@ -1,0 +1,145 @@
+import {
+  ActivityCancellationType,
+  type CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ComputeActivities } from '../../activities/compute';
+import type { ControlActivities } from '../../activities/control';
+import { BUILD_ABORT, RESCHEDULE } from '../../common/errors';
+import { computeTaskQueue, hostWorkflowId, quotaWorkflowId, reservationWorkflowId } from '../../common/names';
+import { NovaHost, NovaStatus } from '../../common/search-attributes';
+import { serverStatus } from '../../common/status';
+import type { Fault } from '../../common/types';
+import { releaseClaimsSignal } from '../host/messages';
+import { releaseQuotaSignal } from '../quota/messages';
+import { serverBuiltSignal } from '../reservation/messages';
+import type { ServerWorkflowInput } from '../reservation/stages';
+import { ActionLog, nowIso } from './action-log';
+import type { ServerActionRequest } from './messages';
+import { initialServerRecord, memoView } from './rules';
+import type { ServerRecord, ServerSeed } from './types';
+
+/** Retried for a few minutes, never for ever: a failure then ends the build or retry in ERROR. */
+export const control = proxyActivities<ControlActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
+});
+
+/** Claims an alternate host; a claim that failed for good is a host without room. */
+export async function claimed(input: Parameters<typeof control.claimOnHost>[0]): Promise<boolean> {
+  try {
+    return await control.claimOnHost(input);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return false;
+  }
+}
+
+/** Driver calls run on the host's own task queue; a dead host shows as a schedule-to-start timeout. */
+export function computeOn(host: string) {
+  return proxyActivities<ComputeActivities>({
+    taskQueue: computeTaskQueue(host),
+    scheduleToStartTimeout: '1 minute',
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '20 seconds',
+    // A delete during the build cancels the spawn and waits until the node has undone it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '10s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT],
+    },
+  });
+}
+
+/** What the server workflow carries into its next run when its history grows long. */
+export interface ServerContinuation {
+  record: ServerRecord;
+  input: ServerWorkflowInput;
+  holdsQuota: boolean;
+}
+
+/**
+ * One server entity's state and the steps every concern shares (build, lifecycle, retry): publish a
+ * change, give back the host claim or the quota (each at most once), fail with a fault, report the
+ * build's outcome to the reservation.
+ */
+export class ServerEntity {
+  readonly seed: ServerSeed;
+  readonly record: ServerRecord;
+  readonly log: ActionLog;
+  /** Accepted actions waiting for the main loop. */
+  readonly queue: ServerActionRequest[] = [];
+  holdsQuota: boolean;
+  /** The build in progress, so a delete can interrupt it instead of waiting for a slow spawn. */
+  buildScope: CancellationScope | undefined;
+
+  constructor(
+    readonly input: ServerWorkflowInput,
+    resumed?: ServerContinuation,
+  ) {
+    this.seed = input.seed;
+    this.holdsQuota = resumed?.holdsQuota ?? input.holdsQuota;
+    this.record =
+      resumed?.record ?? initialServerRecord(input.seed, input.createdAt, input.fault, input.placement);
+    this.log = new ActionLog(this.record.actions);
+  }
+
+  /** Publishes a change: search attributes and the memo view lists and GETs read. */
+  touch(): void {
+    this.record.updated = nowIso();
+    upsertSearchAttributes([
+      { key: NovaStatus, value: serverStatus(this.record.vmState, this.record.taskState) },
+      { key: NovaHost, value: this.record.host ?? '' },
+    ]);
+    upsertMemo({ view: memoView(this.record) });
+  }
+
+  async releaseHost(): Promise<void> {
+    if (!this.record.host) return;
+    await getExternalWorkflowHandle(hostWorkflowId(this.record.host)).signal(releaseClaimsSignal, {
+      keys: [this.seed.id],
+    });
+    this.record.host = null;
+  }
+
+  async releaseQuota(): Promise<void> {
+    if (!this.holdsQuota) return;
+    await getExternalWorkflowHandle(quotaWorkflowId(this.seed.projectId)).signal(releaseQuotaSignal, {
+      keys: [this.seed.id],
+    });
+    this.holdsQuota = false;
+  }
+
+  fail(fault: Omit<Fault, 'created'>): void {
+    this.record.vmState = 'error';
+    this.record.taskState = null;
+    this.record.fault = { ...fault, created: nowIso() };
+    this.touch();
+  }
+
+  deleteQueued(): boolean {
+    return this.queue.some((r) => r.action.type === 'delete');
+  }
+
+  async reportBuilt(): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(reservationWorkflowId(this.seed.reservationId)).signal(
+        serverBuiltSignal,
+        {
+          serverId: this.seed.id,
+          status: this.deleteQueued() ? 'DELETED' : this.record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
+          host: this.record.host,
+          fault: this.record.fault,
+        },
+      );
+    } catch {
+      // The reservation has settled already (a retry long after the create): nobody waits for this.
+    }
+  }
+}

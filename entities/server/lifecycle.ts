@@ -1,0 +1,111 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { failureMessage, nowIso } from './action-log';
+import { computeOn, type ServerEntity } from './entity';
+import type { ServerAction, ServerActionRequest } from './messages';
+import { retry } from './retry';
+import { allowedFrom, conflictMessage } from './rules';
+import { PowerState } from './types';
+
+/** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
+export function validateAction(s: ServerEntity, req: ServerActionRequest): void {
+  if (!allowedFrom(req.action, s.record)) {
+    throw ApplicationFailure.create({
+      type: 'conflictingRequest',
+      message: conflictMessage(req.action, s.record),
+      nonRetryable: true,
+    });
+  }
+}
+
+/** The update's handler: records the instance action, sets the task state and queues the work. */
+export function acceptAction(s: ServerEntity, req: ServerActionRequest): void {
+  const { record } = s;
+  s.log.start(req.action.type, req.caller);
+  record.taskState = pendingTaskState(req.action);
+  // A retry is a build again: BUILD from the moment it is accepted, so no reader sees a stale ERROR.
+  if (req.action.type === 'retry') {
+    record.vmState = 'building';
+    record.fault = null;
+    record.progress = 0;
+  }
+  s.queue.push(req);
+  if (req.action.type === 'delete') s.buildScope?.cancel();
+  s.touch();
+}
+
+/** Runs one accepted action on the server's host. */
+export async function perform(s: ServerEntity, { action, caller }: ServerActionRequest): Promise<void> {
+  const { record, seed, log } = s;
+  const entry = log.current();
+  const host = record.host;
+  const driver = host ? computeOn(host) : undefined;
+  const step = async (event: string, call: () => Promise<void>) => {
+    const e = log.begin(entry, event, host);
+    try {
+      await call();
+      log.finish(entry, e);
+      return true;
+    } catch (err) {
+      log.finish(entry, e, failureMessage(err).message);
+      return false;
+    }
+  };
+  switch (action.type) {
+    case 'delete': {
+      if (driver) await step('compute_terminate_instance', () => driver.destroy({ serverId: seed.id }));
+      await s.releaseHost();
+      await s.releaseQuota();
+      record.vmState = 'deleted';
+      record.taskState = null;
+      record.powerState = PowerState.NOSTATE;
+      record.terminatedAt = nowIso();
+      s.touch();
+      return;
+    }
+    case 'reboot': {
+      const ok = await step('compute_reboot_instance', () =>
+        driver!.reboot({ serverId: seed.id, hard: action.hard }),
+      );
+      if (ok) {
+        record.vmState = 'active';
+        record.powerState = PowerState.RUNNING;
+      }
+      break;
+    }
+    case 'stop': {
+      if (await step('compute_stop_instance', () => driver!.powerOff({ serverId: seed.id }))) {
+        record.vmState = 'stopped';
+        record.powerState = PowerState.SHUTDOWN;
+      }
+      break;
+    }
+    case 'start': {
+      if (await step('compute_start_instance', () => driver!.powerOn({ serverId: seed.id }))) {
+        record.vmState = 'active';
+        record.powerState = PowerState.RUNNING;
+      }
+      break;
+    }
+    case 'retry': {
+      await retry(s, entry, caller);
+      return;
+    }
+  }
+  record.taskState = null;
+  s.touch();
+}
+
+function pendingTaskState(action: ServerAction): string {
+  switch (action.type) {
+    case 'delete':
+      return 'deleting';
+    case 'reboot':
+      return action.hard ? 'reboot_started_hard' : 'reboot_started';
+    case 'stop':
+      return 'powering-off';
+    case 'start':
+      return 'powering-on';
+    case 'retry':
+      return 'scheduling';
+  }
+}

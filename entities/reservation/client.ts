@@ -11,9 +11,9 @@ import type { CreateRequest, ReservationMemo, ReservationRecord } from './types'
 /** The reservation's client: the only code that starts `reservation/r-…` or sends it updates and queries. */
 
 /**
- * The reservation's memo: the server ids let a GET of one pending server ask only its own reservation;
- * the update id lets a reader that comes before the reservation has read its admission learn it; the
- * shared seed lets any reader show the servers before their entities exist.
+ * The reservation's memo: the server ids (in launch order) and their shared seed let any reader show
+ * the servers before their entities exist; the update id lets a reader that comes before the
+ * reservation has read its admission learn it; a keyed request's hash lets a repeat be checked.
  */
 function reservationMemo(req: CreateRequest, admissionUpdateId: string): ReservationMemo {
   return {

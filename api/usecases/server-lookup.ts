@@ -7,13 +7,13 @@ import type { ReservationMemo } from '../../entities/reservation/types';
 import type { ServerRecord } from '../../entities/server/types';
 import { initialServerRecord, serverName } from '../../entities/server/rules';
 
+export { isClosed, isNotFound } from '../../entities/server/client';
+
 /**
  * Where a server id lives. From the 202 on, every id the API gave out is found: by its entity once the
  * spawn stage has started it, before that by its reservation (whose id the server id encodes; see
  * `requestIds`). Neither read goes through visibility, which lags behind.
  */
-export { isClosed, isNotFound } from '../../entities/server/client';
-
 export type FoundServer =
   { kind: 'entity'; record: ServerRecord } | { kind: 'pending'; record: ServerRecord; reservationId: string };
 

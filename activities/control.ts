@@ -64,13 +64,16 @@ const PERMANENT_CODES = new Set([
 export const PERMANENT_FAILURE = 'PermanentFailure';
 
 /**
- * Runs an activity body, turning errors that no retry can fix into non-retryable failures, so the
- * workflow learns at once why it cannot go on instead of retrying the same refusal for ever.
+ * Runs an activity body; the one place its errors cross into the workflow. A Nova fault becomes its
+ * non-retryable failure (a quota refusal, say); errors no retry can fix become non-retryable
+ * `PermanentFailure`s, so the workflow learns at once why it cannot go on instead of retrying the
+ * same refusal for ever.
  */
-async function permanentAware<T>(call: () => Promise<T>): Promise<T> {
+async function acrossTheBoundary<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
+    if (err instanceof NovaError) throw toFailure(err);
     for (
       let cur: unknown = err, depth = 0;
       cur && depth < 8;
@@ -91,7 +94,7 @@ export function createControlActivities(deps: ControlDeps) {
   return Object.fromEntries(
     Object.entries(activities).map(([name, fn]) => [
       name,
-      (...args: unknown[]) => permanentAware(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args)),
+      (...args: unknown[]) => acrossTheBoundary(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args)),
     ]),
   ) as typeof activities;
 }
@@ -115,29 +118,17 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     /** admit: reserves quota for the request, creating the project's quota entity on first use. */
     /** admit, seen from the reservation: the answer its batched update gave, or its own reserve. */
     async awaitAdmission(input: AwaitAdmissionInput): Promise<QuotaReserveResult> {
-      try {
-        return await admissionAnswer(client, input, admissionWaitMs);
-      } catch (err) {
-        throw err instanceof NovaError ? toFailure(err) : err;
-      }
+      return admissionAnswer(client, input, admissionWaitMs);
     },
 
     /** One unit of a counted resource for an entity that owns it (a server group); 403 beyond the limit. */
     async reserveCounted(input: CountedReserveRequest & { projectId: string }): Promise<void> {
       const { projectId, ...req } = input;
-      try {
-        await reserveCountedOn(client, projectId, req);
-      } catch (err) {
-        throw err instanceof NovaError ? toFailure(err) : err;
-      }
+      await reserveCountedOn(client, projectId, req);
     },
 
     async reserveQuota(input: ReserveQuotaInput): Promise<QuotaReserveResult> {
-      try {
-        return await reserveQuotaOn(client, input);
-      } catch (err) {
-        throw err instanceof NovaError ? toFailure(err) : err;
-      }
+      return reserveQuotaOn(client, input);
     },
 
     /** schedule: filters and weighs hosts, then claims every placement on its host in one batch per host. */

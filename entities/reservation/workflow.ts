@@ -132,8 +132,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     } catch (err) {
       rejected = true;
       record.serverIds = [];
-      if (req.idempotency)
-        upsertMemo({ admission: ((err as { cause?: Error }).cause ?? (err as Error)).message });
+      if (req.idempotency) upsertMemo({ admission: failureMessage(err).message });
       throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
     }
   };
@@ -150,14 +149,14 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     started ? [] : record.serverIds.map(pendingServer).filter((s) => !cancelled.has(s.id)),
   );
   setHandler(cancelServerUpdate, async ({ serverId }) => {
-    await condition(() => record.admitted > 0 || rejected);
-    if (!record.serverIds.includes(serverId)) {
-      throw ApplicationFailure.create({
+    const notFound = () =>
+      ApplicationFailure.create({
         type: 'itemNotFound',
         message: `Instance ${serverId} could not be found.`,
         nonRetryable: true,
       });
-    }
+    await condition(() => record.admitted > 0 || rejected);
+    if (!record.serverIds.includes(serverId)) throw notFound();
     if (cancelled.has(serverId)) return 'cancelled';
     if (launching === undefined) {
       cancelled.add(serverId);
@@ -169,13 +168,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
       return 'cancelled';
     }
     await condition(() => started);
-    if (!launching.includes(serverId)) {
-      throw ApplicationFailure.create({
-        type: 'itemNotFound',
-        message: `Instance ${serverId} could not be found.`,
-        nonRetryable: true,
-      });
-    }
+    if (!launching.includes(serverId)) throw notFound();
     return 'launched';
   });
   setHandler(serverBuiltSignal, (outcome) => {

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
 import { releaseQuotaSignal } from '../../entities/quota/messages';
+import { failureMessage } from '../../entities/server/action-log';
 import { quotaWorkflowId } from '../../common/names';
 import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
 
@@ -83,9 +84,9 @@ export async function serverGroupWorkflow(initial: ServerGroupRecord): Promise<S
       await reserveCounted({ projectId: record.projectId, resource: 'server_groups', key: record.id });
       record.holdsQuota = true;
     } catch (err) {
-      const cause = (err as { cause?: ApplicationFailure }).cause;
+      const cause = failureMessage(err);
       refusal =
-        cause?.type === 'forbidden'
+        cause.type === 'forbidden'
           ? { type: 'forbidden', message: cause.message }
           : { type: 'serviceUnavailable', message: 'The server group could not be created now; try again.' };
       record.deleted = true;

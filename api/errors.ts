@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { isNotFound } from '../entities/client-errors';
 import { fromFailure, NovaError } from '../common/errors';
 
 /** A body-parser error: malformed JSON or an unsupported body. */
@@ -36,9 +36,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     bodyParserError(err) ??
     httpClientError(err) ??
     fromFailure(err) ??
-    (err instanceof WorkflowNotFoundError
-      ? new NovaError('itemNotFound', 'The resource could not be found.')
-      : undefined);
+    (isNotFound(err) ? new NovaError('itemNotFound', 'The resource could not be found.') : undefined);
   if (!nova) {
     console.error(`[api] ${req.method} ${req.originalUrl}:`, err);
   }

@@ -1,4 +1,5 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { isNotFound } from '../../entities/client-errors';
 import { notFound } from '../../common/errors';
 import type { ApiDeps } from '../context';
 import { buildTimeline, tsMs, type ActivityEntry, type TimelineEntry } from './history-timeline';
@@ -88,8 +89,7 @@ export async function workflowHistory(
   try {
     description = await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError')
-      throw notFound(`Workflow ${workflowId} could not be found.`);
+    if (isNotFound(err)) throw notFound(`Workflow ${workflowId} could not be found.`);
     throw err;
   }
   const history = await deps.client.workflow.getHandle(workflowId, description.runId).fetchHistory();

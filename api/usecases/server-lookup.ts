@@ -7,7 +7,7 @@ import type { ReservationMemo } from '../../entities/reservation/types';
 import type { ServerRecord } from '../../entities/server/types';
 import { initialServerRecord, serverName } from '../../entities/server/rules';
 
-export { isClosed, isNotFound } from '../../entities/server/client';
+export { isClosed, isNotFound } from '../../entities/client-errors';
 
 /**
  * Where a server id lives. From the 202 on, every id the API gave out is found: by its entity once the

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { isNotFound } from '../client-errors';
 import type { ApplicationFailure } from '@temporalio/common';
 import { CONTROL_TASK_QUEUE, hostWorkflowId } from '../../common/names';
 import { NovaHost, NovaKind } from '../../common/search-attributes';
@@ -112,7 +113,7 @@ export async function hostState(client: Client, host: string): Promise<HostState
   try {
     return await client.workflow.getHandle(hostWorkflowId(host)).query(hostStateQuery);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { isNotFound } from '../client-errors';
 import type { UpdateDefinition } from '@temporalio/common';
 import { forbidden, fromFailure, type NovaError } from '../../common/errors';
 import {
@@ -64,7 +65,7 @@ async function updateQuota<Ret, Arg>(
         .getHandle(quotaWorkflowId(projectId))
         .executeUpdate(update, { args: [arg], updateId });
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     return await client.workflow.executeUpdateWithStart(update, {
       args: [arg],
@@ -142,7 +143,7 @@ export async function admissionAnswer(
         ({ answers } = await within(client, deadline - Date.now(), () => update.result()));
       } catch (err) {
         // Not sent yet (the API is still gathering it): look again shortly.
-        if (err instanceof WorkflowNotFoundError) {
+        if (isNotFound(err)) {
           await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
           pause = Math.min(pause * 2, BATCH_POLL_MS.max);
           continue;
@@ -187,7 +188,7 @@ export async function getQuota(client: Client, projectId: string): Promise<Quota
   try {
     return await client.workflow.getHandle(quotaWorkflowId(projectId)).query(quotaStateQuery);
   } catch (err) {
-    if ((err as Error)?.name !== 'WorkflowNotFoundError') throw err;
+    if (!isNotFound(err)) throw err;
     return { projectId, limits: { ...DEFAULT_QUOTA }, usage: { instances: 0, cores: 0, ram: 0 } };
   }
 }

@@ -2,7 +2,7 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { CONTROL_TASK_QUEUE, reservationWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { nowIso } from '../server/action-log';
-import { isClosed, isNotFound } from '../server/client';
+import { isClosed, isNotFound } from '../client-errors';
 import { sharedSeed } from '../server/rules';
 import type { ServerRecord } from '../server/types';
 import { cancelServerUpdate, describeReservationQuery, pendingServersQuery } from './messages';

@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { isNotFound } from '../client-errors';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
@@ -8,15 +9,6 @@ import { initialServerRecord, memoView, type ServerMemoView } from './rules';
 import type { ServerRecord } from './types';
 
 /** The server entity's client: the only code that starts `server/<uuid>` or sends it updates and queries. */
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError';
-}
-
-/** A completed workflow refuses updates; the client reports it like a missing one or by this text. */
-export function isClosed(err: unknown): boolean {
-  return isNotFound(err) || /already completed/i.test(String((err as Error)?.message));
-}
 
 function fromView(view: ServerMemoView): ServerRecord {
   return { ...view, attempts: [], actions: [] };

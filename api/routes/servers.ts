@@ -136,6 +136,8 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       return;
     }
     const id = admitted.serverIds[0];
+    // A repeat of a keyed request does not show a generated password again.
+    const adminPass = body.server.adminPass ?? admitted.adminPass;
     const serverLinks = links(req, 'servers', id);
     res.setHeader('Location', serverLinks[0].href);
     res.status(202).json({
@@ -144,10 +146,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
         links: serverLinks,
         'OS-DCF:diskConfig': createReq.diskConfig,
         security_groups: createReq.securityGroups.map((name) => ({ name })),
-        // A repeat of a keyed request does not show a generated password again.
-        ...((body.server.adminPass ?? admitted.adminPass)
-          ? { adminPass: body.server.adminPass ?? admitted.adminPass }
-          : {}),
+        ...(adminPass ? { adminPass } : {}),
       },
     });
   });

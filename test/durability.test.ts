@@ -1,4 +1,9 @@
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { FakeDriver } from '../drivers/fake';
+import { createComputeNode } from '../workers/compute';
 import { hostStateQuery } from '../entities/host/messages';
 import { hostWorkflowId } from '../common/names';
 import { freePort, registerSearchAttributes, startDevServer, type DevServer } from '../scripts/temporal';
@@ -57,4 +62,67 @@ describe('when the Temporal server is killed while a spawn is in flight', () => 
     });
     expect(list[0].id).toBe(id);
   }, 180_000);
+});
+
+describe('when a compute node stops while the Temporal server is down', () => {
+  it('then its run ends within seconds with no call to Temporal left in flight or waiting to retry', async () => {
+    const port = await freePort();
+    const dbFile = path.join(process.env.NOVAFLOW_TEST_DIR!, 'heartbeat-outage.db');
+    let server = await startDevServer({ port, dbFile });
+    await registerSearchAttributes(server.address, 'default');
+    // Counts whole calls, retries included: outermost, around the SDK's own retry interceptor.
+    let inFlight = 0;
+    const counting: grpc.Interceptor = (options, nextCall) =>
+      new grpc.InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          inFlight++;
+          next(metadata, {
+            onReceiveStatus(status, done) {
+              inFlight--;
+              done(status);
+            },
+          });
+        },
+      });
+    const clientConnection = await Connection.connect({
+      address: server.address,
+      interceptors: [counting, makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
+    });
+    const connection = await NativeConnection.connect({ address: server.address });
+    const node = await createComputeNode({
+      connection,
+      client: new Client({ connection: clientConnection }),
+      namespace: 'default',
+      host: 'outage',
+      driver: new FakeDriver(),
+      availabilityZone: 'nova',
+      heartbeatMs: 200,
+    });
+    await node.report();
+    const run = node.run();
+    try {
+      // Let its registration and a few heartbeats land while the server is up.
+      await new Promise((r) => setTimeout(r, 1000));
+
+      await server.stop('SIGKILL');
+      // Heartbeats now fail and retry; the node must not pile them up.
+      await eventually(async () => (inFlight > 0 ? true : undefined), 5_000, 'a heartbeat to be retrying');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(inFlight).toBe(1);
+
+      const stopping = Date.now();
+      node.shutdown();
+      await run;
+      expect(inFlight).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(15_000);
+    } finally {
+      node.shutdown();
+      await run.catch(() => undefined);
+      await clientConnection.close();
+      // Restart the server so the native connection closes cleanly, then stop it for good.
+      server = await startDevServer({ port, dbFile });
+      await connection.close();
+      await server.stop('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -63,16 +63,28 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
     await reportHost(opts.client, opts.host, body);
   };
   let timer: NodeJS.Timeout | undefined;
+  // One heartbeat at a time, each bounded by a deadline: while Temporal is unreachable a call retries
+  // with backoff, and heartbeats must not pile up behind it. The node's run ends only once the last
+  // one has settled, so nothing still calls Temporal (or waits to retry) after the node has stopped.
+  const heartbeatDeadlineMs = Math.max(2_000, opts.heartbeatMs * 5);
+  let inFlight: Promise<void> | undefined;
+  const heartbeat = () => {
+    inFlight ??= opts.client.connection
+      .withDeadline(Date.now() + heartbeatDeadlineMs, report)
+      .catch(() => undefined)
+      .finally(() => (inFlight = undefined));
+  };
   return {
     worker,
     report,
     async run() {
       await report();
-      timer = setInterval(() => report().catch(() => undefined), opts.heartbeatMs);
+      timer = setInterval(heartbeat, opts.heartbeatMs);
       try {
         await worker.run();
       } finally {
         clearInterval(timer);
+        await inFlight;
       }
     },
     shutdown() {

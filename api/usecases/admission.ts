@@ -4,20 +4,21 @@ import type { Client } from '@temporalio/client';
 import { reserveBatchOn, reserveQuotaOn } from '../../entities/quota/client';
 import { forbidden } from '../../common/errors';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
-import type { QuotaReserveRequest } from '../../entities/quota/types';
+import type { QuotaAnswer, QuotaReserveRequest } from '../../entities/quota/types';
+import { readQuotaAnswer } from '../../entities/quota/rules';
 
 /** A place in a project's next quota update, taken before the request it will carry is known. */
 export interface Seat {
   /** Id of the update this seat's request will be decided in. */
   updateId: string;
-  /** Hands over the request; resolves with its answer (servers allowed, or the refusal's text). */
-  submit(req: QuotaReserveRequest): Promise<number | string>;
+  /** Hands over the request; resolves with the quota entity's answer. */
+  submit(req: QuotaReserveRequest): Promise<QuotaAnswer>;
   /** Gives the seat up (the request will not come). */
   cancel(): void;
 }
 
 interface Waiter {
-  resolve(answer: number | string): void;
+  resolve(answer: QuotaAnswer): void;
   reject(err: unknown): void;
 }
 
@@ -114,7 +115,7 @@ export class QuotaBatcher {
       .then(
         ({ answers }) => {
           for (const [id, w] of batch.waiters) {
-            const answer = answers[id];
+            const answer = readQuotaAnswer(answers[id]);
             if (answer === undefined) w.reject(new Error(`no answer for ${id} in ${batch.updateId}`));
             else w.resolve(answer);
           }
@@ -147,7 +148,7 @@ export function newAdminPass(): string {
  * share of one update on the project's long-running quota entity.
  */
 export async function admit(client: Client, batcher: QuotaBatcher, req: CreateRequest): Promise<AdmitResult> {
-  const serverIds = req.serverIds ?? [];
+  const serverIds = req.serverIds;
   const seat = batcher.seat(req.projectId, serverIds.length);
   try {
     await startReservation(client, req, seat.updateId);
@@ -161,19 +162,19 @@ export async function admit(client: Client, batcher: QuotaBatcher, req: CreateRe
     minCount: req.minCount,
     perInstance: { cores: req.flavor.vcpus, ram: req.flavor.ram },
   };
-  let answer: number | string;
+  let answer: QuotaAnswer;
   try {
     answer = await seat.submit(request);
   } catch {
     // The batch's outcome is unknown here. The entity answers by reservation: whatever it decided for
     // this one (or decides now, when the batch never arrived) is what the reservation gets too.
-    answer = (await reserveQuotaOn(client, { projectId: req.projectId, ...request })).allowed;
+    answer = { granted: (await reserveQuotaOn(client, { projectId: req.projectId, ...request })).allowed };
   }
-  if (typeof answer === 'string') throw forbidden(answer);
+  if ('refused' in answer) throw forbidden(answer.refused);
   return {
     reservationId: req.reservationId,
-    admitted: answer,
-    serverIds: serverIds.slice(0, answer),
+    admitted: answer.granted,
+    serverIds: serverIds.slice(0, answer.granted),
     adminPass: newAdminPass(),
   };
 }

@@ -3,6 +3,7 @@ import { describeReservation } from '../../entities/reservation/client';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { batchAnswer } from '../../entities/quota/client';
+import { readQuotaAnswer } from '../../entities/quota/rules';
 import { conflict, badRequest, forbidden, NovaError } from '../../common/errors';
 
 /**
@@ -64,11 +65,11 @@ export async function firstAnswer(
     if (memo?.shared?.projectId !== projectId || memo.idempotency?.requestHash !== hash) {
       throw conflict(`${IDEMPOTENCY_HEADER} was already used for a different request`);
     }
-    let answer = memo.admission;
+    let answer = readQuotaAnswer(memo.admission);
     if (answer === undefined && memo.admissionUpdateId)
       answer = await batchAnswer(client, projectId, memo.admissionUpdateId, reservationId, 1000);
-    if (typeof answer === 'string') throw forbidden(answer);
-    if (typeof answer === 'number') return { reservationId, serverIds: memo.serverIds.slice(0, answer) };
+    if (answer && 'refused' in answer) throw forbidden(answer.refused);
+    if (answer) return { reservationId, serverIds: memo.serverIds.slice(0, answer.granted) };
     if (Date.now() > deadline) {
       throw new NovaError(
         'conflictingRequest',

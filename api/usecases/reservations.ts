@@ -68,10 +68,9 @@ export async function getReservation(client: Client, caller: Caller, id: string)
 async function withAdmission(client: Client, record: ReservationRecord): Promise<ReservationRecord> {
   if (record.stage !== 'admit' || record.admitted > 0 || !record.admissionUpdateId) return record;
   const answer = await batchAnswer(client, record.projectId, record.admissionUpdateId, record.reservationId);
-  if (typeof answer === 'number')
-    return { ...record, admitted: answer, serverIds: record.serverIds.slice(0, answer) };
-  if (typeof answer === 'string') return { ...record, serverIds: [] };
-  return record;
+  if (!answer) return record;
+  if ('refused' in answer) return { ...record, serverIds: [] };
+  return { ...record, admitted: answer.granted, serverIds: record.serverIds.slice(0, answer.granted) };
 }
 
 function track(caller: Caller, s: ServerRecord): TrackedServer {

@@ -49,8 +49,8 @@ export async function pendingOf(
   if (stage === 'admit' && memo.admissionUpdateId) {
     const { projectId, reservationId } = memo.shared;
     const answer = await batchAnswer(client, projectId, memo.admissionUpdateId, reservationId);
-    if (typeof answer === 'string') return [];
-    if (typeof answer === 'number') count = answer;
+    if (answer && 'refused' in answer) return [];
+    if (answer) count = answer.granted;
   }
   const { createdAt, name, ...shared } = memo.shared;
   return memo.serverIds

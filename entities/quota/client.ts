@@ -15,6 +15,7 @@ import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import type {
   CountedReserveRequest,
+  QuotaAnswer,
   QuotaBatchResult,
   QuotaLimits,
   QuotaReserveRequest,
@@ -22,6 +23,7 @@ import type {
   QuotaState,
 } from './types';
 import { DEFAULT_QUOTA } from './types';
+import { readQuotaAnswer } from './rules';
 import type { AwaitAdmissionInput, ReserveQuotaInput } from '../reservation/stages';
 
 /**
@@ -150,10 +152,10 @@ export async function admissionAnswer(
         }
         break;
       }
-      const answer = answers[input.reservationId];
-      if (typeof answer === 'number') return { allowed: answer };
-      if (typeof answer === 'string') throw forbidden(answer);
-      break;
+      const answer = readQuotaAnswer(answers[input.reservationId]);
+      if (answer === undefined) break;
+      if ('refused' in answer) throw forbidden(answer.refused);
+      return { allowed: answer.granted };
     }
   }
   return reserveQuotaOn(client, reserve);
@@ -169,7 +171,7 @@ export async function batchAnswer(
   updateId: string,
   reservationId: string,
   waitMs = 2_000,
-): Promise<number | string | undefined> {
+): Promise<QuotaAnswer | undefined> {
   try {
     const { answers } = await within(client, waitMs, () =>
       client.workflow
@@ -177,7 +179,7 @@ export async function batchAnswer(
         .getUpdateHandle<QuotaBatchResult>(updateId)
         .result(),
     );
-    return answers[reservationId];
+    return readQuotaAnswer(answers[reservationId]);
   } catch {
     return undefined;
   }

@@ -1,5 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import type { CountedResource, QuotaLimits, QuotaReserveRequest, QuotaUsage } from './types';
+import type { CountedResource, QuotaAnswer, QuotaLimits, QuotaReserveRequest, QuotaUsage } from './types';
 
 /** The quota entity's rules: pure and deterministic, unit-tested without a server. */
 
@@ -19,7 +18,7 @@ function headroom(limit: number, used: number, per: number): number {
  * Decides a reserve by Nova's rule: take max when it fits, else what fits when that is >= min, else
  * refuse with Nova's "Quota exceeded" text.
  */
-export function decideReserve(limits: QuotaLimits, usage: QuotaUsage, req: QuotaReserveRequest): number {
+export function decideReserve(limits: QuotaLimits, usage: QuotaUsage, req: QuotaReserveRequest): QuotaAnswer {
   const max = req.keys.length;
   const per = { instances: 1, cores: req.perInstance.cores, ram: req.perInstance.ram };
   const resources = ['instances', 'cores', 'ram'] as const;
@@ -28,16 +27,29 @@ export function decideReserve(limits: QuotaLimits, usage: QuotaUsage, req: Quota
     number
   >;
   const allowed = Math.min(max, room.instances, room.cores, room.ram);
-  if (allowed >= req.minCount) return allowed;
+  if (allowed >= req.minCount) return { granted: allowed };
   const overs = resources.filter((r) => room[r] < req.minCount);
   const requested = (r: (typeof resources)[number]) =>
     req.minCount === max ? `${req.minCount * per[r]}` : `${req.minCount * per[r]}-${max * per[r]}`;
-  throw ApplicationFailure.create({
-    type: 'forbidden',
-    nonRetryable: true,
-    message:
+  return {
+    refused:
       `Quota exceeded for ${overs.join(', ')}: Requested ${overs.map(requested).join(', ')}, ` +
       `but already used ${overs.map((r) => usage[r]).join(', ')} of ` +
       `${overs.map((r) => limits[r]).join(', ')} ${overs.join(', ')}`,
-  });
+  };
+}
+
+/**
+ * An answer as stored by any version: this shape, or the bare number (granted) or text (refused)
+ * that entities, updates and memos wrote before it; undefined when there is none.
+ */
+export function readQuotaAnswer(stored: unknown): QuotaAnswer | undefined {
+  if (typeof stored === 'number') return { granted: stored };
+  if (typeof stored === 'string') return { refused: stored };
+  if (stored && typeof stored === 'object') {
+    const a = stored as Partial<Record<'granted' | 'refused', unknown>>;
+    if (typeof a.granted === 'number') return { granted: a.granted };
+    if (typeof a.refused === 'string') return { refused: a.refused };
+  }
+  return undefined;
 }

@@ -64,9 +64,12 @@ export interface QuotaBatchRequest {
   requests: QuotaReserveRequest[];
 }
 
-/** Each reservation's answer: how many servers it may launch, or the text of Nova's 403. */
+/** The quota entity's answer to one reservation: how many of its servers may launch, or Nova's 403 text. */
+export type QuotaAnswer = { granted: number } | { refused: string };
+
+/** Each reservation's answer. */
 export interface QuotaBatchResult {
-  answers: Record<string, number | string>;
+  answers: Record<string, QuotaAnswer>;
 }
 
 export interface QuotaReserveResult {

@@ -9,16 +9,26 @@ import {
   setQuotaLimitsUpdate,
 } from './messages';
 import { untilContinueAsNew } from '../../workflows/entity';
-import { COUNTED_REFUSAL, decideReserve } from './rules';
-import type { CountedResource, QuotaLimits, QuotaReserveRequest, QuotaState, QuotaUsage } from './types';
+import { COUNTED_REFUSAL, decideReserve, readQuotaAnswer } from './rules';
+import type {
+  CountedResource,
+  QuotaAnswer,
+  QuotaLimits,
+  QuotaReserveRequest,
+  QuotaState,
+  QuotaUsage,
+} from './types';
 import { DEFAULT_QUOTA } from './types';
 
 export interface QuotaWorkflowInput {
   projectId: string;
   limits?: Partial<QuotaLimits>;
   holdings?: Record<string, { cores: number; ram: number }>;
-  /** Reservations already answered (servers allowed, or the refusal's text), so asking again gets the same answer. */
-  answered?: Record<string, number | string>;
+  /**
+   * Reservations already answered, so asking again gets the same answer. Entities from before the
+   * answer had its shape carry bare numbers and texts here: read with readQuotaAnswer.
+   */
+  answered?: Record<string, unknown>;
   /** Units of counted resources held, by key. */
   counted?: Record<string, CountedResource>;
 }
@@ -36,7 +46,11 @@ const ANSWERS_KEPT = 2000;
 export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   const limits: QuotaLimits = { ...DEFAULT_QUOTA, ...input.limits };
   const holdings = new Map(Object.entries(input.holdings ?? {}));
-  const answered = new Map(Object.entries(input.answered ?? {}));
+  const answered = new Map<string, QuotaAnswer>();
+  for (const [id, stored] of Object.entries(input.answered ?? {})) {
+    const a = readQuotaAnswer(stored);
+    if (a) answered.set(id, a);
+  }
   const counted = new Map(Object.entries(input.counted ?? {}));
   const counts = () => {
     const c: Partial<Record<CountedResource, number>> = {};
@@ -64,25 +78,21 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   // Refusals are answers too: they are decided in a handler (not a validator) so they are recorded,
   // and whoever asks again for the same reservation (the API, the reservation itself, a retry) gets
   // the same answer even when quota was freed in between.
-  const answer = (req: QuotaReserveRequest): number | string => {
+  const answer = (req: QuotaReserveRequest): QuotaAnswer => {
     const prior = answered.get(req.reservationId);
     if (prior !== undefined) return prior;
-    let allowed: number | string;
-    try {
-      allowed = decideReserve(limits, usage(), req);
-      for (const key of req.keys.slice(0, allowed)) holdings.set(key, req.perInstance);
-    } catch (err) {
-      allowed = (err as Error).message;
-    }
-    answered.set(req.reservationId, allowed);
+    const decided = decideReserve(limits, usage(), req);
+    if ('granted' in decided)
+      for (const key of req.keys.slice(0, decided.granted)) holdings.set(key, req.perInstance);
+    answered.set(req.reservationId, decided);
     if (answered.size > ANSWERS_KEPT) answered.delete(answered.keys().next().value as string);
-    return allowed;
+    return decided;
   };
   setHandler(reserveQuotaUpdate, (req) => {
-    const allowed = answer(req);
-    if (typeof allowed === 'string')
-      throw ApplicationFailure.create({ type: 'forbidden', nonRetryable: true, message: allowed });
-    return { allowed };
+    const decided = answer(req);
+    if ('refused' in decided)
+      throw ApplicationFailure.create({ type: 'forbidden', nonRetryable: true, message: decided.refused });
+    return { allowed: decided.granted };
   });
   setHandler(reserveBatchUpdate, ({ requests }) => ({
     answers: Object.fromEntries(requests.map((req) => [req.reservationId, answer(req)])),

@@ -1,13 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ServerRecord } from '../server/types';
-import type { AdmitResult, ReservationRecord, ServerOutcome } from './types';
+import type { ReservationRecord, ServerOutcome } from './types';
 
 /** The reservation's updates, signals and queries, shared by its workflow and its clients. */
-/**
- * Admission of requests from before the API reserved quota itself: an update because the API answered
- * 202 or 403 from its result. Kept so those reservations' histories replay.
- */
-export const admitUpdate = defineUpdate<AdmitResult>('admit');
 export const serverBuiltSignal = defineSignal<[ServerOutcome]>('serverBuilt');
 export const describeReservationQuery = defineQuery<ReservationRecord>('describeReservation');
 /** Servers admitted but not started yet, so a GET right after the 202 already finds them. */

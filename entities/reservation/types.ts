@@ -1,5 +1,6 @@
 import type { Fault } from '../../common/types';
 import type { ServerSeed } from '../server/types';
+import type { QuotaAnswer } from '../quota/types';
 
 /** reservation/r-xxxxxxxx: one create request, and what its messages carry. */
 
@@ -15,10 +16,9 @@ export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
   extensions: string[];
   /**
    * One id per server up to maxCount, fixed by the API, which reserves quota under them before it
-   * answers; the reservation's own reserve is then the same update. Absent in requests from before
-   * the API reserved (the reservation chose the ids and reserved when its admit update came).
+   * answers; the reservation reads that same decision.
    */
-  serverIds?: string[];
+  serverIds: string[];
   /**
    * Id of the quota update the API decides this request in (one update answers many requests). The
    * reservation reads its answer from that update's outcome instead of asking the quota entity again.
@@ -53,8 +53,11 @@ export interface ReservationMemo {
   cancelled?: string[];
   /** Set on a request made with an idempotency key: what a repeat must match. */
   idempotency?: { requestHash: string };
-  /** A keyed request's admission, once the reservation knows it: servers allowed or the refusal. */
-  admission?: number | string;
+  /**
+   * A keyed request's admission, once the reservation knows it. Reservations from before this shape
+   * wrote the bare answer (servers allowed, or the refusal's text): read it with `readQuotaAnswer`.
+   */
+  admission?: QuotaAnswer | number | string;
 }
 
 /** Stage names of a create request, in order. */

@@ -2,17 +2,14 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
-  uuid4,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
 import {
-  admitUpdate,
   cancelServerUpdate,
   describeReservationQuery,
   pendingServersQuery,
@@ -24,7 +21,7 @@ import { NovaStatus } from '../../common/search-attributes';
 import type { ServerRecord } from '../server/types';
 import { hostWorkflowId, quotaWorkflowId } from '../../common/names';
 import type { Fault, Placement } from '../../common/types';
-import type { AdmitResult, CreateRequest, ReservationRecord, ReservationStage } from './types';
+import type { CreateRequest, ReservationRecord, ReservationStage } from './types';
 import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server/rules';
 import { failureMessage, nowIso } from '../server/action-log';
 import type { ServerWorkflowInput } from './stages';
@@ -40,29 +37,16 @@ const controlActivities = {
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 } as const;
 
-const { reserveQuota, scheduleServers, startServers } = proxyActivities<ControlActivities>(controlActivities);
+const { scheduleServers, startServers } = proxyActivities<ControlActivities>(controlActivities);
 
 /**
- * Admission runs as a local activity, inside the reservation's first workflow task. A request from the
- * API names the batched quota update the API decides it in, and awaitAdmission reads that answer;
- * requests from before waited for the admit update and reserved for themselves (reserveQuota, under
- * the reservation's own update id, so a retry is the same reservation).
+ * Admission runs as a local activity, inside the reservation's first workflow task: the request names
+ * the batched quota update the API decided it in, and awaitAdmission reads that answer.
  */
-const { reserveQuota: reserveQuotaLocally, awaitAdmission } = proxyLocalActivities<ControlActivities>({
+const { awaitAdmission } = proxyLocalActivities<ControlActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 30 },
 });
-
-/** Histories recorded before admission became a local activity replay on the old path. */
-const LOCAL_ADMISSION = 'admission-as-local-activity';
-
-/** How long an older reservation (admitted by its admit update) waits for that update before giving up. */
-const ADMIT_WAIT = '1 minute';
-
-/** Nova's admin password: 12 characters from a deterministic source, so replay gives the same one. */
-function adminPassword(): string {
-  return uuid4().replace(/-/g, '').slice(0, 12);
-}
 
 /**
  * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
@@ -77,7 +61,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     requested: { min: req.minCount, max: req.maxCount },
     admitted: 0,
     launched: 0,
-    serverIds: req.serverIds ?? [],
+    serverIds: req.serverIds,
     admissionUpdateId: req.admissionUpdateId,
     outcomes: {},
     noValidHost: null,
@@ -104,46 +88,32 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   const pendingServer = (id: string, launchIndex: number): ServerRecord =>
     initialServerRecord(seedOf(id, launchIndex), record.createdAt, null, null);
 
-  let admission: Promise<AdmitResult> | undefined;
+  // The API reserved quota under the request's server ids before it answered 202; the reservation
+  // reads that decision at once. Until it has, a delete waits (cancelServer below).
   let rejected = false;
-  const admit = async (): Promise<AdmitResult> => {
-    const serverIds = req.serverIds ?? Array.from({ length: req.maxCount }, () => uuid4());
+  const admission = (async (): Promise<string[]> => {
     try {
-      const input = {
+      const { allowed } = await awaitAdmission({
         projectId: req.projectId,
         reservationId: req.reservationId,
-        keys: serverIds,
+        keys: req.serverIds,
         minCount: req.minCount,
         perInstance: { cores: req.flavor.vcpus, ram: req.flavor.ram },
-      };
-      const { allowed } = req.serverIds
-        ? await awaitAdmission({ ...input, updateId: req.admissionUpdateId })
-        : await (patched(LOCAL_ADMISSION) ? reserveQuotaLocally : reserveQuota)(input);
+        updateId: req.admissionUpdateId,
+      });
       record.admitted = allowed;
-      record.serverIds = serverIds.slice(0, allowed);
+      record.serverIds = req.serverIds.slice(0, allowed);
       // A repeat of a keyed request reads its answer here, long after the quota entity forgot it.
-      if (req.idempotency) upsertMemo({ admission: allowed });
-      return {
-        reservationId: req.reservationId,
-        admitted: allowed,
-        serverIds: record.serverIds,
-        adminPass: adminPassword(),
-      };
+      if (req.idempotency) upsertMemo({ admission: { granted: allowed } });
+      return record.serverIds;
     } catch (err) {
       rejected = true;
       record.serverIds = [];
-      if (req.idempotency) upsertMemo({ admission: failureMessage(err).message });
+      if (req.idempotency) upsertMemo({ admission: { refused: failureMessage(err).message } });
       throw err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
     }
-  };
+  })();
 
-  // The API has reserved under the request's server ids before it answered; the reservation takes
-  // the same decision from the quota entity at once. Older requests waited for the admit update.
-  if (req.serverIds) {
-    admission = admit();
-    admission.catch(() => undefined); // a refusal ends the reservation below; it is not a failure
-  }
-  setHandler(admitUpdate, () => (admission ??= admit()));
   setHandler(describeReservationQuery, () => record);
   setHandler(pendingServersQuery, () =>
     started ? [] : record.serverIds.map(pendingServer).filter((s) => !cancelled.has(s.id)),
@@ -175,22 +145,16 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     record.outcomes[outcome.serverId] = outcome;
   });
 
-  // Admitted by the API, the answer is on its way; older requests wait for their admit update.
-  const decided = req.serverIds
-    ? await admission!.then(
-        () => true,
-        () => true,
-      )
-    : await condition(() => record.admitted > 0 || rejected, ADMIT_WAIT);
-  if (!decided || rejected) {
+  // A refusal ends the request here: it is an answer, not a failure of the workflow.
+  const admitted = await admission.catch(() => undefined);
+  if (!admitted) {
     enter('done');
     return record;
   }
-  const admitted = await admission!;
 
   enter('schedule');
   // Servers deleted already need no place; min_count counts them as met.
-  const toPlace = admitted.serverIds.filter((id) => !cancelled.has(id));
+  const toPlace = admitted.filter((id) => !cancelled.has(id));
   let placements: Record<string, Placement> = {};
   let noValidHost: string | null = null;
   // A stage that cannot go on (its activity failed for good) ends the request in ERROR, saying why.
@@ -233,7 +197,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   // Servers beyond what fits are never launched; with no valid host every server is born in ERROR.
   // Servers deleted meanwhile are not launched either, and give back any claim they got. From here
   // on a delete goes to the launched servers' entities.
-  const launchIds = (fault ? admitted.serverIds : admitted.serverIds.filter((id) => placements[id])).filter(
+  const launchIds = (fault ? admitted : admitted.filter((id) => placements[id])).filter(
     (id) => !cancelled.has(id),
   );
   launching = launchIds;
@@ -244,7 +208,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     delete placements[id];
   }
   const servers: ServerWorkflowInput[] = launchIds.map((id) => ({
-    seed: seedOf(id, admitted.serverIds.indexOf(id)),
+    seed: seedOf(id, admitted.indexOf(id)),
     requestId: req.requestId,
     createdAt: created,
     extensions: req.extensions,
@@ -264,7 +228,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   started = true;
 
   enter('settle');
-  const released = fault ? admitted.serverIds : admitted.serverIds.filter((id) => !placements[id]);
+  const released = fault ? admitted : admitted.filter((id) => !placements[id]);
   if (startFailed) {
     for (const [id, p] of Object.entries(placements)) {
       await getExternalWorkflowHandle(hostWorkflowId(p.host)).signal(releaseClaimsSignal, { keys: [id] });

@@ -1,0 +1,136 @@
+import type { InstanceSpec, VirtDriver } from '../drivers/driver';
+import { InstanceNotFound, RescheduleError } from '../drivers/driver';
+import { FakeDriver } from '../drivers/fake';
+import { ProcessDriver } from '../drivers/process';
+
+/**
+ * The virt driver contract (drivers/driver.ts), run against every driver: what the compute node and
+ * the server workflow rely on, whatever the hypervisor. A new driver joins the table below; what only
+ * one driver does (real pids, SIGKILL escalation) is tested in that driver's own file.
+ */
+interface DriverCase {
+  name: string;
+  make(): VirtDriver;
+  /** A driver of this kind whose every spawn fails here, as a broken host would. */
+  broken(): VirtDriver;
+  /** Whether its instances live on the node's machine (processes), so `close` must end them. */
+  holdsMachine: boolean;
+}
+
+const DRIVERS: DriverCase[] = [
+  {
+    name: 'fake',
+    make: () => new FakeDriver(),
+    broken: () => new FakeDriver({ failSpawn: 'reschedule' }),
+    holdsMachine: false,
+  },
+  {
+    name: 'process',
+    make: () => new ProcessDriver({ stopGraceMs: 2000 }),
+    broken: () => new ProcessDriver({ execPath: '/nonexistent/novaflow-guest' }),
+    holdsMachine: true,
+  },
+];
+
+const FLAVOR = { id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 } as InstanceSpec['flavor'];
+const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
+const spec = (id: string): InstanceSpec => ({
+  id,
+  name: `vm-${id}`,
+  flavor: FLAVOR,
+  imageRef: IMAGE,
+  metadata: {},
+});
+
+describe.each(DRIVERS)(
+  'the $name driver keeps the virt driver contract',
+  ({ make, broken, holdsMachine }) => {
+    let driver: VirtDriver;
+    beforeAll(() => {
+      driver = make();
+    });
+    afterAll(async () => {
+      await driver.close?.();
+    });
+
+    it('when asked its inventory, then it offers positive resources and names its hypervisor', () => {
+      const inv = driver.inventory();
+      expect(inv.vcpus).toBeGreaterThan(0);
+      expect(inv.ram).toBeGreaterThan(0);
+      expect(inv.disk).toBeGreaterThan(0);
+      expect(inv.hypervisorType).toMatch(/\S/);
+      expect(driver.name).toMatch(/\S/);
+    });
+
+    it('when an instance is spawned twice, then it runs once, and progress stays within 0..100 and never goes back', async () => {
+      const progress: number[] = [];
+      await driver.spawn(spec('a'), (p) => progress.push(p));
+      await driver.spawn(spec('a'), (p) => progress.push(p));
+      expect(await driver.getInfo('a')).toMatchObject({ id: 'a', running: true });
+      for (const p of progress) expect(p).toBeGreaterThanOrEqual(0);
+      for (const p of progress) expect(p).toBeLessThanOrEqual(100);
+      // The second spawn found it running and reported nothing.
+      expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    });
+
+    it('when an instance is powered off (twice) and on, then getInfo follows, and reboots leave it running', async () => {
+      await driver.powerOff('a');
+      expect(await driver.getInfo('a')).toMatchObject({ id: 'a', running: false });
+      await driver.powerOff('a');
+      await driver.powerOn('a');
+      expect(await driver.getInfo('a')).toMatchObject({ running: true });
+      await driver.reboot('a', false);
+      expect(await driver.getInfo('a')).toMatchObject({ running: true });
+      await driver.reboot('a', true);
+      expect(await driver.getInfo('a')).toMatchObject({ running: true });
+    });
+
+    it('when the driver offers its optional capabilities, then they answer (console by instance name, line limit kept)', async () => {
+      if (driver.capabilities.has('uptime')) expect(await driver.uptime!()).toMatch(/up /);
+      if (driver.capabilities.has('console-output')) {
+        expect(await driver.consoleOutput!('a')).toContain('vm-a');
+        expect((await driver.consoleOutput!('a', 1)).split('\n')).toHaveLength(1);
+        await expect(driver.consoleOutput!('missing')).rejects.toBeInstanceOf(InstanceNotFound);
+      }
+      expect([...driver.capabilities].every((c) => ['uptime', 'console-output'].includes(c))).toBe(true);
+    });
+
+    it('when an instance is destroyed (twice), then it is gone and actions on it say InstanceNotFound', async () => {
+      await driver.destroy('a');
+      await driver.destroy('a');
+      expect(await driver.getInfo('a')).toBeNull();
+      for (const act of [
+        () => driver.reboot('a', false),
+        () => driver.powerOff('a'),
+        () => driver.powerOn('a'),
+      ])
+        await expect(act()).rejects.toBeInstanceOf(InstanceNotFound);
+    });
+
+    it('when a spawn is aborted (the server was deleted while building), then a destroy leaves nothing', async () => {
+      const abort = new AbortController();
+      abort.abort();
+      await driver.spawn(spec('b'), () => undefined, abort.signal).catch(() => undefined);
+      await driver.destroy('b');
+      expect(await driver.getInfo('b')).toBeNull();
+    });
+
+    it('when the host cannot spawn, then spawn throws RescheduleError and keeps no partial instance', async () => {
+      const bad = broken();
+      await expect(bad.spawn(spec('c'), () => undefined)).rejects.toBeInstanceOf(RescheduleError);
+      expect(await bad.getInfo('c')).toBeNull();
+      await bad.close?.();
+    });
+
+    (holdsMachine ? it : it.skip)(
+      'when it is closed, then its instances are gone and new spawns are refused',
+      async () => {
+        const other = make();
+        await other.spawn(spec('d'), () => undefined);
+        await other.close!();
+        expect(await other.getInfo('d')).toBeNull();
+        await expect(other.spawn(spec('e'), () => undefined)).rejects.toBeInstanceOf(RescheduleError);
+      },
+    );
+  },
+);

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { BUILD_ABORT, RESCHEDULE } from '../common/errors';
+import { BUILD_ABORT, notFound, RESCHEDULE, toFailure } from '../common/errors';
 import type { VirtDriver } from '../drivers/driver';
 import { BuildAbortError, InstanceNotFound, RescheduleError } from '../drivers/driver';
 import type { SpawnInput } from '../entities/reservation/stages';
@@ -15,8 +15,7 @@ function translate(err: unknown): never {
     throw ApplicationFailure.create({ type: RESCHEDULE, message: err.message, nonRetryable: true });
   if (err instanceof BuildAbortError)
     throw ApplicationFailure.create({ type: BUILD_ABORT, message: err.message, nonRetryable: true });
-  if (err instanceof InstanceNotFound)
-    throw ApplicationFailure.create({ type: 'itemNotFound', message: err.message, nonRetryable: true });
+  if (err instanceof InstanceNotFound) throw toFailure(notFound(err.message));
   throw err;
 }
 

@@ -14,6 +14,7 @@ import {
 } from './messages';
 import { CLAIM_REFUSED } from './rules';
 import type { AllocationRatios, ClaimRequest, HostReport, HostState } from './types';
+import type { hostWorkflow } from './workflow';
 
 /**
  * The host entity's client: the only code that reads `host/NAME` or sends it updates and signals.
@@ -83,7 +84,7 @@ export async function releaseClaimsOn(
 
 /** A compute node's registration and heartbeat: starts its host entity the first time. */
 export async function reportHost(client: Client, host: string, report: HostReport): Promise<void> {
-  await client.workflow.signalWithStart('hostWorkflow', {
+  await client.workflow.signalWithStart<typeof hostWorkflow, [HostReport]>('hostWorkflow', {
     workflowId: hostWorkflowId(host),
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ name: host }],

@@ -25,6 +25,7 @@ import type {
 import { DEFAULT_QUOTA } from './types';
 import { readQuotaAnswer } from './rules';
 import type { AwaitAdmissionInput, ReserveQuotaInput } from '../reservation/stages';
+import type { quotaWorkflow } from './workflow';
 
 /**
  * The quota entity's client: the only code that starts `quota/<project>` or sends it updates, signals
@@ -36,7 +37,7 @@ import type { AwaitAdmissionInput, ReserveQuotaInput } from '../reservation/stag
  * on first use, by whichever comes first of a create's admission or an admin's quota change.
  */
 export function quotaStartOperation(projectId: string) {
-  return new WithStartWorkflowOperation('quotaWorkflow', {
+  return new WithStartWorkflowOperation<typeof quotaWorkflow>('quotaWorkflow', {
     workflowId: quotaWorkflowId(projectId),
     taskQueue: ADMISSION_TASK_QUEUE,
     args: [{ projectId }],

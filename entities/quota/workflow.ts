@@ -1,4 +1,4 @@
-import { ApplicationFailure, makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
 import { ADMISSION_TASK_QUEUE } from '../../common/names';
 import {
   quotaStateQuery,
@@ -19,6 +19,7 @@ import type {
   QuotaUsage,
 } from './types';
 import { DEFAULT_QUOTA } from './types';
+import { forbidden, toFailure } from '../../common/errors';
 
 export interface QuotaWorkflowInput {
   projectId: string;
@@ -90,8 +91,7 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   };
   setHandler(reserveQuotaUpdate, (req) => {
     const decided = answer(req);
-    if ('refused' in decided)
-      throw ApplicationFailure.create({ type: 'forbidden', nonRetryable: true, message: decided.refused });
+    if ('refused' in decided) throw toFailure(forbidden(decided.refused));
     return { allowed: decided.granted };
   });
   setHandler(reserveBatchUpdate, ({ requests }) => ({
@@ -102,11 +102,7 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
     if (counted.has(key)) return;
     const limit = limits[resource];
     if (limit >= 0 && (counts()[resource] ?? 0) + 1 > limit)
-      throw ApplicationFailure.create({
-        type: 'forbidden',
-        nonRetryable: true,
-        message: COUNTED_REFUSAL[resource],
-      });
+      throw toFailure(forbidden(COUNTED_REFUSAL[resource]));
     counted.set(key, resource);
   });
   setHandler(releaseQuotaSignal, ({ keys }) => {

@@ -7,6 +7,7 @@ import { sharedSeed } from '../server/rules';
 import type { ServerRecord } from '../server/types';
 import { cancelServerUpdate, describeReservationQuery, pendingServersQuery } from './messages';
 import type { CreateRequest, ReservationMemo, ReservationRecord } from './types';
+import type { reservationWorkflow } from './workflow';
 
 /** The reservation's client: the only code that starts `reservation/r-…` or sends it updates and queries. */
 
@@ -31,7 +32,7 @@ function reservationMemo(req: CreateRequest, admissionUpdateId: string): Reserva
 
 /** Starts a create's reservation, told which quota update will decide it. */
 export async function startReservation(client: Client, req: CreateRequest, admissionUpdateId: string) {
-  await client.workflow.start('reservationWorkflow', {
+  await client.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
     workflowId: reservationWorkflowId(req.reservationId),
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ ...req, admissionUpdateId }],

@@ -26,6 +26,7 @@ import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server
 import { failureMessage, nowIso } from '../server/action-log';
 import type { ServerWorkflowInput } from './stages';
 import type { ServerSeed } from '../server/types';
+import { notFound, toFailure } from '../../common/errors';
 
 /**
  * Transient trouble (Temporal or a host busy) is retried for a few minutes; an error no retry can fix
@@ -119,14 +120,9 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     started ? [] : record.serverIds.map(pendingServer).filter((s) => !cancelled.has(s.id)),
   );
   setHandler(cancelServerUpdate, async ({ serverId }) => {
-    const notFound = () =>
-      ApplicationFailure.create({
-        type: 'itemNotFound',
-        message: `Instance ${serverId} could not be found.`,
-        nonRetryable: true,
-      });
+    const missing = () => toFailure(notFound(`Instance ${serverId} could not be found.`));
     await condition(() => record.admitted > 0 || rejected);
-    if (!record.serverIds.includes(serverId)) throw notFound();
+    if (!record.serverIds.includes(serverId)) throw missing();
     if (cancelled.has(serverId)) return 'cancelled';
     if (launching === undefined) {
       cancelled.add(serverId);
@@ -138,7 +134,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
       return 'cancelled';
     }
     await condition(() => started);
-    if (!launching.includes(serverId)) throw notFound();
+    if (!launching.includes(serverId)) throw missing();
     return 'launched';
   });
   setHandler(serverBuiltSignal, (outcome) => {

@@ -7,6 +7,7 @@ import type { ServerWorkflowInput } from '../reservation/stages';
 import { describeServerQuery, serverActionUpdate, type ServerActionRequest } from './messages';
 import { initialServerRecord, memoView, type ServerMemoView } from './rules';
 import type { ServerRecord } from './types';
+import type { serverWorkflow } from './workflow';
 
 /** The server entity's client: the only code that starts `server/<uuid>` or sends it updates and queries. */
 
@@ -62,7 +63,7 @@ export async function isServerRunning(client: Client, id: string): Promise<boole
 /** Starts a server's entity with the search attributes and memo lists read; a second start is a no-op. */
 export async function startServer(client: Client, input: ServerWorkflowInput): Promise<void> {
   try {
-    await client.workflow.start('serverWorkflow', {
+    await client.workflow.start<typeof serverWorkflow>('serverWorkflow', {
       workflowId: serverWorkflowId(input.seed.id),
       taskQueue: CONTROL_TASK_QUEUE,
       args: [input],

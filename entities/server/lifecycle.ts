@@ -1,19 +1,15 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import { failureMessage, nowIso } from './action-log';
 import { computeOn, type ServerEntity } from './entity';
 import type { ServerAction, ServerActionRequest } from './messages';
 import { retry } from './retry';
 import { allowedFrom, conflictMessage } from './rules';
 import { PowerState } from './types';
+import { conflict, toFailure } from '../../common/errors';
 
 /** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
 export function validateAction(s: ServerEntity, req: ServerActionRequest): void {
   if (!allowedFrom(req.action, s.record)) {
-    throw ApplicationFailure.create({
-      type: 'conflictingRequest',
-      message: conflictMessage(req.action, s.record),
-      nonRetryable: true,
-    });
+    throw toFailure(conflict(conflictMessage(req.action, s.record)));
   }
 }
 

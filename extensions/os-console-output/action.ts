@@ -6,7 +6,7 @@ import type { ServerActionHandler } from '../types';
 import { ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import { getServer } from '../../api/usecases/servers';
-import type { ConsoleOutputInput } from './workflow';
+import type { ConsoleOutputInput, consoleOutputWorkflow } from './workflow';
 
 /** The body key of the action. */
 export const CONSOLE_OUTPUT_ACTION = 'os-getConsoleOutput';
@@ -52,11 +52,14 @@ export const getConsoleOutput: ServerActionHandler = async (deps, req, serverId,
     );
   if (!server.host) throw conflict(`Instance ${serverId} is not ready`);
   const args: ConsoleOutputInput = { host: server.host, serverId, length: toLength(parsed.length) };
-  const output: string = await deps.client.workflow.execute('consoleOutputWorkflow', {
-    taskQueue: CONTROL_TASK_QUEUE,
-    workflowId: consoleOutputWorkflowId(serverId),
-    args: [args],
-    workflowExecutionTimeout: '1 minute',
-  });
+  const output: string = await deps.client.workflow.execute<typeof consoleOutputWorkflow>(
+    'consoleOutputWorkflow',
+    {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: consoleOutputWorkflowId(serverId),
+      args: [args],
+      workflowExecutionTimeout: '1 minute',
+    },
+  );
   return { status: 200, body: { output: output.replace(CONTROL_CHARS, '') } };
 };

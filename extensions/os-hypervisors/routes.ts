@@ -9,7 +9,7 @@ import { loadHostStates } from '../../entities/host/client';
 import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
 import { ctx } from '../../api/context';
-import type { HypervisorUptimeInput } from './workflow';
+import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
 
 /** Used when the API process was not told how long a silent host stays up. */
 const DEFAULT_DOWN_AFTER_MS = 20_000;
@@ -96,12 +96,15 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     if (base.state === 'down')
       throw badRequest(`Compute service of ${state.name} is unavailable at this time.`);
     const input: HypervisorUptimeInput = { host: state.name };
-    const uptime = await deps.client.workflow.execute('hypervisorUptimeWorkflow', {
-      taskQueue: CONTROL_TASK_QUEUE,
-      workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
-      args: [input],
-      workflowExecutionTimeout: '1 minute',
-    });
+    const uptime = await deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>(
+      'hypervisorUptimeWorkflow',
+      {
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
+        args: [input],
+        workflowExecutionTimeout: '1 minute',
+      },
+    );
     res.json({ hypervisor: { ...base, uptime } });
   });
   return r;

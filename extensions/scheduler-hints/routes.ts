@@ -19,6 +19,7 @@ import {
   describeServerGroupQuery,
   serverGroupWorkflowId,
 } from './workflow';
+import type { serverGroupWorkflow } from './workflow';
 
 const policy = z.enum(['affinity', 'anti-affinity']);
 const name = z.string().min(1, 'is too short').max(255, 'is too long');
@@ -78,16 +79,19 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
     // one decision at the quota entity, so concurrent creates can never pass the limit together.
     const admitted = await deps.client.workflow
       .executeUpdateWithStart(admitServerGroupUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation('serverGroupWorkflow', {
-          workflowId: serverGroupWorkflowId(record.id),
-          taskQueue: CONTROL_TASK_QUEUE,
-          args: [record],
-          workflowIdConflictPolicy: 'FAIL',
-          typedSearchAttributes: [
-            { key: NovaKind, value: 'servergroup' },
-            { key: NovaProject, value: record.projectId },
-          ],
-        }),
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof serverGroupWorkflow>(
+          'serverGroupWorkflow',
+          {
+            workflowId: serverGroupWorkflowId(record.id),
+            taskQueue: CONTROL_TASK_QUEUE,
+            args: [record],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: [
+              { key: NovaKind, value: 'servergroup' },
+              { key: NovaProject, value: record.projectId },
+            ],
+          },
+        ),
       })
       .catch((err) => {
         throw fromFailure(err) ?? err;

@@ -15,6 +15,9 @@ import { serviceRoutes } from './routes/services';
 import { versionRoutes } from './routes/versions';
 import { workflowRoutes } from './routes/workflows';
 import type { CreateSchemaParts } from './schemas/create-server';
+import { CORE_RULES, type PolicyRule } from './policy/defaults';
+import { Policy } from './policy/enforce';
+import type { IdentityProvider } from './identity/types';
 import type {
   CreateValidator,
   ExtensionDescriptor,
@@ -36,6 +39,8 @@ export interface ApiExtensionParts {
   createValidators: CreateValidator[];
   /** Server actions the extensions add, by the action's body key (never a core action's). */
   serverActions: Record<string, ServerActionHandler>;
+  /** Policy rules of the extensions' routes and actions. */
+  policies: PolicyRule[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
@@ -47,10 +52,19 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   collections: [],
   createValidators: [],
   serverActions: {},
+  policies: [],
 };
 
+/** What the app needs besides what its routes need: who callers are, and what they may do. */
+export interface AppDeps extends ApiDeps {
+  /** Who a token stands for: Keystone, or noauth in development. */
+  identity: IdentityProvider;
+  /** A policy file's rules, which override the defaults. */
+  policyOverrides?: Record<string, string>;
+}
+
 /** The Nova API app: thin routes over use cases, one error handler. */
-export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS): express.Express {
+export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -67,7 +81,8 @@ export function createApp(deps: ApiDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
-  v21.use(authenticate(ext.collections));
+  v21.use(authenticate(deps.identity, ext.collections));
+  v21.use(new Policy([...CORE_RULES, ...ext.policies], deps.policyOverrides).middleware());
   v21.use(extensionRoutes(ext.descriptors));
   v21.use(flavorRoutes());
   v21.use(

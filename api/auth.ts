@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { NovaError } from '../common/errors';
 import { setCtx } from './context';
-import { isIdentityId } from '../common/ids';
+import type { IdentityProvider } from './identity/types';
 
 /** Collections under /v2.1; any other first segment is taken as a project id (the `/v2.1/{project_id}/...` form). */
 export const CORE_COLLECTIONS = [
@@ -29,26 +29,20 @@ export const requestId: RequestHandler = (req, res, next) => {
 };
 
 /**
- * Nova's noauth2: `X-Auth-Token: user:project`; user `admin` holds the admin role; a token without a
- * colon is both user and project. Also strips a project id from the URL after checking it.
+ * Reads the caller from `X-Auth-Token` through the identity provider (Keystone, or noauth in
+ * development) and strips a project id from the URL after checking it.
  */
-export function authenticate(extraCollections: string[] = []): RequestHandler {
+export function authenticate(identity: IdentityProvider, extraCollections: string[] = []): RequestHandler {
   const collections = new Set([...CORE_COLLECTIONS, ...extraCollections]);
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const token = req.header('X-Auth-Token');
-    if (!token) throw new NovaError('unauthorized', 'The request you have made requires authentication.');
-    const [userId, projectId = userId] = token.split(':', 2);
-    // Ids travel into workflow ids, search attributes and quota keys: a token naming anything else is
-    // no identity at all, refused before anything is started.
-    if (!userId || !projectId || !isIdentityId(userId) || !isIdentityId(projectId))
-      throw new NovaError('unauthorized', 'The request you have made requires authentication.');
+    if (!token) throw identity.unauthorized();
     const caller = {
-      userId,
-      projectId,
-      isAdmin: userId === 'admin',
+      ...(await identity.authenticate(token)),
       requestId: (req as { novaRequestId?: string }).novaRequestId ?? `req-${randomUUID()}`,
     };
     setCtx(req, { caller });
+    const { projectId } = caller;
     const [first, second] = req.url.split('?')[0].split('/').filter(Boolean);
     // `/v2.1/{project_id}/<collection>/...`: anything else that is no collection is an unknown route (404).
     const projectForm =

@@ -19,6 +19,10 @@ export interface ApiDeps {
 /** Per-request data the middleware attaches. */
 export interface RequestContext {
   caller: Caller;
+  /** Whether policy lets the caller do what `rule` guards (in their own project). */
+  can(rule: string): boolean;
+  /** Nova's 403 unless policy lets the caller do what `rule` guards. */
+  enforce(rule: string): void;
   microversion: Microversion;
   baseUrl: string;
 }

@@ -46,6 +46,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       'computeFault',
       'The server has either erred or is incapable of performing the requested operation.',
     );
+  for (const [name, value] of Object.entries(fault.headers)) res.setHeader(name, value);
   res.status(fault.status).json({ [fault.fault]: { code: fault.status, message: fault.message } });
 };
 

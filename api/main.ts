@@ -1,12 +1,40 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadEnv } from '../config/env';
+import { loadEnv, type Env } from '../config/env';
 import { loadExtensions } from '../extensions/registry';
 import { createApp } from './app';
+import { KeystoneIdentity } from './identity/keystone';
+import { noAuth } from './identity/noauth';
+import type { IdentityProvider } from './identity/types';
+import { readPolicyFile } from './policy/enforce';
+
+function identityOf(env: Env): IdentityProvider {
+  if (env.NOVAFLOW_AUTH === 'noauth') {
+    console.warn(
+      '[api] *** NOVAFLOW_AUTH=noauth: tokens are NOT validated; any caller may claim any identity, ' +
+        'and "admin:<project>" is an admin. Development only. ***',
+    );
+    return noAuth;
+  }
+  if (!env.NOVAFLOW_SERVICE_PASSWORD) {
+    throw new Error('novaflow: NOVAFLOW_SERVICE_PASSWORD is required to validate tokens with Keystone');
+  }
+  return new KeystoneIdentity({
+    url: env.KEYSTONE_URL,
+    service: {
+      user: env.NOVAFLOW_SERVICE_USER,
+      password: env.NOVAFLOW_SERVICE_PASSWORD,
+      project: env.NOVAFLOW_SERVICE_PROJECT,
+    },
+    cacheSeconds: env.NOVAFLOW_TOKEN_CACHE_SECONDS,
+  });
+}
 
 /** Entry of the API process. */
 async function main() {
   const env = loadEnv();
   const ext = loadExtensions(env.NOVAFLOW_EXTENSIONS);
+  const identity = identityOf(env);
+  const policyOverrides = env.NOVAFLOW_POLICY_FILE ? readPolicyFile(env.NOVAFLOW_POLICY_FILE) : undefined;
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const app = createApp(
@@ -17,11 +45,14 @@ async function main() {
       maxCount: env.NOVAFLOW_MAX_COUNT,
       publicUrl: env.NOVAFLOW_PUBLIC_URL,
       hostDownAfterMs: env.NOVAFLOW_HOST_DOWN_AFTER_MS,
+      identity,
+      policyOverrides,
     },
     ext.api,
   );
   const server = app.listen(env.NOVAFLOW_API_PORT, env.NOVAFLOW_API_HOST, () => {
     console.log(`[api] Nova API on http://${env.NOVAFLOW_API_HOST}:${env.NOVAFLOW_API_PORT}/v2.1`);
+    console.log(`[api] identity: ${identity.description}`);
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => server.close(() => connection.close().then(() => process.exit(0))));

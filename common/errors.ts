@@ -29,6 +29,8 @@ export class NovaError extends Error {
     readonly fault: FaultName,
     message: string,
     status?: number,
+    /** Response headers the fault needs (a 401's WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'NovaError';

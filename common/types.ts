@@ -24,6 +24,9 @@ export interface Resources {
 export interface Caller {
   userId: string;
   projectId: string;
+  /** The token's roles, implied ones included (admin implies member implies reader). */
+  roles: string[];
+  /** Whether the caller holds the admin role. */
   isAdmin: boolean;
   requestId: string;
 }

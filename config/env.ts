@@ -7,7 +7,19 @@ export const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
-  NOVAFLOW_API_HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told otherwise: exposing the API is a decision (docker-compose makes it). */
+  NOVAFLOW_API_HOST: z.string().default('127.0.0.1'),
+  /** `keystone` (the default) validates tokens with Keystone; `noauth` trusts `user:project` tokens (development only). */
+  NOVAFLOW_AUTH: z.enum(['keystone', 'noauth']).default('keystone'),
+  KEYSTONE_URL: z.string().url().default('http://127.0.0.1:5000/v3'),
+  /** novaflow's service user in Keystone, which validates callers' tokens. */
+  NOVAFLOW_SERVICE_USER: z.string().default('novaflow'),
+  NOVAFLOW_SERVICE_PASSWORD: z.string().optional(),
+  NOVAFLOW_SERVICE_PROJECT: z.string().default('service'),
+  /** How long a validated token is trusted before Keystone is asked again (a revoked token lives this long). */
+  NOVAFLOW_TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(300),
+  /** A policy file (YAML, Nova's rule names) whose rules override the defaults. */
+  NOVAFLOW_POLICY_FILE: z.string().optional(),
   NOVAFLOW_API_PORT: num(8774),
   NOVAFLOW_PUBLIC_URL: z.string().optional(),
   NOVAFLOW_HOST: z.string().default('compute-1'),

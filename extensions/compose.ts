@@ -41,6 +41,7 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     collections: extensions.flatMap((e) => e.api?.collections ?? []),
     createValidators: extensions.flatMap((e) => (e.api?.validateCreate ? [e.api.validateCreate] : [])),
     serverActions: {},
+    policies: extensions.flatMap((e) => e.api?.policies ?? []),
   };
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {

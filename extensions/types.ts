@@ -3,6 +3,7 @@ import type { Request, Router } from 'express';
 import type { ZodType } from 'zod';
 import type { FilterFactory } from '../activities/control';
 import type { ApiDeps } from '../api/context';
+import type { PolicyRule } from '../api/policy/defaults';
 import type { Caller } from '../common/types';
 import type { CreateRequest } from '../entities/reservation/types';
 import type { ServerMemoView } from '../entities/server/rules';
@@ -74,6 +75,11 @@ export interface NovaExtension {
      * the extension the key is a 400 "There is no such action"; a core action's key is refused.
      */
     serverActions?: Record<string, ServerActionHandler>;
+    /**
+     * The policy rules of its routes and actions (Nova's names where Nova has the rule), with their
+     * default checks; a policy file overrides them like the core's. A route no rule guards is a 404.
+     */
+    policies?: PolicyRule[];
   };
   control?: {
     /** Activities for the control worker (task queue `novaflow`). */

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import type http from 'node:http';
 import path from 'node:path';
 import { createApp } from '../api/app';
+import { noAuth } from '../api/identity/noauth';
 import { composeExtensions } from '../extensions/compose';
 import { BUILTIN_EXTENSIONS } from '../extensions/registry';
 import { startStack, type Stack } from './support/stack';
@@ -20,7 +21,13 @@ afterAll(async () => {
 /** An API process of its own, which the test can cut off or stop for real. */
 async function startApi(): Promise<{ url: string; server: http.Server }> {
   const app = createApp(
-    { client: stack.client, namespace: stack.namespace, uiUrl: 'http://localhost:8233', maxCount: 1000 },
+    {
+      client: stack.client,
+      namespace: stack.namespace,
+      uiUrl: 'http://localhost:8233',
+      maxCount: 1000,
+      identity: noAuth,
+    },
     composeExtensions(BUILTIN_EXTENSIONS).api,
   );
   const server: http.Server = await new Promise((resolve) => {

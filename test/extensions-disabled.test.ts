@@ -72,7 +72,7 @@ describe('when a create captured scheduler hints and the extension is turned off
     const client = new Client({ connection, namespace });
     const req = toCreateRequest(
       { client, namespace, uiUrl: '', maxCount: 10 },
-      { userId: 'off', projectId: 'proj', isAdmin: false, requestId: 'req-off' },
+      { userId: 'off', projectId: 'proj', roles: ['member', 'reader'], isAdmin: false, requestId: 'req-off' },
       { server: { name: 'late', imageRef: IMAGE, flavorRef: '1', min_count: 2 } },
       ['OS-SCH-HNT', 'os-hypervisors', 'os-multiple-create'],
       { 'os:scheduler_hints': { group: groupId } },

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { createApp } from '../api/app';
+import { noAuth } from '../api/identity/noauth';
 import { composeExtensions } from '../extensions/compose';
 import { BUILTIN_EXTENSIONS } from '../extensions/registry';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
@@ -14,7 +15,13 @@ beforeAll(async () => {
   stack = await startStack({ hosts: [{ name: 'k1' }] });
   // A second API process of the same cloud: nothing is shared with the first but Temporal.
   const app = createApp(
-    { client: stack.client, namespace: stack.namespace, uiUrl: 'http://localhost:8233', maxCount: 1000 },
+    {
+      client: stack.client,
+      namespace: stack.namespace,
+      uiUrl: 'http://localhost:8233',
+      maxCount: 1000,
+      identity: noAuth,
+    },
     composeExtensions(BUILTIN_EXTENSIONS).api,
   );
   replica = await new Promise((resolve) => {

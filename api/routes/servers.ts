@@ -174,7 +174,12 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     const { caller } = ctx(req);
     const status = queryString(req, 'status')?.toUpperCase();
     if (status !== undefined && !SERVER_STATUSES.includes(status)) throw badRequest(`Invalid status value`);
-    const allTenants = queryString(req, 'all_tenants');
+    const allTenantsParam = queryString(req, 'all_tenants');
+    const allTenants =
+      allTenantsParam !== undefined &&
+      !['0', 'false', 'f', 'no', 'off'].includes(allTenantsParam.toLowerCase());
+    // As in Nova: asking for every project's servers is a policy of its own (admin by default).
+    if (allTenants) ctx(req).enforce(`os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants`);
     const servers = await listServers(deps.client, caller, {
       reservationId: queryString(req, 'reservation_id'),
       status,
@@ -182,8 +187,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       flavor: queryString(req, 'flavor')?.split('/').pop(),
       image: queryString(req, 'image')?.split('/').pop(),
       changesSince: queryString(req, 'changes-since'),
-      allTenants:
-        allTenants !== undefined && !['0', 'false', 'f', 'no', 'off'].includes(allTenants.toLowerCase()),
+      allTenants,
     });
     const { limit, marker } = pageParams(req);
     let start = 0;

@@ -15,7 +15,17 @@ export const consoleOutputExtension: NovaExtension = {
     description: 'Console log output support, with tailing ability.',
     updated: '2014-12-03T00:00:00Z',
   },
-  api: { serverActions: { [CONSOLE_OUTPUT_ACTION]: getConsoleOutput } },
+  api: {
+    serverActions: { [CONSOLE_OUTPUT_ACTION]: getConsoleOutput },
+    policies: [
+      {
+        name: 'os_compute_api:os-console-output',
+        check: 'rule:project_member_or_admin',
+        description: "Read a server's console output.",
+        operations: [{ action: CONSOLE_OUTPUT_ACTION }],
+      },
+    ],
+  },
   compute: { activities: createConsoleOutputComputeActivities },
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
   requires: ['console-output'],

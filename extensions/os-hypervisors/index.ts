@@ -15,7 +15,21 @@ export const hypervisorsExtension: NovaExtension = {
     description: 'Admin-only hypervisor administration.',
     updated: '2014-12-03T00:00:00Z',
   },
-  api: { routes: hypervisorRoutes, collections: ['os-hypervisors'] },
+  api: {
+    routes: hypervisorRoutes,
+    collections: ['os-hypervisors'],
+    policies: [
+      ['list', '/os-hypervisors', 'List hypervisors.'],
+      ['list-detail', '/os-hypervisors/detail', 'List hypervisors with details.'],
+      ['show', '/os-hypervisors/:id', 'Show a hypervisor.'],
+      ['uptime', '/os-hypervisors/:id/uptime', "Show a hypervisor's uptime."],
+    ].map(([rule, path, description]) => ({
+      name: `os_compute_api:os-hypervisors:${rule}`,
+      check: 'rule:context_is_admin',
+      description,
+      operations: [{ method: 'GET', path }],
+    })),
+  },
   compute: { activities: createHypervisorComputeActivities },
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
   requires: ['uptime'],

@@ -22,6 +22,37 @@ export const schedulerHintsExtension: NovaExtension = {
   api: {
     routes: serverGroupRoutes,
     collections: ['os-server-groups'],
+    policies: [
+      {
+        name: 'os_compute_api:os-server-groups:create',
+        check: 'rule:project_member_or_admin',
+        description: 'Create a server group.',
+        operations: [{ method: 'POST', path: '/os-server-groups' }],
+      },
+      {
+        name: 'os_compute_api:os-server-groups:index',
+        check: 'rule:project_reader_or_admin',
+        description: "List the project's server groups.",
+        operations: [{ method: 'GET', path: '/os-server-groups' }],
+      },
+      {
+        name: 'os_compute_api:os-server-groups:index:all_projects',
+        check: 'rule:context_is_admin',
+        description: "List every project's server groups (all_projects).",
+      },
+      {
+        name: 'os_compute_api:os-server-groups:show',
+        check: 'rule:project_reader_or_admin',
+        description: 'Show a server group.',
+        operations: [{ method: 'GET', path: '/os-server-groups/:id' }],
+      },
+      {
+        name: 'os_compute_api:os-server-groups:delete',
+        check: 'rule:project_member_or_admin',
+        description: 'Delete a server group.',
+        operations: [{ method: 'DELETE', path: '/os-server-groups/:id' }],
+      },
+    ],
     validateCreate: validateGroupHint,
     topLevelFields: Object.fromEntries(HINT_KEYS.map((k) => [k, schedulerHintsSchema])),
   },

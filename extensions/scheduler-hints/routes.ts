@@ -101,7 +101,8 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
 
   r.get('/os-server-groups', async (req, res) => {
     const { caller } = ctx(req);
-    const all = caller.isAdmin && ['1', 'true', 'True'].includes(String(req.query.all_projects));
+    const all = ['1', 'true', 'True'].includes(String(req.query.all_projects));
+    if (all) ctx(req).enforce('os_compute_api:os-server-groups:index:all_projects');
     const query = visibilityQuery(
       eq(NovaKind, 'servergroup'),
       eq('ExecutionStatus', 'Running'),

@@ -5,6 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { noAuth } from '../../api/identity/noauth';
+import type { IdentityProvider } from '../../api/identity/types';
 import { toCreateRequest } from '../../api/usecases/servers';
 import type { CreateServerBody } from '../../api/schemas/create-server';
 import type { CreateRequest } from '../../entities/reservation/types';
@@ -55,6 +57,10 @@ export interface StackOptions {
   heartbeatMs?: number;
   /** Extensions in force (default: every built-in one). */
   extensions?: NovaExtension[];
+  /** Who tokens stand for (default: noauth, `user:project` tokens). */
+  identity?: IdentityProvider;
+  /** Policy rules that override the defaults, as a policy file would. */
+  policyOverrides?: Record<string, string>;
   maxCount?: number;
   /** Connect to this server instead of the run's shared one (tests that restart their own). */
   address?: string;
@@ -165,6 +171,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       uiUrl: 'http://localhost:8233',
       maxCount: opts.maxCount ?? 1000,
       hostDownAfterMs: scheduler.downAfterMs,
+      identity: opts.identity ?? noAuth,
+      policyOverrides: opts.policyOverrides,
     },
     apiExt.api,
   );
@@ -279,7 +287,7 @@ export function apiCreateRequest(
 ): CreateRequest {
   return toCreateRequest(
     { client: stack.client, namespace: stack.namespace, uiUrl: '', maxCount: 10 },
-    { ...caller, isAdmin: false },
+    { ...caller, roles: ['member', 'reader'], isAdmin: false },
     { server },
     ['os-multiple-create'],
     {},

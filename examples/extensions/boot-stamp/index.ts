@@ -21,6 +21,14 @@ const bootStamp: NovaExtension = {
   api: {
     serverFields: { [BOOT_STAMP_FIELD]: z.string().min(1, 'is too short').max(64, 'is too long').optional() },
     routes: bootStampRoutes,
+    policies: [
+      {
+        name: 'boot-stamp:show',
+        check: 'rule:project_reader_or_admin',
+        description: "Show a server's boot stamp.",
+        operations: [{ method: 'GET', path: '/servers/:id/os-boot-stamp' }],
+      },
+    ],
   },
   compute: { activities: createBootStampActivities },
   workflowModules: [path.join(__dirname, 'workflow-interceptors.ts')],

@@ -1,0 +1,195 @@
+/**
+ * Every rule of the core API with Nova's default (Nova's names where Nova has the rule; novaflow's own
+ * under `novaflow:`), and the requests each guards. Extensions add theirs (NovaExtension.api.policies).
+ * A policy file overrides any rule's check without code.
+ */
+
+/** One request a rule guards: a method and a path under /v2.1 (`:name` is one segment), or a server action. */
+export type Operation = { method: string; path: string } | { action: string };
+
+export interface PolicyRule {
+  name: string;
+  /** The default check, in oslo.policy's language. */
+  check: string;
+  description: string;
+  operations?: Operation[];
+}
+
+/** Nova's base rules, which the others refer to. */
+const BASE: PolicyRule[] = [
+  { name: 'context_is_admin', check: 'role:admin', description: 'The caller is an administrator.' },
+  { name: 'admin_api', check: 'role:admin', description: 'Administrative APIs.' },
+  {
+    name: 'project_member_api',
+    check: 'role:member and project_id:%(project_id)s',
+    description: 'A member of the project the request is about.',
+  },
+  {
+    name: 'project_reader_api',
+    check: 'role:reader and project_id:%(project_id)s',
+    description: 'A reader of the project the request is about.',
+  },
+  {
+    name: 'project_member_or_admin',
+    check: 'rule:project_member_api or rule:context_is_admin',
+    description: 'A project member, or an administrator.',
+  },
+  {
+    name: 'project_reader_or_admin',
+    check: 'rule:project_reader_api or rule:context_is_admin',
+    description: 'A project reader, or an administrator.',
+  },
+];
+
+export const ADMIN = 'rule:context_is_admin';
+export const MEMBER = 'rule:project_member_or_admin';
+export const READER = 'rule:project_reader_or_admin';
+export const ANYONE = '@';
+
+const op = (method: string, path: string): Operation => ({ method, path });
+
+export const CORE_RULES: PolicyRule[] = [
+  ...BASE,
+  {
+    name: 'os_compute_api:servers:index',
+    check: READER,
+    description: 'List servers.',
+    operations: [op('GET', '/servers')],
+  },
+  {
+    name: 'os_compute_api:servers:detail',
+    check: READER,
+    description: 'List servers with details.',
+    operations: [op('GET', '/servers/detail')],
+  },
+  {
+    name: 'os_compute_api:servers:index:get_all_tenants',
+    check: ADMIN,
+    description: "List every project's servers (all_tenants).",
+  },
+  {
+    name: 'os_compute_api:servers:detail:get_all_tenants',
+    check: ADMIN,
+    description: "List every project's servers with details (all_tenants).",
+  },
+  {
+    name: 'os_compute_api:servers:show',
+    check: READER,
+    description: 'Show a server.',
+    operations: [op('GET', '/servers/:id')],
+  },
+  {
+    name: 'os_compute_api:servers:create',
+    check: MEMBER,
+    description: 'Create servers.',
+    operations: [op('POST', '/servers')],
+  },
+  {
+    name: 'os_compute_api:servers:delete',
+    check: MEMBER,
+    description: 'Delete a server.',
+    operations: [op('DELETE', '/servers/:id')],
+  },
+  {
+    name: 'os_compute_api:servers:reboot',
+    check: MEMBER,
+    description: 'Reboot a server.',
+    operations: [{ action: 'reboot' }],
+  },
+  {
+    name: 'os_compute_api:servers:start',
+    check: MEMBER,
+    description: 'Start a server.',
+    operations: [{ action: 'os-start' }],
+  },
+  {
+    name: 'os_compute_api:servers:stop',
+    check: MEMBER,
+    description: 'Stop a server.',
+    operations: [{ action: 'os-stop' }],
+  },
+  {
+    name: 'novaflow:servers:retry',
+    check: MEMBER,
+    description: 'Retry the build of a server in ERROR.',
+    operations: [{ action: 'retry' }],
+  },
+  {
+    name: 'os_compute_api:os-instance-actions:list',
+    check: READER,
+    description: "List a server's instance actions.",
+    operations: [op('GET', '/servers/:id/os-instance-actions')],
+  },
+  {
+    name: 'os_compute_api:os-instance-actions:show',
+    check: READER,
+    description: 'Show one instance action.',
+    operations: [op('GET', '/servers/:id/os-instance-actions/:requestId')],
+  },
+  {
+    name: 'os_compute_api:flavors:read',
+    check: ANYONE,
+    description: 'List and show flavors.',
+    operations: [op('GET', '/flavors'), op('GET', '/flavors/detail'), op('GET', '/flavors/:id')],
+  },
+  {
+    name: 'os_compute_api:limits',
+    check: ANYONE,
+    description: "Show the project's limits.",
+    operations: [op('GET', '/limits')],
+  },
+  {
+    name: 'os_compute_api:extensions',
+    check: ANYONE,
+    description: 'List and show extensions.',
+    operations: [op('GET', '/extensions'), op('GET', '/extensions/:alias')],
+  },
+  {
+    name: 'os_compute_api:os-quota-sets:show',
+    check: READER,
+    description: "Show a project's quota.",
+    operations: [op('GET', '/os-quota-sets/:project_id'), op('GET', '/os-quota-sets/:project_id/detail')],
+  },
+  {
+    name: 'os_compute_api:os-quota-sets:defaults',
+    check: ANYONE,
+    description: 'Show the default quota.',
+    operations: [op('GET', '/os-quota-sets/:project_id/defaults')],
+  },
+  {
+    name: 'os_compute_api:os-quota-sets:update',
+    check: ADMIN,
+    description: "Change a project's quota.",
+    operations: [op('PUT', '/os-quota-sets/:project_id')],
+  },
+  {
+    name: 'os_compute_api:os-services:list',
+    check: ADMIN,
+    description: 'List compute services.',
+    operations: [op('GET', '/os-services')],
+  },
+  {
+    name: 'os_compute_api:os-services:update',
+    check: ADMIN,
+    description: 'Enable or disable a compute service.',
+    operations: [op('PUT', '/os-services/:id')],
+  },
+  {
+    name: 'novaflow:reservations:show',
+    check: READER,
+    description: 'Show a create request and follow its events.',
+    operations: [op('GET', '/os-reservations/:id'), op('GET', '/os-reservations/:id/events')],
+  },
+  {
+    name: 'novaflow:reservations:retry',
+    check: MEMBER,
+    description: "Retry a create request's failed servers.",
+    operations: [op('POST', '/os-reservations/:id/action')],
+  },
+  {
+    name: 'novaflow:workflows:history',
+    check: ADMIN,
+    description: "Read any workflow's history.",
+    operations: [op('GET', '/os-workflows/:workflowId/history')],
+  },
+];

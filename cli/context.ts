@@ -4,6 +4,7 @@ import type { ApiClient } from './http';
 export interface Options {
   url?: string;
   token?: string;
+  'os-cloud'?: string;
   json?: boolean;
   help?: boolean;
   flavor?: string;

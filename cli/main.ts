@@ -5,12 +5,12 @@ import { reservationCommands } from './commands/reservations';
 import { serverCommands } from './commands/servers';
 import type { Command, CommandContext, Options } from './context';
 import { ApiClient, CliError, EXIT } from './http';
+import { session } from './auth';
 
 /** Defaults when neither a flag nor the environment says otherwise. */
 export const DEFAULT_URL = 'http://localhost:8774';
-export const DEFAULT_TOKEN = 'admin:admin';
 
-const USAGE = `usage: novaflow [--url URL] [--token USER:PROJECT] [--json] COMMAND ...
+const USAGE = `usage: novaflow [--os-cloud NAME | --token TOKEN [--url URL]] [--json] COMMAND ...
 
   server create NAME --flavor ID [--image ID] [--min N] [--max N] [--hint key=value]... [--wait]
   server list [--status S] [--reservation R] [--all-tenants]
@@ -24,7 +24,11 @@ const USAGE = `usage: novaflow [--url URL] [--token USER:PROJECT] [--json] COMMA
   hypervisor list
   hypervisor show|uptime ID|HOSTNAME
 
-environment: NOVAFLOW_URL (default ${DEFAULT_URL}), NOVAFLOW_TOKEN (default ${DEFAULT_TOKEN})
+login: --os-cloud NAME or OS_CLOUD (clouds.yaml: OS_CLIENT_CONFIG_FILE, ./clouds.yaml,
+  ~/.config/openstack/clouds.yaml), or OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME
+  (OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME): a Keystone token, and the compute
+  endpoint from its catalog. --token/NOVAFLOW_TOKEN with --url/NOVAFLOW_URL (default ${DEFAULT_URL})
+  use a token you have (or user:project when the API runs with NOVAFLOW_AUTH=noauth).
 exit codes: 0 ok, 1 servers ended in ERROR, 2 usage error, 3 API error, 4 API unreachable`;
 
 const GROUPS: Record<string, Record<string, Command>> = {
@@ -42,6 +46,7 @@ function parse(argv: string[]): { opts: Options; positionals: string[] } {
       options: {
         url: { type: 'string' },
         token: { type: 'string' },
+        'os-cloud': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         flavor: { type: 'string' },
@@ -88,11 +93,9 @@ export async function run(
     if (!command)
       throw new CliError(`unknown command: ${positionals.slice(0, 2).join(' ')}\n${USAGE}`, EXIT.USAGE);
     const tty = Boolean(stdout.isTTY);
+    const login = await session(opts, env, DEFAULT_URL);
     const ctx: CommandContext = {
-      api: new ApiClient(
-        opts.url ?? env.NOVAFLOW_URL ?? DEFAULT_URL,
-        opts.token ?? env.NOVAFLOW_TOKEN ?? DEFAULT_TOKEN,
-      ),
+      api: new ApiClient(login.url, login.token),
       opts,
       tty,
       out: (text) => stdout.write(text + '\n'),

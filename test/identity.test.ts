@@ -1,8 +1,16 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KeystoneIdentity } from '../api/identity/keystone';
 import { prepareKeystone, startKeystone, type KeystoneHome, type RunningKeystone } from '../scripts/keystone';
-import { ACCOUNTS, addAccount, passwordToken, seedKeystone, type TokenBody } from '../scripts/keystone-seed';
+import {
+  ACCOUNTS,
+  addAccount,
+  passwordToken,
+  seedKeystone,
+  writeCloudsYaml,
+  type TokenBody,
+} from '../scripts/keystone-seed';
 import { freePort } from '../scripts/temporal';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
@@ -202,5 +210,70 @@ describe('when Keystone is down', () => {
     expect((await stack.api('GET', '/v2.1/servers', { token: seen.token })).status).toBe(200);
     keystone = await startKeystone(home, path.join(home.dir, 'keystone.log'));
     expect((await stack.api('GET', '/v2.1/servers', { token: unseen.token })).status).toBe(200);
+  });
+});
+
+/** Runs the real CLI binary with only the environment given (no NOVAFLOW_TOKEN to fall back on). */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = path.join(__dirname, '..', 'bin', 'novaflow.js');
+  const base = { PATH: process.env.PATH!, HOME: home.dir };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...base, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 99) : 0;
+        resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('when the novaflow CLI logs in like an OpenStack client', () => {
+  it('then clouds.yaml (--os-cloud) or the OS_* variables get a token and the compute endpoint from the catalog', async () => {
+    const clouds = path.join(home.dir, 'clouds.yaml');
+    writeCloudsYaml(clouds, home);
+    const byCloud = await cli(['--os-cloud', 'novaflow', '--json', 'server', 'list'], {
+      OS_CLIENT_CONFIG_FILE: clouds,
+    });
+    expect(byCloud.stderr).toBe('');
+    expect(byCloud.code).toBe(0);
+    expect(JSON.parse(byCloud.stdout).map((s: { name: string }) => s.name)).toContain('ks-1');
+
+    const byEnv = await cli(['--json', 'server', 'list'], {
+      OS_AUTH_URL: home.url.replace(/\/v3$/, ''),
+      OS_USERNAME: ACCOUNTS.reader.user,
+      OS_PASSWORD: home.secrets.reader,
+      OS_PROJECT_NAME: ACCOUNTS.reader.project,
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+    });
+    expect(byEnv.code).toBe(0);
+    expect(JSON.parse(byEnv.stdout).map((s: { name: string }) => s.name)).toContain('ks-1');
+
+    const readerCreate = await cli(
+      ['--os-cloud', 'novaflow-reader', 'server', 'create', 'x', '--flavor', '1'],
+      {
+        OS_CLIENT_CONFIG_FILE: clouds,
+      },
+    );
+    expect(readerCreate.code).toBe(3);
+    expect(readerCreate.stderr).toMatch(/Policy doesn't allow os_compute_api:servers:create/);
+
+    const wrong = await cli(['server', 'list'], {
+      OS_AUTH_URL: home.url,
+      OS_USERNAME: 'demo',
+      OS_PASSWORD: 'wrong',
+      OS_PROJECT_NAME: 'demo',
+    });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/Keystone refused the login \(401\)/);
+    const none = await cli(['server', 'list'], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no credentials/);
   });
 });

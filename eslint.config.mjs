@@ -26,7 +26,17 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', '.temporal/', '.keystone/', 'coverage/', 'bench/results/', 'test/histories/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.data/',
+      '.temporal/',
+      '.keystone/',
+      'coverage/',
+      'bench/results/',
+      'test/histories/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -131,6 +131,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     NOVAFLOW_FAKE_RAM_MB: String(HOST_CAPACITY.ramMb),
     NOVAFLOW_FAKE_DISK_GB: String(HOST_CAPACITY.diskGb),
     NOVAFLOW_MAX_COUNT: '1000',
+    // The bench measures the pipeline; token validation is measured on its own (README, Identity).
+    NOVAFLOW_AUTH: 'noauth',
   };
   opts.log('starting the control worker, compute nodes and API ...');
   processes.push(

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import type { ApiDeps } from './context';
-import { setCtx } from './context';
+import { ctx, setCtx } from './context';
 import { authenticate, requestId } from './auth';
 import { bodyDepth } from './body-depth';
 import { errorHandler, notFoundHandler } from './errors';
@@ -21,6 +21,7 @@ import type { IdentityProvider } from './identity/types';
 import type {
   CreateValidator,
   ExtensionDescriptor,
+  ExtensionService,
   ServerActionHandler,
   ViewDecorator,
 } from '../extensions/types';
@@ -41,6 +42,8 @@ export interface ApiExtensionParts {
   serverActions: Record<string, ServerActionHandler>;
   /** Policy rules of the extensions' routes and actions. */
   policies: PolicyRule[];
+  /** APIs of their own the extensions serve beside Nova's. */
+  services: ExtensionService[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
@@ -53,6 +56,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   createValidators: [],
   serverActions: {},
   policies: [],
+  services: [],
 };
 
 /** What the app needs besides what its routes need: who callers are, and what they may do. */
@@ -76,13 +80,26 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
       next();
     });
   }
+  const policy = new Policy([...CORE_RULES, ...ext.policies], deps.policyOverrides);
+  // Extension services come before Nova's body parsing: they parse their own bodies.
+  for (const service of ext.services) {
+    const r = express.Router();
+    if (service.versions) {
+      const versions = service.versions;
+      r.get('/', (req, res) => res.json(versions(`${ctx(req).baseUrl}${service.path}`)));
+    }
+    r.use(authenticate(deps.identity, ['v2', 'v1']));
+    r.use(policy.middleware());
+    r.use(service.routes(deps));
+    app.use(service.path, r);
+  }
   app.use(express.json({ limit: '1mb', type: () => true }));
   app.use(bodyDepth);
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
   v21.use(authenticate(deps.identity, ext.collections));
-  v21.use(new Policy([...CORE_RULES, ...ext.policies], deps.policyOverrides).middleware());
+  v21.use(policy.middleware());
   v21.use(extensionRoutes(ext.descriptors));
   v21.use(flavorRoutes());
   v21.use(

@@ -42,6 +42,7 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     createValidators: extensions.flatMap((e) => (e.api?.validateCreate ? [e.api.validateCreate] : [])),
     serverActions: {},
     policies: extensions.flatMap((e) => e.api?.policies ?? []),
+    services: extensions.flatMap((e) => e.api?.services ?? []),
   };
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {

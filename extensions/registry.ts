@@ -2,6 +2,7 @@ import path from 'node:path';
 import { composeExtensions, type ComposedExtensions } from './compose';
 import { consoleOutputExtension } from './os-console-output';
 import { hypervisorsExtension } from './os-hypervisors';
+import { imagesExtension } from './images';
 import { multipleCreateExtension } from './os-multiple-create';
 import { schedulerHintsExtension } from './scheduler-hints';
 import type { NovaExtension } from './types';
@@ -12,6 +13,7 @@ export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   consoleOutputExtension,
   multipleCreateExtension,
   schedulerHintsExtension,
+  imagesExtension,
 ];
 
 function loadModule(ref: string): NovaExtension {

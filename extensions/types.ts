@@ -39,6 +39,24 @@ export type ServerActionHandler = (
   input: unknown,
 ) => Promise<ServerActionResult>;
 
+/**
+ * A whole API of its own that an extension serves beside Nova's (a Glance-compatible image API), at
+ * a path under the API's root, and registered in Keystone's catalog under its service type. The core
+ * answers `versions` at its root without a token, then authenticates and checks policy (the
+ * extension's `policies`, matched on paths below `path`) before its routes, which parse their own
+ * bodies (an upload is not JSON).
+ */
+export interface ExtensionService {
+  /** Keystone catalog service type and name (`image`, `glance`). */
+  type: string;
+  name: string;
+  /** Where it is served, e.g. `/image`; its catalog endpoint is the API's public URL plus this. */
+  path: string;
+  routes: (deps: ApiDeps) => Router;
+  /** The version document at its root, for clients' version discovery; `baseUrl` ends with `path`. */
+  versions?: (baseUrl: string) => unknown;
+}
+
 /** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
 export interface ExtensionDescriptor {
   name: string;
@@ -80,6 +98,8 @@ export interface NovaExtension {
      * default checks; a policy file overrides them like the core's. A route no rule guards is a 404.
      */
     policies?: PolicyRule[];
+    /** APIs of their own it serves beside Nova's, each registered in Keystone's catalog. */
+    services?: ExtensionService[];
   };
   control?: {
     /** Activities for the control worker (task queue `novaflow`). */

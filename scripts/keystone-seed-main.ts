@@ -1,4 +1,5 @@
 import { seedKeystone } from './keystone-seed';
+import { loadExtensions } from '../extensions/registry';
 
 /**
  * Seeds a Keystone someone else runs (the compose stack's) with novaflow's projects, users and compute
@@ -33,6 +34,11 @@ async function main() {
       },
     },
     need('NOVAFLOW_COMPUTE_URL'),
+    loadExtensions(process.env.NOVAFLOW_EXTENSIONS ?? 'all').api.services.map((s) => ({
+      type: s.type,
+      name: s.name,
+      url: need('NOVAFLOW_COMPUTE_URL').replace(/\/v2\.1\/?$/, '') + s.path,
+    })),
   );
   console.log(`novaflow: Keystone at ${url} seeded (projects demo and service, compute endpoint)`);
 }

@@ -100,31 +100,45 @@ export async function addAccount(
   await call(url, token, 'PUT', `/projects/${project}/users/${user}/roles/${role}`);
 }
 
-export async function seedKeystone(home: KeystoneHome, computeUrl: string): Promise<void> {
+/** A service an extension serves beside Nova's, for the catalog. */
+export interface CatalogService {
+  type: string;
+  name: string;
+  url: string;
+}
+
+export async function seedKeystone(
+  home: KeystoneHome,
+  computeUrl: string,
+  services: CatalogService[] = [],
+): Promise<void> {
   const { url, secrets } = home;
   const { token } = await passwordToken(url, { ...ACCOUNTS.admin, password: secrets.admin });
   for (const key of ['demo', 'reader', 'service'] as const) {
     await addAccount(home, { ...ACCOUNTS[key], password: secrets[key] }, token);
   }
-  const service = await ensure(url, token, 'service', 'type=compute', {
-    name: 'nova',
-    type: 'compute',
-    description: 'novaflow (OpenStack Compute API)',
-  });
-  const { endpoints } = await call<{ endpoints: { id: string; interface: string; url: string }[] }>(
-    url,
-    token,
-    'GET',
-    `/endpoints?service_id=${service}`,
-  );
-  for (const iface of ['public', 'internal', 'admin']) {
-    const existing = endpoints.find((e) => e.interface === iface);
-    if (!existing) {
-      await call(url, token, 'POST', '/endpoints', {
-        endpoint: { service_id: service, interface: iface, url: computeUrl, region_id: 'RegionOne' },
-      });
-    } else if (existing.url !== computeUrl) {
-      await call(url, token, 'PATCH', `/endpoints/${existing.id}`, { endpoint: { url: computeUrl } });
+  const catalog = [{ type: 'compute', name: 'nova', url: computeUrl }, ...services];
+  for (const entry of catalog) {
+    const service = await ensure(url, token, 'service', `type=${encodeURIComponent(entry.type)}`, {
+      name: entry.name,
+      type: entry.type,
+      description: `novaflow (${entry.type})`,
+    });
+    const { endpoints } = await call<{ endpoints: { id: string; interface: string; url: string }[] }>(
+      url,
+      token,
+      'GET',
+      `/endpoints?service_id=${service}`,
+    );
+    for (const iface of ['public', 'internal', 'admin']) {
+      const existing = endpoints.find((e) => e.interface === iface);
+      if (!existing) {
+        await call(url, token, 'POST', '/endpoints', {
+          endpoint: { service_id: service, interface: iface, url: entry.url, region_id: 'RegionOne' },
+        });
+      } else if (existing.url !== entry.url) {
+        await call(url, token, 'PATCH', `/endpoints/${existing.id}`, { endpoint: { url: entry.url } });
+      }
     }
   }
 }

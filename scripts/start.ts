@@ -6,6 +6,7 @@ import { Supervisor } from './supervisor';
 import { registerSearchAttributes, ROOT, startDevServer, type DevServer } from './temporal';
 import { prepareKeystone, startKeystone } from './keystone';
 import { seedKeystone, writeCloudsYaml } from './keystone-seed';
+import { loadExtensions } from '../extensions/registry';
 
 /**
  * `npm start`: the whole stack on one machine. The Temporal dev server on a SQLite file under .data/
@@ -110,7 +111,12 @@ async function startIdentity(env: Env, dataDir: string, childEnv: NodeJS.Process
     async () => (await startKeystone(home, path.join(dataDir, 'keystone.log'))).process,
   );
   const apiUrl = (env.NOVAFLOW_PUBLIC_URL ?? `http://127.0.0.1:${env.NOVAFLOW_API_PORT}`).replace(/\/$/, '');
-  await seedKeystone(home, `${apiUrl}/v2.1`);
+  const services = loadExtensions(env.NOVAFLOW_EXTENSIONS).api.services.map((s) => ({
+    type: s.type,
+    name: s.name,
+    url: `${apiUrl}${s.path}`,
+  }));
+  await seedKeystone(home, `${apiUrl}/v2.1`, services);
   const clouds = path.join(dataDir, 'clouds.yaml');
   writeCloudsYaml(clouds, home);
   Object.assign(childEnv, { KEYSTONE_URL: home.url, NOVAFLOW_SERVICE_PASSWORD: home.secrets.service });

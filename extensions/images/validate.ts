@@ -1,0 +1,26 @@
+import { badRequest } from '../../common/errors';
+import type { CreateValidator } from '../types';
+import { findImage } from './client';
+
+/**
+ * Nova's checks of a create's image, before anything starts: it must exist (and be visible to the
+ * caller), be active, and fit the flavor (min_ram, min_disk). A create without imageRef (boot from
+ * volume) has nothing to check.
+ */
+export const validateImage: CreateValidator = async (deps, caller, request) => {
+  const id = request.imageRef;
+  if (!id) return;
+  const image = await findImage(deps.client, id);
+  const visible =
+    image &&
+    (caller.isAdmin ||
+      image.visibility === 'public' ||
+      image.visibility === 'community' ||
+      image.owner === caller.projectId);
+  if (!image || !visible) throw badRequest(`Image ${id} could not be found.`);
+  if (image.status !== 'active') throw badRequest(`Image ${id} is not active.`);
+  if (image.min_ram > request.flavor.ram)
+    throw badRequest("Flavor's memory is too small for requested image.");
+  if (image.min_disk > request.flavor.disk)
+    throw badRequest("Flavor's disk is too small for requested image.");
+};

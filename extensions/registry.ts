@@ -3,6 +3,8 @@ import { composeExtensions, type ComposedExtensions } from './compose';
 import { consoleOutputExtension } from './os-console-output';
 import { hypervisorsExtension } from './os-hypervisors';
 import { imagesExtension } from './images';
+import { keypairsExtension } from './keypairs';
+import { availabilityZonesExtension } from './availability-zones';
 import { multipleCreateExtension } from './os-multiple-create';
 import { schedulerHintsExtension } from './scheduler-hints';
 import type { NovaExtension } from './types';
@@ -14,6 +16,8 @@ export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   multipleCreateExtension,
   schedulerHintsExtension,
   imagesExtension,
+  keypairsExtension,
+  availabilityZonesExtension,
 ];
 
 function loadModule(ref: string): NovaExtension {

@@ -49,8 +49,10 @@ describe('when every built-in extension is loaded', () => {
     expect(aliases).toEqual([
       'OS-SCH-HNT',
       'images',
+      'os-availability-zone',
       'os-console-output',
       'os-hypervisors',
+      'os-keypairs',
       'os-multiple-create',
     ]);
     const one = await stack.api('GET', '/v2.1/extensions/os-multiple-create');

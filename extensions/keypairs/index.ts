@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { badRequest } from '../../common/errors';
+import type { NovaExtension } from '../types';
+import { findKeypair } from './client';
+import { keypairRoutes } from './routes';
+
+const OWNER = 'rule:context_is_admin or user_id:%(user_id)s';
+
+/**
+ * os-keypairs: a user's key pairs (generated or imported) in a `keypairs/<user>` entity, Nova's
+ * `key_pairs` quota, and the check of a create's `key_name`.
+ */
+export const keypairsExtension: NovaExtension = {
+  descriptor: {
+    name: 'Keypairs',
+    alias: 'os-keypairs',
+    description: 'Keypair Support.',
+    updated: '2011-08-08T00:00:00Z',
+    namespace: 'http://docs.openstack.org/compute/ext/fake_xml',
+  },
+  api: {
+    routes: keypairRoutes,
+    collections: ['os-keypairs'],
+    validateCreate: async (deps, caller, request) => {
+      if (request.keyName && !(await findKeypair(deps.client, caller.userId, request.keyName)))
+        throw badRequest('Invalid key_name provided.');
+    },
+    policies: [
+      ['create', 'POST', '/os-keypairs', 'Create or import a key pair.'],
+      ['index', 'GET', '/os-keypairs', "List the caller's key pairs."],
+      ['show', 'GET', '/os-keypairs/:name', 'Show a key pair.'],
+      ['delete', 'DELETE', '/os-keypairs/:name', 'Delete a key pair.'],
+    ].map(([rule, method, p, description]) => ({
+      name: `os_compute_api:os-keypairs:${rule}`,
+      check: OWNER,
+      description,
+      operations: [{ method, path: p }],
+    })),
+  },
+  workflowTypes: [path.join(__dirname, 'workflow.ts')],
+};
+
+export default keypairsExtension;

@@ -5,6 +5,7 @@ import { hypervisorsExtension } from './os-hypervisors';
 import { imagesExtension } from './images';
 import { keypairsExtension } from './keypairs';
 import { availabilityZonesExtension } from './availability-zones';
+import { aggregatesExtension } from './aggregates';
 import { multipleCreateExtension } from './os-multiple-create';
 import { schedulerHintsExtension } from './scheduler-hints';
 import type { NovaExtension } from './types';
@@ -18,6 +19,7 @@ export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   imagesExtension,
   keypairsExtension,
   availabilityZonesExtension,
+  aggregatesExtension,
 ];
 
 function loadModule(ref: string): NovaExtension {

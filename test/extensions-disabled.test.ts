@@ -49,6 +49,7 @@ describe('when every built-in extension is loaded', () => {
     expect(aliases).toEqual([
       'OS-SCH-HNT',
       'images',
+      'os-aggregates',
       'os-availability-zone',
       'os-console-output',
       'os-hypervisors',

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { NovaExtension } from '../types';
+import { aggregateRoutes } from './routes';
+
+/** os-aggregates: host aggregates (CRUD, hosts, metadata and its availability zone), admin only. */
+export const aggregatesExtension: NovaExtension = {
+  descriptor: {
+    name: 'Aggregates',
+    alias: 'os-aggregates',
+    description: 'Admin-only aggregate administration.',
+    updated: '2012-01-12T00:00:00Z',
+    namespace: 'http://docs.openstack.org/compute/ext/fake_xml',
+  },
+  api: {
+    routes: aggregateRoutes,
+    collections: ['os-aggregates'],
+    policies: [
+      ['index', 'GET', '/os-aggregates', 'List aggregates.'],
+      ['create', 'POST', '/os-aggregates', 'Create an aggregate.'],
+      ['show', 'GET', '/os-aggregates/:id', 'Show an aggregate.'],
+      ['update', 'PUT', '/os-aggregates/:id', 'Rename an aggregate or change its zone.'],
+      ['delete', 'DELETE', '/os-aggregates/:id', 'Delete an aggregate.'],
+      ['action', 'POST', '/os-aggregates/:id/action', 'Add or remove a host, set metadata.'],
+    ].map(([rule, method, p, description]) => ({
+      name: `os_compute_api:os-aggregates:${rule}`,
+      check: 'rule:context_is_admin',
+      description,
+      operations: [{ method, path: p }],
+    })),
+  },
+  workflowTypes: [path.join(__dirname, 'workflow.ts')],
+};
+
+export default aggregatesExtension;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CliError, EXIT } from './http';
+import { passwordAuthBody } from '../common/keystone-auth';
 
 /**
  * How the CLI logs in, as every OpenStack client does: a cloud from clouds.yaml (`--os-cloud` or
@@ -83,26 +84,18 @@ async function login(cloud: Cloud): Promise<Session> {
   }
   const root = a.auth_url.replace(/\/$/, '');
   const authUrl = /\/v3$/.test(root) ? root : `${root}/v3`;
-  const domain = (name?: string) => ({ name: name ?? 'Default' });
   let res: Response;
   try {
     res = await fetch(`${authUrl}/auth/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: a.username, domain: domain(a.user_domain_name), password: a.password },
-            },
-          },
-          scope: {
-            project: a.project_id
-              ? { id: a.project_id }
-              : { name: a.project_name, domain: domain(a.project_domain_name) },
-          },
-        },
+      body: passwordAuthBody({
+        user: a.username,
+        password: a.password,
+        userDomain: a.user_domain_name,
+        project: a.project_name,
+        projectId: a.project_id,
+        projectDomain: a.project_domain_name,
       }),
     });
   } catch (err) {

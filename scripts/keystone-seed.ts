@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { KeystoneHome } from './keystone';
+import { passwordAuthBody } from '../common/keystone-auth';
 
 /**
  * What novaflow puts into its Keystone, through Keystone's own REST API as the bootstrap admin, so it
@@ -37,15 +38,7 @@ export async function passwordToken(url: string, login: Login): Promise<{ token:
   const res = await fetch(`${url}/auth/tokens`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: login.user, domain: { id: 'default' }, password: login.password } },
-        },
-        scope: { project: { name: login.project, domain: { id: 'default' } } },
-      },
-    }),
+    body: passwordAuthBody(login),
   });
   if (res.status !== 201)
     throw new Error(`Keystone refused ${login.user}'s login: ${res.status} ${await res.text()}`);

@@ -3,12 +3,18 @@ import { LRUCache } from 'lru-cache';
 import { forbidden, NovaError } from '../../common/errors';
 import { isIdentityId } from '../../common/ids';
 import type { Identity, IdentityProvider } from './types';
+import { passwordAuthBody } from '../../common/keystone-auth';
 
 export interface KeystoneOptions {
   /** Keystone's v3 root, e.g. http://127.0.0.1:5000/v3. */
   url: string;
   /** novaflow's service user, which validates callers' tokens (Keystone's `service` role). */
-  service: { user: string; password: string; project: string; domain?: string };
+  service: {
+    user: string;
+    password: string;
+    project: string;
+    /** Domain name (default `Default`). */ domain?: string;
+  };
   /** How long a validated token is trusted without asking Keystone again (default 300 s). */
   cacheSeconds?: number;
   /** Most tokens remembered (default 10000); the least recently used go first. */
@@ -100,19 +106,11 @@ export class KeystoneIdentity implements IdentityProvider {
   }
 
   private async login(): Promise<{ token: string; expiresAt: number }> {
-    const { user, password, project, domain = 'default' } = this.opts.service;
+    const { user, password, project, domain } = this.opts.service;
     const res = await this.fetch('/auth/tokens', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: user, domain: { id: domain }, password } },
-          },
-          scope: { project: { name: project, domain: { id: domain } } },
-        },
-      }),
+      body: passwordAuthBody({ user, password, project, userDomain: domain, projectDomain: domain }),
     });
     if (res.status !== 201) {
       console.error(`[api] Keystone refused novaflow's service user ${user}: ${res.status}`);

@@ -65,5 +65,15 @@ describe('when an admin manages host aggregates (os-aggregates)', () => {
     expect((await api('POST', '/v2.1/os-aggregates', { aggregate: { name: '' } })).status).toBe(400);
     expect((await api('POST', '/v2.1/os-aggregates/1/action', { explode: {} })).status).toBe(400);
     expect((await api('GET', '/v2.1/os-aggregates', undefined, 'member:proj')).status).toBe(403);
+    const member = await api(
+      'POST',
+      `/v2.1/os-aggregates/${id}/action`,
+      { add_host: { host: 'ag1' } },
+      'member:proj',
+    );
+    expect(member.status).toBe(403);
+    expect(member.body.forbidden.message).toBe(
+      "Policy doesn't allow os_compute_api:os-aggregates:add_host to be performed.",
+    );
   });
 });

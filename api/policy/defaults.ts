@@ -4,8 +4,11 @@
  * A policy file overrides any rule's check without code.
  */
 
-/** One request a rule guards: a method and a path under /v2.1 (`:name` is one segment), or a server action. */
-export type Operation = { method: string; path: string } | { action: string };
+/**
+ * One request a rule guards: a method and a path (`:name` is one segment), or an action — the one key
+ * of a `POST <on>/action` body, on a server unless `on` names another resource (`/os-aggregates/:id`).
+ */
+export type Operation = { method: string; path: string } | { action: string; on?: string };
 
 export interface PolicyRule {
   name: string;

@@ -14,7 +14,15 @@ interface Route {
   rule: string;
 }
 
-const ACTION_PATH = /^\/servers\/([^/]+)\/action\/?$/;
+/** A path pattern compiled to a regular expression, with its parameters' names. */
+function compile(path: string): { pattern: RegExp; params: string[] } {
+  const params: string[] = [];
+  const source = path.replace(/:(\w+)/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { pattern: new RegExp(`^${source}/?$`), params };
+}
 
 /**
  * The API's policy: every rule (defaults, then a policy file's overrides), and which request each
@@ -24,7 +32,8 @@ const ACTION_PATH = /^\/servers\/([^/]+)\/action\/?$/;
 export class Policy {
   private readonly checks = new Map<string, Check>();
   private readonly routes: Route[] = [];
-  private readonly actions = new Map<string, string>();
+  /** Per resource that takes actions (`POST <on>/action`): its path, and each body key's rule. */
+  private readonly actions = new Map<string, { pattern: RegExp; rules: Map<string, string> }>();
 
   constructor(rules: PolicyRule[], overrides: Record<string, string> = {}) {
     for (const rule of rules) {
@@ -33,20 +42,13 @@ export class Policy {
       this.checks.set(rule.name, parseCheck(rule.check));
       for (const op of rule.operations ?? []) {
         if ('action' in op) {
-          this.actions.set(op.action, rule.name);
+          const on = op.on ?? '/servers/:id';
+          if (!this.actions.has(on))
+            this.actions.set(on, { pattern: compile(`${on}/action`).pattern, rules: new Map() });
+          this.actions.get(on)!.rules.set(op.action, rule.name);
           continue;
         }
-        const params: string[] = [];
-        const source = op.path.replace(/:(\w+)/g, (_m, name: string) => {
-          params.push(name);
-          return '([^/]+)';
-        });
-        this.routes.push({
-          method: op.method,
-          pattern: new RegExp(`^${source}/?$`),
-          params,
-          rule: rule.name,
-        });
+        this.routes.push({ method: op.method, ...compile(op.path), rule: rule.name });
       }
     }
     // Literal paths first: GET /servers/detail is not GET /servers/:id.
@@ -77,10 +79,12 @@ export class Policy {
   /** The rule guarding a request, and the target its path names. */
   ruleFor(req: Request): { rule: string; target: Target } | undefined {
     const path = req.path;
-    if (req.method === 'POST' && ACTION_PATH.test(path)) {
+    const actions =
+      req.method === 'POST' ? [...this.actions.values()].find((a) => a.pattern.test(path)) : undefined;
+    if (actions) {
       const body = req.body as Record<string, unknown> | undefined;
       const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
-      const rule = keys.length === 1 ? this.actions.get(keys[0]) : undefined;
+      const rule = keys.length === 1 ? actions.rules.get(keys[0]) : undefined;
       // An action nobody defines is the route's 400 ("There is no such action"): nothing to guard.
       return { rule: rule ?? '@', target: {} };
     }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Operation } from '../../api/policy/defaults';
 import type { NovaExtension } from '../types';
 import { aggregateRoutes } from './routes';
 
@@ -20,13 +21,25 @@ export const aggregatesExtension: NovaExtension = {
       ['show', 'GET', '/os-aggregates/:id', 'Show an aggregate.'],
       ['update', 'PUT', '/os-aggregates/:id', 'Rename an aggregate or change its zone.'],
       ['delete', 'DELETE', '/os-aggregates/:id', 'Delete an aggregate.'],
-      ['action', 'POST', '/os-aggregates/:id/action', 'Add or remove a host, set metadata.'],
-    ].map(([rule, method, p, description]) => ({
-      name: `os_compute_api:os-aggregates:${rule}`,
-      check: 'rule:context_is_admin',
-      description,
-      operations: [{ method, path: p }],
-    })),
+    ]
+      .map(([rule, method, p, description]) => ({
+        name: `os_compute_api:os-aggregates:${rule}`,
+        check: 'rule:context_is_admin',
+        description,
+        operations: [{ method, path: p }] as Operation[],
+      }))
+      .concat(
+        [
+          ['add_host', 'Add a host to an aggregate.'],
+          ['remove_host', 'Remove a host from an aggregate.'],
+          ['set_metadata', "Set or remove an aggregate's metadata."],
+        ].map(([action, description]) => ({
+          name: `os_compute_api:os-aggregates:${action}`,
+          check: 'rule:context_is_admin',
+          description,
+          operations: [{ action, on: '/os-aggregates/:id' }],
+        })),
+      ),
   },
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };

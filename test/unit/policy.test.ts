@@ -78,6 +78,15 @@ describe('when a request is matched to its rule', () => {
       ['GET', '/os-server-groups/g1', undefined, 'os_compute_api:os-server-groups:show'],
       ['GET', '/os-reservations/r-1/events', undefined, 'novaflow:reservations:show'],
       ['GET', '/os-quota-sets/p2/defaults', undefined, 'os_compute_api:os-quota-sets:defaults'],
+      [
+        'POST',
+        '/os-aggregates/3/action',
+        { add_host: { host: 'h' } },
+        'os_compute_api:os-aggregates:add_host',
+      ],
+      ['POST', '/os-aggregates/3/action', { set_metadata: {} }, 'os_compute_api:os-aggregates:set_metadata'],
+      ['POST', '/os-keypairs', {}, 'os_compute_api:os-keypairs:create'],
+      ['GET', '/v2/images/abc', undefined, 'get_image'],
     ];
     for (const [method, path, body, rule] of expected)
       expect(policy.ruleFor(req(method, path, body))?.rule).toBe(rule);

@@ -74,11 +74,20 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
       .catch(() => undefined)
       .finally(() => (inFlight = undefined));
   };
+  // A stop can come before the worker runs (while the node still registers): the worker is then
+  // started and stopped at once (which releases its hold on the connection) rather than left running
+  // with its shutdown already skipped.
+  let stopping = false;
   return {
     worker,
     report,
     async run() {
       await report();
+      if (stopping) {
+        const ran = worker.run();
+        worker.shutdown();
+        return ran;
+      }
       timer = setInterval(heartbeat, opts.heartbeatMs);
       try {
         await worker.run();
@@ -88,6 +97,7 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
       }
     },
     shutdown() {
+      stopping = true;
       clearInterval(timer);
       // Idempotent: a node a test already stopped may be shut down again when the stack goes.
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -29,7 +29,7 @@ function quietRuntime() {
 }
 
 /** Takes a namespace of the run's pool that no other test file holds (files may run in parallel). */
-function claimNamespace(): string {
+export function claimNamespace(): string {
   const dir = path.join(process.env.NOVAFLOW_TEST_DIR!, 'claims');
   for (let i = 1; i <= 40; i++) {
     const ns = `nf-test-${String(i).padStart(2, '0')}`;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../common/errors';
 import type { HostState } from '../../entities/host/types';
-import { isAlive } from '../../entities/host/rules';
+import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
 import { hostState, listHostNames, loadHostStates, setHostEnabled } from '../../entities/host/client';
 import type { ApiDeps } from '../context';
 import { parseBody } from '../schemas/validate';
@@ -48,7 +48,9 @@ export function serviceRoutes(deps: ApiDeps): Router {
   };
   r.get('/os-services', async (req, res) => {
     const states = await loadHostStates(deps.client);
-    res.json({ services: states.map((s) => serviceView(s, deps.hostDownAfterMs ?? 20_000)) });
+    res.json({
+      services: states.map((s) => serviceView(s, deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS)),
+    });
   });
   for (const action of ['enable', 'disable', 'disable-log-reason'] as const) {
     r.put(`/os-services/${action}`, async (req, res) => {
@@ -69,7 +71,7 @@ export function serviceRoutes(deps: ApiDeps): Router {
     let s = await hostState(deps.client, req.params.id);
     if (!s) throw notFound(`Service ${req.params.id} could not be found.`);
     if (body.status) s = await setEnabled(s.name, body.status === 'enabled', body.disabled_reason ?? null);
-    res.json({ service: serviceView(s, deps.hostDownAfterMs ?? 20_000) });
+    res.json({ service: serviceView(s, deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS) });
   });
   return r;
 }

@@ -42,6 +42,9 @@ export function claimRefusal(state: HostState, req: ClaimRequest): string | null
 }
 
 /** A host is up while its heartbeats are recent. */
+/** How long a host may go without a heartbeat before it is down, unless configured (NOVAFLOW_HOST_DOWN_AFTER_MS). */
+export const DEFAULT_HOST_DOWN_AFTER_MS = 20_000;
+
 export function isAlive(state: HostState, downAfterMs: number, now = Date.now()): boolean {
   return now - state.lastHeartbeat <= downAfterMs;
 }

@@ -1,12 +1,9 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../../api/context';
 import { loadHostStates } from '../../entities/host/client';
-import { isAlive } from '../../entities/host/rules';
+import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 import type { NovaExtension } from '../types';
-
-/** A host without a heartbeat this long is down, as the API's own setting (20 s by default). */
-const DEFAULT_DOWN_AFTER_MS = 20_000;
 
 /** The compute zones, from the hosts' reports: a zone is available while one of its hosts is up and enabled. */
 function zones(states: HostState[], downAfterMs: number) {
@@ -27,7 +24,7 @@ function zones(states: HostState[], downAfterMs: number) {
 
 function availabilityZoneRoutes(deps: ApiDeps): Router {
   const r = Router();
-  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_DOWN_AFTER_MS;
+  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS;
   r.get('/os-availability-zone', async (_req, res) => {
     const list = zones(await loadHostStates(deps.client), downAfterMs);
     res.json({

@@ -5,6 +5,7 @@ import { isNotFound } from '../../entities/client-errors';
 import { DEFAULT_IMAGES } from './defaults';
 import { deleteImageUpdate, IMAGE_CATALOG_ID, listImagesQuery, putImageUpdate } from './messages';
 import type { ImageFields, ImageRecord } from './types';
+import type { Caller } from '../../common/types';
 import type { imageCatalogWorkflow } from './workflow';
 
 /** The image catalog's client: the shipped images, plus what admins registered in `image-catalog`. */
@@ -17,6 +18,16 @@ export async function listImages(client: Client): Promise<ImageRecord[]> {
   }
   const shipped = DEFAULT_IMAGES.filter((d) => !registered.some((r) => r.id === d.id));
   return [...shipped, ...registered];
+}
+
+/** Whether a caller may see an image: public and community ones, their project's own, or any for an admin. */
+export function imageVisibleTo(image: ImageRecord, caller: Pick<Caller, 'isAdmin' | 'projectId'>): boolean {
+  return (
+    caller.isAdmin ||
+    image.visibility === 'public' ||
+    image.visibility === 'community' ||
+    image.owner === caller.projectId
+  );
 }
 
 export async function findImage(client: Client, id: string): Promise<ImageRecord | undefined> {

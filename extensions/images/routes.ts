@@ -5,7 +5,7 @@ import type { ApiDeps } from '../../api/context';
 import { ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import { badRequest, conflict, forbidden, notFound } from '../../common/errors';
-import { deleteImage, findImage, listImages, putImage } from './client';
+import { deleteImage, findImage, imageVisibleTo, listImages, putImage } from './client';
 import { DEFAULT_IMAGES } from './defaults';
 import type { ImageRecord } from './types';
 
@@ -44,15 +44,7 @@ function view(image: ImageRecord): Record<string, unknown> {
   };
 }
 
-function visibleTo(req: Request, image: ImageRecord): boolean {
-  const { caller } = ctx(req);
-  return (
-    caller.isAdmin ||
-    image.visibility === 'public' ||
-    image.visibility === 'community' ||
-    image.owner === caller.projectId
-  );
-}
+const visibleTo = (req: Request, image: ImageRecord) => imageVisibleTo(image, ctx(req).caller);
 
 const Register = z
   .object({

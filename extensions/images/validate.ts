@@ -1,6 +1,6 @@
 import { badRequest } from '../../common/errors';
 import type { CreateValidator } from '../types';
-import { findImage } from './client';
+import { findImage, imageVisibleTo } from './client';
 
 /**
  * Nova's checks of a create's image, before anything starts: it must exist (and be visible to the
@@ -11,13 +11,7 @@ export const validateImage: CreateValidator = async (deps, caller, request) => {
   const id = request.imageRef;
   if (!id) return;
   const image = await findImage(deps.client, id);
-  const visible =
-    image &&
-    (caller.isAdmin ||
-      image.visibility === 'public' ||
-      image.visibility === 'community' ||
-      image.owner === caller.projectId);
-  if (!image || !visible) throw badRequest(`Image ${id} could not be found.`);
+  if (!image || !imageVisibleTo(image, caller)) throw badRequest(`Image ${id} could not be found.`);
   if (image.status !== 'active') throw badRequest(`Image ${id} is not active.`);
   if (image.min_ram > request.flavor.ram)
     throw badRequest("Flavor's memory is too small for requested image.");

@@ -3,14 +3,11 @@ import { Router } from 'express';
 import { badRequest, notFound } from '../../common/errors';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import type { HostState } from '../../entities/host/types';
-import { isAlive } from '../../entities/host/rules';
+import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
 import { loadHostStates } from '../../entities/host/client';
 import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
 import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
-
-/** Used when the API process was not told how long a silent host stays up. */
-const DEFAULT_DOWN_AFTER_MS = 20_000;
 
 /**
  * A hypervisor's id: a name-based uuid (version 5 layout over sha1 of the host name), so it is
@@ -59,7 +56,7 @@ function detail(s: HostState, downAfterMs: number) {
 
 /** Admin-only hypervisor views over the host entities, plus uptime fetched from the host itself. */
 export function hypervisorRoutes(deps: ApiDeps): Router {
-  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_DOWN_AFTER_MS;
+  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS;
   const r = Router();
   const find = async (id: string): Promise<HostState> => {
     const state = (await loadHostStates(deps.client)).find((s) => hypervisorId(s.name) === id);

@@ -49,6 +49,7 @@ export function createComputeActivities({ driver }: ComputeDeps) {
               flavor: input.flavor,
               imageRef: input.imageRef,
               metadata: input.metadata,
+              guest: input.guest ?? {},
             },
             (percent) => beat({ progress: percent }),
             cancellationSignal,

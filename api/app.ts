@@ -1,3 +1,4 @@
+import type { BuildStepRef } from '../entities/reservation/stages';
 import express, { type Router } from 'express';
 import type { ApiDeps } from './context';
 import { ctx, setCtx } from './context';
@@ -44,6 +45,8 @@ export interface ApiExtensionParts {
   policies: PolicyRule[];
   /** APIs of their own the extensions serve beside Nova's. */
   services: ExtensionService[];
+  /** Steps the extensions add to every server's build. */
+  buildSteps: BuildStepRef[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
@@ -57,6 +60,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   serverActions: {},
   policies: [],
   services: [],
+  buildSteps: [],
 };
 
 /** What the app needs besides what its routes need: who callers are, and what they may do. */
@@ -109,6 +113,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
       extensions: ext.aliases,
       validators: ext.createValidators,
       actions: ext.serverActions,
+      buildSteps: ext.buildSteps,
     }),
   );
   v21.use(quotaRoutes(deps));

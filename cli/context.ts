@@ -9,6 +9,7 @@ export interface Options {
   help?: boolean;
   flavor?: string;
   image?: string;
+  network?: string[];
   min?: string;
   max?: string;
   hint?: string[];

@@ -12,7 +12,7 @@ export const DEFAULT_URL = 'http://localhost:8774';
 
 const USAGE = `usage: novaflow [--os-cloud NAME | --token TOKEN [--url URL]] [--json] COMMAND ...
 
-  server create NAME --flavor ID [--image ID] [--min N] [--max N] [--hint key=value]... [--wait]
+  server create NAME --flavor ID [--image ID] [--network ID]... [--min N] [--max N] [--hint key=value]... [--wait]
   server list [--status S] [--reservation R] [--all-tenants]
   server show|delete|stop|start ID
   server reboot ID [--hard]
@@ -51,6 +51,7 @@ function parse(argv: string[]): { opts: Options; positionals: string[] } {
         help: { type: 'boolean', short: 'h' },
         flavor: { type: 'string' },
         image: { type: 'string' },
+        network: { type: 'string', multiple: true },
         min: { type: 'string' },
         max: { type: 'string' },
         hint: { type: 'string', multiple: true },

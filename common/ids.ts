@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Shapes of the ids this system gives out or accepts. A value of another shape names nothing here:
  * routes answer 404 (or 400 for a malformed request) without asking Temporal.
@@ -63,4 +65,14 @@ export function requestIds(
 export function reservationOfServer(serverId: string): string | undefined {
   if (!isUuid(serverId) || serverId[14] !== '8') return undefined;
   return reservationIdOf(serverId.slice(0, 8) + serverId.slice(9, 13));
+}
+
+/**
+ * A name-based uuid (version 5 layout over sha1 of `novaflow:<kind>:<name>`): the same in every
+ * process and across restarts without being stored anywhere.
+ */
+export function nameUuid(kind: string, name: string): string {
+  const h = createHash('sha1').update(`novaflow:${kind}:${name}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -9,6 +9,11 @@ export interface InstanceSpec {
   flavor: Flavor;
   imageRef: string;
   metadata: Record<string, string>;
+  /**
+   * What the extensions' build steps prepared for the guest, by step name (its addresses, its key,
+   * its image's properties): a driver hands it to the guest as a config drive would, unread.
+   */
+  guest?: Record<string, Record<string, unknown>>;
 }
 
 export interface InstanceInfo {

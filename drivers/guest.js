@@ -6,6 +6,14 @@ const [name = 'instance', image = 'unknown'] = process.argv.slice(2);
 const log = (line) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
 
 log(`novaflow guest ${name} booting from image ${image} (pid ${process.pid})`);
+// Its config drive: what the build steps prepared (addresses, keys, the image's description).
+let config = {};
+try {
+  config = JSON.parse(process.env.NOVAFLOW_GUEST_CONFIG || '{}');
+} catch {
+  log('config drive unreadable');
+}
+for (const [step, data] of Object.entries(config)) log(`config-drive ${step}: ${JSON.stringify(data)}`);
 log(`${name} login:`);
 
 let beats = 0;

@@ -160,8 +160,11 @@ export class ProcessDriver implements VirtDriver {
   /** Starts the guest's process and waits for its login prompt. */
   private async boot(guest: Guest, progress: (percent: number) => void): Promise<void> {
     const { spec } = guest;
+    // What the build steps prepared reaches the guest as a config drive would: one JSON document.
     const child = spawnChild(this.opts.execPath, [this.opts.guestScript, spec.name, spec.imageRef], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Nothing of the node's own environment (its credentials) leaks into a guest.
+      env: { PATH: process.env.PATH ?? '', NOVAFLOW_GUEST_CONFIG: JSON.stringify(spec.guest ?? {}) },
     });
     guest.child = child;
     // An unhandled 'error' (e.g. a spawn failure) would crash the node; boot() reports it instead.

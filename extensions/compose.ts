@@ -43,7 +43,11 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     serverActions: {},
     policies: extensions.flatMap((e) => e.api?.policies ?? []),
     services: extensions.flatMap((e) => e.api?.services ?? []),
+    buildSteps: extensions.flatMap((e) => e.buildSteps ?? []),
   };
+  const stepNames = api.buildSteps.map((b) => b.name);
+  const twice = stepNames.find((n, i) => stepNames.indexOf(n) !== i);
+  if (twice) throw new Error(`build step "${twice}" is declared by two extensions`);
   const filterFactories: Record<string, FilterFactory> = {};
   for (const ext of extensions) {
     const owner = ext.descriptor.alias;

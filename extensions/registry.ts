@@ -7,6 +7,7 @@ import { keypairsExtension } from './keypairs';
 import { availabilityZonesExtension } from './availability-zones';
 import { aggregatesExtension } from './aggregates';
 import { multipleCreateExtension } from './os-multiple-create';
+import { networksExtension } from './networks';
 import { schedulerHintsExtension } from './scheduler-hints';
 import type { NovaExtension } from './types';
 
@@ -20,6 +21,7 @@ export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   keypairsExtension,
   availabilityZonesExtension,
   aggregatesExtension,
+  networksExtension,
 ];
 
 function loadModule(ref: string): NovaExtension {

@@ -6,6 +6,7 @@ import type { ApiDeps } from '../api/context';
 import type { PolicyRule } from '../api/policy/defaults';
 import type { Caller } from '../common/types';
 import type { CreateRequest } from '../entities/reservation/types';
+import type { BuildStepRef } from '../entities/reservation/stages';
 import type { ServerMemoView } from '../entities/server/rules';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
 
@@ -122,6 +123,16 @@ export interface NovaExtension {
    * bundle's entry next to the core workflows (see `workflowEntry`); name them so they cannot clash.
    */
   workflowTypes?: string[];
+  /**
+   * Steps it adds to every server's build, run by the server entity in declaration order: `prepare`
+   * (a control activity, by name) before each spawn attempt, once the host is known — allocate an
+   * address, fetch a key — and `release` (also by name) after a failed attempt (before the next
+   * host), when the build fails, and when the server is deleted. `prepare` answers what the driver
+   * hands the guest and what views show (`PrepareStepInput`/`PrepareStepResult`); a failure of
+   * `prepare` aborts the build. Both must be idempotent per server: they are retried, and `release`
+   * may run for a `prepare` that never finished.
+   */
+  buildSteps?: BuildStepRef[];
   /** Driver capabilities it relies on; a driver without them answers 501 for its calls. */
   requires?: DriverCapability[];
 }

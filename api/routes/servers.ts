@@ -2,13 +2,14 @@ import type { Request } from 'express';
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
+import type { BuildStepRef } from '../../entities/reservation/stages';
 import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../entities/server/messages';
 import type { CreateValidator, ServerActionHandler } from '../../extensions/types';
 import type { ApiDeps } from '../context';
-import { ctx } from '../context';
+import { atLeast, ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
 import { createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
@@ -36,6 +37,8 @@ export interface ServerRouteOptions {
   validators?: CreateValidator[];
   /** Server actions extensions add, consulted for an action key the core does not know. */
   actions?: Record<string, ServerActionHandler>;
+  /** Steps the extensions in force add to every build, recorded on every reservation. */
+  buildSteps?: BuildStepRef[];
 }
 
 /** The action keys the core handles; an extension may not take one of them. */
@@ -99,6 +102,23 @@ function pageParams(req: Request) {
   return { limit, marker: queryString(req, 'marker') };
 }
 
+/**
+ * Microversion 2.37's rule: `networks` is required (`auto`, `none` or a list), and before 2.37 only
+ * a list is accepted.
+ */
+function requireNetworksFrom237(req: Request, networks: unknown): void {
+  if (atLeast(req, 37)) {
+    if (networks === undefined)
+      throw badRequest(
+        `Invalid input for field/attribute server. Value: ${JSON.stringify(req.body.server).slice(0, 200)}. 'networks' is a required property`,
+      );
+  } else if (typeof networks === 'string') {
+    throw badRequest(
+      `Invalid input for field/attribute networks. Value: ${networks}. '${networks}' is not of type 'array'`,
+    );
+  }
+}
+
 /** Servers: create (one reservation workflow per request), read, delete and lifecycle actions. */
 export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
   const r = Router();
@@ -114,6 +134,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
         'The server could not comply with the request since it is either malformed or otherwise incorrect.',
       );
     const body = parseBody(schema, req.body);
+    requireNetworksFrom237(req, body.server.networks);
     const extra: Record<string, unknown> = {};
     const server = body.server as Record<string, unknown>;
     for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];
@@ -128,6 +149,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       extra,
       key === undefined ? undefined : idempotencyPrefix(caller.projectId, key),
     );
+    if (opts.buildSteps?.length) createReq.buildSteps = opts.buildSteps;
     if (key !== undefined) createReq.idempotency = { requestHash: requestHash(req.body) };
     for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
     const admitted = await admitOnce(createReq);

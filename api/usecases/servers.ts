@@ -70,6 +70,7 @@ export function toCreateRequest(
     securityGroups: (s.security_groups ?? [{ name: 'default' }]).map((g) => g.name),
     diskConfig: s['OS-DCF:diskConfig'] ?? 'AUTO',
     description: s.description ?? null,
+    ...(s.networks === undefined ? {} : { networks: s.networks }),
     extensions,
     extra,
     serverIds,

@@ -28,7 +28,11 @@ function hints(list: string[] = []): Record<string, string | string[]> {
 }
 
 const create: Command = async (ctx, args) => {
-  need(args, 1, 'server create NAME --flavor ID [--image ID] [--min N] [--max N] [--hint k=v]... [--wait]');
+  need(
+    args,
+    1,
+    'server create NAME --flavor ID [--image ID] [--network ID]... [--min N] [--max N] [--hint k=v]... [--wait]',
+  );
   const { opts } = ctx;
   if (!opts.flavor) throw new CliError('--flavor is required', EXIT.USAGE);
   const min = count(opts.min, 'min');
@@ -37,6 +41,8 @@ const create: Command = async (ctx, args) => {
     name: args[0],
     flavorRef: opts.flavor,
     imageRef: opts.image ?? '',
+    // Microversion 2.37 on: the networks are said, `auto` when none is named.
+    networks: opts.network?.length ? opts.network.map((uuid) => ({ uuid })) : 'auto',
     return_reservation_id: true,
   };
   if (min !== undefined) server.min_count = min;

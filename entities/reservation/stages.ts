@@ -45,6 +45,35 @@ export interface AwaitAdmissionInput extends ReserveQuotaInput {
   updateId?: string;
 }
 
+/**
+ * A step an extension adds to every build (`buildSteps` in extensions/types.ts), as a server entity
+ * runs it: `prepare` and `release` name control-worker activities.
+ */
+export interface BuildStepRef {
+  name: string;
+  prepare: string;
+  release: string;
+}
+
+/** What a build step's `prepare` gets: the server, and the host it is about to spawn on. */
+export interface PrepareStepInput {
+  server: ServerSeed;
+  host: string;
+}
+
+/** What a build step's `prepare` answers. */
+export interface PrepareStepResult {
+  /** Handed to the driver in `InstanceSpec.guest[step]`, as a config drive would carry it to the guest. */
+  guest?: Record<string, unknown>;
+  /** Kept on the server (`prepared[step]`) for view decorators, until the step is released. */
+  view?: Record<string, unknown>;
+}
+
+/** What a build step's `release` gets; it must give back everything `prepare` took for this server. */
+export interface ReleaseStepInput {
+  server: ServerSeed;
+}
+
 export interface ServerWorkflowInput {
   seed: ServerSeed;
   requestId: string;
@@ -55,6 +84,8 @@ export interface ServerWorkflowInput {
   fault: Fault | null;
   /** Whether the server holds quota (false once a failed request released it). */
   holdsQuota: boolean;
+  /** Steps the extensions in force add to the build (absent before build steps existed). */
+  buildSteps?: BuildStepRef[];
 }
 
 export interface SpawnInput {
@@ -64,6 +95,8 @@ export interface SpawnInput {
   imageRef: string;
   metadata: Record<string, string>;
   extra: Record<string, unknown>;
+  /** What the build steps prepared for the guest, by step name. */
+  guest?: Record<string, Record<string, unknown>>;
 }
 
 export interface ClaimOnHostInput {

@@ -1,6 +1,7 @@
 import type { Fault } from '../../common/types';
 import type { ServerSeed } from '../server/types';
 import type { QuotaAnswer } from '../quota/types';
+import type { BuildStepRef } from './stages';
 
 /** reservation/r-xxxxxxxx: one create request, and what its messages carry. */
 
@@ -14,6 +15,8 @@ export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
   maxCount: number;
   /** Aliases of the extensions in force when the request was admitted. */
   extensions: string[];
+  /** The build steps those extensions add, run by each server's entity. */
+  buildSteps?: BuildStepRef[];
   /**
    * One id per server up to maxCount, fixed by the API, which reserves quota under them before it
    * answers; the reservation reads that same decision.

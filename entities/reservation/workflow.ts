@@ -211,6 +211,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     placement: placements[id] ?? null,
     fault,
     holdsQuota: !fault,
+    ...(req.buildSteps?.length ? { buildSteps: req.buildSteps } : {}),
   }));
   record.launched = fault ? 0 : launchIds.length;
   let startFailed = false;

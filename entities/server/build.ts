@@ -29,6 +29,19 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
     record.progress = 0;
     s.touch();
     const event = log.begin(action, 'compute__do_build_and_run_instance', host);
+    let guest: Record<string, Record<string, unknown>>;
+    try {
+      guest = await s.prepareSteps(host);
+    } catch (err) {
+      // Nothing a build step needs is host-specific: another host would fail the same way.
+      const { message } = failureMessage(err);
+      log.finish(action, event, message);
+      record.attempts.push({ host, result: 'Error', message });
+      await s.releaseSteps();
+      await s.releaseHost();
+      s.fail({ code: 500, message: `Build of instance ${seed.id} aborted: ${message}` });
+      return;
+    }
     try {
       await computeOn(host).spawn({
         serverId: seed.id,
@@ -37,6 +50,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
         imageRef: seed.imageRef,
         metadata: seed.metadata,
         extra: seed.extra,
+        ...(Object.keys(guest).length > 0 ? { guest } : {}),
       });
       log.finish(action, event);
       record.attempts.push({ host, result: 'Success', message: null });
@@ -56,6 +70,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
       const { type, message } = failureMessage(err);
       log.finish(action, event, message);
       record.attempts.push({ host, result: 'Error', message });
+      await s.releaseSteps();
       await s.releaseHost();
       if (type === BUILD_ABORT) {
         s.fail({ code: 500, message: `Build of instance ${seed.id} aborted: ${message}` });

@@ -1,6 +1,6 @@
 import {
   ActivityCancellationType,
-  type CancellationScope,
+  CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
@@ -17,7 +17,13 @@ import type { Fault } from '../../common/types';
 import { releaseClaimsSignal } from '../host/messages';
 import { releaseQuotaSignal } from '../quota/messages';
 import { serverBuiltSignal } from '../reservation/messages';
-import type { ServerWorkflowInput } from '../reservation/stages';
+import type {
+  BuildStepRef,
+  PrepareStepInput,
+  PrepareStepResult,
+  ReleaseStepInput,
+  ServerWorkflowInput,
+} from '../reservation/stages';
 import { ActionLog, nowIso } from './action-log';
 import type { ServerActionRequest } from './messages';
 import { initialServerRecord, memoView } from './rules';
@@ -56,6 +62,26 @@ export function computeOn(host: string) {
     },
   });
 }
+
+/**
+ * Build steps' activities, called by the names extensions declared. A prepare that fails for good
+ * aborts the build; a release is retried longer (it gives back what a server holds).
+ */
+const stepActivities = {
+  prepare: proxyActivities<Record<string, (input: PrepareStepInput) => Promise<PrepareStepResult>>>({
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '500ms',
+      maximumInterval: '5s',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [BUILD_ABORT],
+    },
+  }),
+  release: proxyActivities<Record<string, (input: ReleaseStepInput) => Promise<void>>>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 50 },
+  }),
+};
 
 /** What the server workflow carries into its next run when its history grows long. */
 export interface ServerContinuation {
@@ -114,6 +140,44 @@ export class ServerEntity {
       keys: [this.seed.id],
     });
     this.holdsQuota = false;
+  }
+
+  get buildSteps(): BuildStepRef[] {
+    return this.input.buildSteps ?? [];
+  }
+
+  /**
+   * Runs every build step's `prepare` for a spawn on `host`; answers what they prepared for the guest.
+   * A step is marked held before it runs, so a crash or a delete in between still releases it; each
+   * runs to its end even when a delete cancels the build (the delete then releases it).
+   */
+  async prepareSteps(host: string): Promise<Record<string, Record<string, unknown>>> {
+    const guest: Record<string, Record<string, unknown>> = {};
+    for (const step of this.buildSteps) {
+      const prepared = (this.record.prepared ??= {});
+      prepared[step.name] = {};
+      const result = await CancellationScope.nonCancellable(() =>
+        stepActivities.prepare[step.prepare]({ server: this.seed, host }),
+      );
+      prepared[step.name] = result.view ?? {};
+      if (result.guest) guest[step.name] = result.guest;
+    }
+    if (this.buildSteps.length > 0) this.touch();
+    return guest;
+  }
+
+  /** Releases every build step the server holds, last prepared first; each at most once. */
+  async releaseSteps(): Promise<void> {
+    const prepared = this.record.prepared;
+    if (!prepared) return;
+    for (const step of [...this.buildSteps].reverse()) {
+      if (!(step.name in prepared)) continue;
+      await CancellationScope.nonCancellable(() =>
+        stepActivities.release[step.release]({ server: this.seed }),
+      );
+      delete prepared[step.name];
+    }
+    if (Object.keys(prepared).length === 0) delete this.record.prepared;
   }
 
   fail(fault: Omit<Fault, 'created'>): void {

@@ -49,6 +49,7 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
   switch (action.type) {
     case 'delete': {
       if (driver) await step('compute_terminate_instance', () => driver.destroy({ serverId: seed.id }));
+      await s.releaseSteps();
       await s.releaseHost();
       await s.releaseQuota();
       record.vmState = 'deleted';

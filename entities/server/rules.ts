@@ -48,6 +48,7 @@ export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' |
     securityGroups: req.securityGroups,
     diskConfig: req.diskConfig,
     description: req.description,
+    ...(req.networks === undefined ? {} : { networks: req.networks }),
     extra: req.extra,
   };
 }

@@ -50,9 +50,24 @@ export interface ServerSeed {
   securityGroups: string[];
   diskConfig: 'AUTO' | 'MANUAL';
   description: string | null;
+  /**
+   * The create's `networks`: `auto`, `none`, or NICs asked for; absent when not given (and on servers
+   * made before it was kept). The core only carries it; an extension that builds networks reads it.
+   */
+  networks?: RequestedNetworks;
   /** Request fields that extensions added to the create schema, by field name. */
   extra: Record<string, unknown>;
 }
+
+/** One NIC a create asks for (Nova's `networks` entries). */
+export interface RequestedNic {
+  uuid?: string;
+  port?: string;
+  fixed_ip?: string;
+  tag?: string;
+}
+
+export type RequestedNetworks = 'auto' | 'none' | RequestedNic[];
 
 /** The state of one server entity, as its `describe` query returns it. */
 export interface ServerRecord extends ServerSeed {
@@ -69,4 +84,9 @@ export interface ServerRecord extends ServerSeed {
   /** Hosts tried, in order, for the current build. */
   attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
   actions: InstanceAction[];
+  /**
+   * What each build step prepared and still holds (its `view`), by step name: set before the step
+   * runs, removed once it is released.
+   */
+  prepared?: Record<string, Record<string, unknown>>;
 }

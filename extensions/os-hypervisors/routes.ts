@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { badRequest, notFound } from '../../common/errors';
+import { nameUuid } from '../../common/ids';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import type { HostState } from '../../entities/host/types';
 import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
@@ -14,9 +15,7 @@ import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow
  * stable across restarts and the same in every API replica without being stored anywhere.
  */
 export function hypervisorId(host: string): string {
-  const h = createHash('sha1').update(`novaflow:hypervisor:${host}`).digest('hex');
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return nameUuid('hypervisor', host);
 }
 
 function summary(s: HostState, downAfterMs: number) {

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { CONTROL_TASK_QUEUE } from '../../common/names';
+import { nameUuid } from '../../common/ids';
+import type { Caller } from '../../common/types';
+import { isNotFound } from '../../entities/client-errors';
+import type { RequestedNetworks } from '../../entities/server/types';
+import { DEFAULT_NETWORKS } from './defaults';
+import {
+  allocatePortUpdate,
+  deleteNetworkUpdate,
+  ipamWorkflowId,
+  listNetworksQuery,
+  listPortsQuery,
+  NETWORK_CATALOG_ID,
+  putNetworkUpdate,
+  releasePortsUpdate,
+} from './messages';
+import type { AllocateRequest, NetworkRecord, PortRecord } from './types';
+import type { ipamWorkflow, networkCatalogWorkflow } from './workflow';
+
+/** The shipped networks plus those admins created. */
+export async function listNetworks(client: Client): Promise<NetworkRecord[]> {
+  let created: NetworkRecord[] = [];
+  try {
+    created = await client.workflow.getHandle(NETWORK_CATALOG_ID).query(listNetworksQuery);
+  } catch (err) {
+    if (!isNotFound(err)) throw err; // no network created yet
+  }
+  return [...DEFAULT_NETWORKS.filter((d) => !created.some((c) => c.id === d.id)), ...created];
+}
+
+export function networkVisibleTo(n: NetworkRecord, caller: Pick<Caller, 'isAdmin' | 'projectId'>): boolean {
+  return caller.isAdmin || n.shared || n.project_id === caller.projectId;
+}
+
+export async function visibleNetworks(
+  client: Client,
+  caller: Pick<Caller, 'isAdmin' | 'projectId'>,
+): Promise<NetworkRecord[]> {
+  return (await listNetworks(client)).filter((n) => networkVisibleTo(n, caller));
+}
+
+const catalogStart = () =>
+  new WithStartWorkflowOperation<typeof networkCatalogWorkflow>('networkCatalogWorkflow', {
+    workflowId: NETWORK_CATALOG_ID,
+    taskQueue: CONTROL_TASK_QUEUE,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+
+export function putNetwork(client: Client, record: NetworkRecord): Promise<NetworkRecord> {
+  return client.workflow.executeUpdateWithStart(putNetworkUpdate, {
+    args: [record],
+    startWorkflowOperation: catalogStart(),
+  });
+}
+
+export function deleteNetwork(client: Client, id: string): Promise<void> {
+  return client.workflow.executeUpdateWithStart(deleteNetworkUpdate, {
+    args: [{ id }],
+    startWorkflowOperation: catalogStart(),
+  });
+}
+
+/** A network's ports (none when no address was ever given out on it). */
+export async function listPorts(client: Client, networkId: string): Promise<PortRecord[]> {
+  try {
+    return await client.workflow.getHandle(ipamWorkflowId(networkId)).query(listPortsQuery);
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+export function allocatePort(client: Client, networkId: string, req: AllocateRequest): Promise<PortRecord> {
+  return client.workflow.executeUpdateWithStart(allocatePortUpdate, {
+    args: [req],
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof ipamWorkflow>('ipamWorkflow', {
+      workflowId: ipamWorkflowId(networkId),
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [{ networkId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}
+
+/** Gives back a server's ports on one network; a network that never gave out an address has none. */
+export async function releasePorts(client: Client, networkId: string, owner: string): Promise<number> {
+  try {
+    return await client.workflow.getHandle(ipamWorkflowId(networkId)).executeUpdate(releasePortsUpdate, {
+      args: [{ owner }],
+    });
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
+  }
+}
+
+/** A NIC's port id and MAC: derived from the server, the NIC's index and the network, so stable. */
+export function portIdentity(
+  serverId: string,
+  index: number,
+  networkId: string,
+): { id: string; mac: string } {
+  const id = nameUuid('port', `${serverId}#${index}#${networkId}`);
+  const h = createHash('sha1').update(id).digest('hex');
+  return { id, mac: `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}` };
+}
+
+/** One NIC a server gets: a network and, when asked for, a fixed address. */
+export interface Nic {
+  network: NetworkRecord;
+  fixedIp?: string;
+}
+
+export type NicPlan =
+  { nics: Nic[] } | { problem: 'not-found' | 'no-subnet' | 'port'; id: string } | { problem: 'ambiguous' };
+
+/**
+ * Which networks a create's `networks` names for this project: `none` none; `auto` (or nothing) the
+ * one network the project can use, if exactly one has a subnet; a list, each entry by `uuid`.
+ */
+export function planNics(requested: RequestedNetworks | undefined, visible: NetworkRecord[]): NicPlan {
+  if (requested === 'none') return { nics: [] };
+  if (requested === undefined || requested === 'auto') {
+    const usable = visible.filter((n) => n.subnet);
+    if (usable.length > 1) return { problem: 'ambiguous' };
+    return { nics: usable.map((network) => ({ network })) };
+  }
+  const nics: Nic[] = [];
+  for (const entry of requested) {
+    if (entry.port) return { problem: 'port', id: entry.port };
+    if (!entry.uuid) continue;
+    const network = visible.find((n) => n.id === entry.uuid!.toLowerCase());
+    if (!network) return { problem: 'not-found', id: entry.uuid };
+    if (!network.subnet) return { problem: 'no-subnet', id: entry.uuid };
+    nics.push({ network, ...(entry.fixed_ip ? { fixedIp: entry.fixed_ip } : {}) });
+  }
+  return { nics };
+}

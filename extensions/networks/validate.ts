@@ -1,0 +1,41 @@
+import { badRequest, conflict } from '../../common/errors';
+import type { CreateValidator } from '../types';
+import { inPool, ipToInt, poolSize } from './ipam';
+import { listPorts, planNics, visibleNetworks } from './client';
+
+/**
+ * Nova's checks of a create's `networks`, before anything starts: every network named exists for the
+ * caller and has a subnet, a fixed address is free in it, `auto` is not ambiguous, and each network
+ * has an address left for every server the request needs at least.
+ */
+export const validateNetworks: CreateValidator = async (deps, caller, request) => {
+  const plan = planNics(request.networks, await visibleNetworks(deps.client, caller));
+  if ('problem' in plan) {
+    switch (plan.problem) {
+      case 'ambiguous':
+        throw conflict('Multiple possible networks found, use a Network ID to be more specific.');
+      case 'not-found':
+        throw badRequest(`Network ${plan.id} could not be found.`);
+      case 'no-subnet':
+        throw badRequest(`Network ${plan.id} requires a subnet in order to boot instances on.`);
+      case 'port':
+        throw badRequest(`Port ${plan.id} could not be found.`);
+    }
+  }
+  const needed = new Map<string, number>();
+  for (const nic of plan.nics) {
+    needed.set(nic.network.id, (needed.get(nic.network.id) ?? 0) + request.minCount);
+    if (nic.fixedIp === undefined) continue;
+    if (ipToInt(nic.fixedIp) === undefined) throw badRequest(`Invalid fixed IP address (${nic.fixedIp})`);
+    if (!inPool(nic.network.subnet!, nic.fixedIp))
+      throw badRequest(`IP address ${nic.fixedIp} is not a valid IP for the specified subnet.`);
+    const held = await listPorts(deps.client, nic.network.id);
+    if (held.some((p) => p.fixed_ips[0].ip_address === nic.fixedIp))
+      throw badRequest(`Fixed IP address ${nic.fixedIp} is already in use.`);
+  }
+  for (const [id, count] of needed) {
+    const network = plan.nics.find((n) => n.network.id === id)!.network;
+    const free = poolSize(network.subnet!) - (await listPorts(deps.client, id)).length;
+    if (free < count) throw conflict(`No more IP addresses available on network ${id}.`);
+  }
+};

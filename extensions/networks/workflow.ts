@@ -1,0 +1,92 @@
+import { ApplicationFailure, makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { BUILD_ABORT } from '../../common/errors';
+import { untilContinueAsNew } from '../../workflows/entity';
+import { inPool, lowestFree } from './ipam';
+import {
+  allocatePortUpdate,
+  deleteNetworkUpdate,
+  listNetworksQuery,
+  listPortsQuery,
+  putNetworkUpdate,
+  releasePortsUpdate,
+} from './messages';
+import type { NetworkRecord, PortRecord } from './types';
+
+/**
+ * network-catalog: the networks admins created (the shipped one lives in code). Small, and every
+ * change is one update decided in order.
+ */
+export async function networkCatalogWorkflow(input: { networks?: NetworkRecord[] } = {}): Promise<void> {
+  const networks = new Map((input.networks ?? []).map((n) => [n.id, n]));
+  setHandler(listNetworksQuery, () => [...networks.values()]);
+  setHandler(putNetworkUpdate, (record) => {
+    networks.set(record.id, record);
+    return record;
+  });
+  setHandler(deleteNetworkUpdate, ({ id }) => {
+    networks.delete(id);
+  });
+  await untilContinueAsNew();
+  await makeContinueAsNewFunc<typeof networkCatalogWorkflow>()({ networks: [...networks.values()] });
+}
+
+/**
+ * ipam/<network id>: one network's addresses. Every allocation and release is an update decided in
+ * order, so two builds never get one address, and the same NIC asked for again (a retried activity,
+ * a replayed build) gets the port it already has instead of a second one.
+ */
+export async function ipamWorkflow(input: { networkId: string; ports?: PortRecord[] }): Promise<void> {
+  const ports = new Map((input.ports ?? []).map((p) => [p.key, p]));
+  const used = () => new Set([...ports.values()].flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
+  setHandler(listPortsQuery, () => [...ports.values()]);
+  setHandler(allocatePortUpdate, (req) => {
+    const held = ports.get(req.key);
+    if (held) return held;
+    const taken = used();
+    let ip: string | undefined;
+    if (req.fixedIp !== undefined) {
+      if (!inPool(req.subnet, req.fixedIp) || taken.has(req.fixedIp))
+        throw ApplicationFailure.create({
+          type: BUILD_ABORT,
+          message: `Fixed IP address ${req.fixedIp} is already in use.`,
+          nonRetryable: true,
+        });
+      ip = req.fixedIp;
+    } else {
+      ip = lowestFree(req.subnet, taken);
+    }
+    if (ip === undefined)
+      throw ApplicationFailure.create({
+        type: BUILD_ABORT,
+        message: `No more IP addresses available on network ${input.networkId}.`,
+        nonRetryable: true,
+      });
+    const port: PortRecord = {
+      id: req.portId,
+      key: req.key,
+      network_id: input.networkId,
+      project_id: req.projectId,
+      device_id: req.owner,
+      device_owner: req.deviceOwner,
+      mac_address: req.mac,
+      fixed_ips: [{ subnet_id: req.subnet.id, ip_address: ip }],
+      created_at: req.at,
+    };
+    ports.set(req.key, port);
+    return port;
+  });
+  setHandler(releasePortsUpdate, ({ owner }) => {
+    let n = 0;
+    for (const [key, p] of ports)
+      if (p.device_id === owner) {
+        ports.delete(key);
+        n++;
+      }
+    return n;
+  });
+  await untilContinueAsNew();
+  await makeContinueAsNewFunc<typeof ipamWorkflow>()({
+    networkId: input.networkId,
+    ports: [...ports.values()],
+  });
+}

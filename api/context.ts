@@ -1,3 +1,4 @@
+import type { Target } from './policy/engine';
 import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import type { Caller } from '../common/types';
@@ -19,10 +20,13 @@ export interface ApiDeps {
 /** Per-request data the middleware attaches. */
 export interface RequestContext {
   caller: Caller;
-  /** Whether policy lets the caller do what `rule` guards (in their own project). */
-  can(rule: string): boolean;
-  /** Nova's 403 unless policy lets the caller do what `rule` guards. */
-  enforce(rule: string): void;
+  /**
+   * Whether policy lets the caller do what `rule` guards, on a target (by default their own project
+   * and user; a route that acts for another user, such as an admin's `?user_id=`, names it).
+   */
+  can(rule: string, target?: Target): boolean;
+  /** Nova's 403 unless policy lets the caller do what `rule` guards, on that target. */
+  enforce(rule: string, target?: Target): void;
   microversion: Microversion;
   baseUrl: string;
 }

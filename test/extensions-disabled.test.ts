@@ -37,7 +37,24 @@ describe('when only os-multiple-create is configured', () => {
       body: { server: { name: 'y', imageRef: '11111111-2222-4333-8444-555555555555', flavorRef: '1' } },
     });
     expect(anyImage.status).toBe(202);
-    await waitForStatus(stack, anyImage.body.server.id, ['ACTIVE']);
+    const built = await waitForStatus(stack, anyImage.body.server.id, ['ACTIVE']);
+    // Without the networks extension there are no networks: no Neutron API, no addresses, and the
+    // core carries a create's networks without reading them.
+    expect(built.addresses).toEqual({});
+    expect((await stack.api('GET', '/network/v2.0/networks')).status).toBe(404);
+    const named = await stack.api('POST', '/v2.1/servers', {
+      headers: { 'OpenStack-API-Version': 'compute 2.37' },
+      body: {
+        server: {
+          name: 'z',
+          imageRef: IMAGE,
+          flavorRef: '1',
+          networks: [{ uuid: '11111111-2222-4333-8444-555555555555' }],
+        },
+      },
+    });
+    expect(named.status).toBe(202);
+    expect((await waitForStatus(stack, named.body.server.id, ['ACTIVE'])).addresses).toEqual({});
   });
 });
 
@@ -49,6 +66,7 @@ describe('when every built-in extension is loaded', () => {
     expect(aliases).toEqual([
       'OS-SCH-HNT',
       'images',
+      'networks',
       'os-aggregates',
       'os-availability-zone',
       'os-console-output',

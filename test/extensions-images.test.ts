@@ -67,6 +67,11 @@ describe("when a create names an image (Nova's checks, before anything starts)",
     const fits = await create(UBUNTU, '2');
     expect(fits.status).toBe(202);
     await waitForStatus(stack, fits.body.server.id, ['ACTIVE'], MEMBER);
+    // The driver is told what the image is, to boot what it describes.
+    const guest = Object.values(stack.drivers)
+      .map((d) => d.instances.get(fits.body.server.id)?.spec.guest)
+      .find(Boolean);
+    expect(guest?.images).toMatchObject({ id: UBUNTU, name: 'ubuntu-24.04-server', min_ram: 1024 });
   });
 
   it('then an image an admin registers is queued (400 for a create) until its data is uploaded', async () => {

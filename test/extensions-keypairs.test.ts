@@ -91,6 +91,61 @@ describe('when a user manages key pairs (os-keypairs)', () => {
     expect(ok.status).toBe(202);
     const server = await waitForStatus(stack, ok.body.server.id, ['ACTIVE'], ALICE);
     expect(server.key_name).toBe('made');
+    // The driver gets the public key to hand the guest (as a config drive's public_keys).
+    const made = await stack.api('GET', '/v2.1/os-keypairs/made', { token: ALICE });
+    expect(stack.drivers.kp1.instances.get(server.id)?.spec.guest?.keypairs).toEqual({
+      name: 'made',
+      type: 'ssh',
+      public_key: made.body.keypair.public_key,
+      fingerprint: made.body.keypair.fingerprint,
+    });
+  });
+
+  it("then from 2.10 an admin manages another user's key pairs with user_id, and a member may not", async () => {
+    const V2_10 = { 'OpenStack-API-Version': 'compute 2.10' };
+    const forCarol = await stack.api('POST', '/v2.1/os-keypairs', {
+      token: 'admin:admin',
+      headers: V2_10,
+      body: { keypair: { name: 'carols', public_key: IMPORTED, user_id: 'carol' } },
+    });
+    expect(forCarol.status).toBe(201);
+    expect(forCarol.body.keypair.user_id).toBe('carol');
+    const asCarol = await stack.api('GET', '/v2.1/os-keypairs', { token: 'carol:keys' });
+    expect(asCarol.body.keypairs.map((k: any) => k.keypair.name)).toEqual(['carols']);
+    const byAdmin = await stack.api('GET', '/v2.1/os-keypairs/carols?user_id=carol', {
+      token: 'admin:admin',
+      headers: V2_10,
+    });
+    expect(byAdmin.body.keypair).toMatchObject({ name: 'carols', user_id: 'carol' });
+
+    const nosy = await stack.api('GET', '/v2.1/os-keypairs?user_id=carol', { token: ALICE, headers: V2_10 });
+    expect(nosy.status).toBe(403);
+    expect(nosy.body.forbidden.message).toBe(
+      "Policy doesn't allow os_compute_api:os-keypairs:index to be performed.",
+    );
+    // Before 2.10 the field does not exist, and the query names nobody.
+    const early = await stack.api('POST', '/v2.1/os-keypairs', {
+      token: 'admin:admin',
+      headers: V2_2,
+      body: { keypair: { name: 'x', user_id: 'carol' } },
+    });
+    expect(early.status).toBe(400);
+    const ignored = await stack.api('GET', '/v2.1/os-keypairs?user_id=carol', {
+      token: ALICE,
+      headers: V2_2,
+    });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.keypairs.map((k: any) => k.keypair.name)).not.toContain('carols');
+
+    expect(
+      (
+        await stack.api('DELETE', '/v2.1/os-keypairs/carols?user_id=carol', {
+          token: 'admin:admin',
+          headers: V2_10,
+        })
+      ).status,
+    ).toBe(204);
+    expect((await stack.api('GET', '/v2.1/os-keypairs', { token: 'carol:keys' })).body.keypairs).toEqual([]);
   });
 
   it('then the key_pairs quota refuses one too many, and a delete frees the name', async () => {

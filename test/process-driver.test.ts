@@ -62,6 +62,16 @@ describe('the process driver alone, without Temporal', () => {
     expect(last.split('\n')).toHaveLength(1);
   });
 
+  it("when the build steps prepared a guest's config, then the guest reads it as its config drive", async () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@there';
+    const guest = { keypairs: { public_key: key }, networks: { interfaces: [{ address: '10.0.0.9' }] } };
+    await driver.spawn({ ...spec('cfg'), guest }, () => undefined);
+    pids.push(await pidOf(driver, 'cfg'));
+    const out = await driver.consoleOutput('cfg');
+    expect(out).toContain(`config-drive keypairs: {"public_key":"${key}"}`);
+    expect(out).toContain('config-drive networks: {"interfaces":[{"address":"10.0.0.9"}]}');
+  });
+
   it('when an instance is rebooted soft or hard, then a new process replaces the old one', async () => {
     const before = await pidOf(driver, 'a');
     await driver.reboot('a', false);

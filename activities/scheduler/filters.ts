@@ -1,6 +1,7 @@
 import type { Resources } from '../../common/types';
+import { parseAvailabilityZone } from '../../common/zones';
 import type { AllocationRatios, HostState } from '../../entities/host/types';
-import { capacity, usedResources } from '../../entities/host/rules';
+import { capacity, hostZone, usedResources } from '../../entities/host/rules';
 
 /** A host as the scheduler sees it while placing one request: its state plus what this request added. */
 export interface HostCandidate {
@@ -45,8 +46,10 @@ export const CORE_FILTERS: readonly HostFilter[] = [
   { name: 'ComputeFilter', passes: (h) => h.alive && h.state.enabled && h.state.inventory !== null },
   {
     name: 'AvailabilityZoneFilter',
-    passes: (h, spec) =>
-      !spec.availabilityZone || h.state.inventory?.availabilityZone === spec.availabilityZone,
+    passes: (h, spec) => {
+      const { zone, host } = parseAvailabilityZone(spec.availabilityZone);
+      return (!zone || hostZone(h.state) === zone) && (!host || h.state.name === host);
+    },
   },
   { name: 'CoreFilter', passes: (h, spec) => freeResources(h, spec.ratios).vcpus >= spec.resources.vcpus },
   { name: 'RamFilter', passes: (h, spec) => freeResources(h, spec.ratios).ram >= spec.resources.ram },

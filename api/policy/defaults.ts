@@ -88,6 +88,11 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [op('POST', '/servers')],
   },
   {
+    name: 'os_compute_api:servers:create:forced_host',
+    check: ADMIN,
+    description: "Place a server on a host of one's choice (availability_zone 'zone:host').",
+  },
+  {
     name: 'os_compute_api:servers:delete',
     check: MEMBER,
     description: 'Delete a server.',

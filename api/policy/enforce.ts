@@ -108,8 +108,8 @@ export class Policy {
       const { caller } = ctx(req);
       if (found.rule !== '@') this.enforce(found.rule, caller, found.target);
       setCtx(req, {
-        can: (rule) => this.allows(rule, caller),
-        enforce: (rule) => this.enforce(rule, caller),
+        can: (rule, target) => this.allows(rule, caller, target),
+        enforce: (rule, target) => this.enforce(rule, caller, target),
       });
       next();
     };

@@ -135,6 +135,9 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       );
     const body = parseBody(schema, req.body);
     requireNetworksFrom237(req, body.server.networks);
+    // `zone:host` (or `:host`) forces the host, for admins only.
+    if (body.server.availability_zone?.includes(':'))
+      ctx(req).enforce('os_compute_api:servers:create:forced_host');
     const extra: Record<string, unknown> = {};
     const server = body.server as Record<string, unknown>;
     for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../common/errors';
 import type { HostState } from '../../entities/host/types';
-import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
+import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
 import { hostState, listHostNames, loadHostStates, setHostEnabled } from '../../entities/host/client';
 import type { ApiDeps } from '../context';
 import { parseBody } from '../schemas/validate';
@@ -29,7 +29,7 @@ export function serviceView(s: HostState, downAfterMs: number) {
     id: s.name,
     binary: 'nova-compute',
     host: s.name,
-    zone: s.inventory?.availabilityZone ?? 'nova',
+    zone: hostZone(s) ?? 'nova',
     status: s.enabled ? 'enabled' : 'disabled',
     state: isAlive(s, downAfterMs) ? 'up' : 'down',
     updated_at: s.lastHeartbeat ? new Date(s.lastHeartbeat).toISOString().replace(/\.\d+Z$/, '') : null,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { serverStatus } from '../../common/status';
+import { parseAvailabilityZone } from '../../common/zones';
 import type { ServerRecord } from '../../entities/server/types';
 import type { ServerMemoView } from '../../entities/server/rules';
 import { atLeast, ctx } from '../context';
@@ -68,7 +69,7 @@ export function serverDetail(
     config_drive: '',
     security_groups: s.securityGroups.map((name) => ({ name })),
     'OS-DCF:diskConfig': s.diskConfig,
-    'OS-EXT-AZ:availability_zone': s.availabilityZone ?? 'nova',
+    'OS-EXT-AZ:availability_zone': parseAvailabilityZone(s.availabilityZone).zone ?? 'nova',
     'OS-EXT-STS:vm_state': s.vmState,
     'OS-EXT-STS:task_state': s.taskState,
     'OS-EXT-STS:power_state': s.powerState,

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ClaimRequest, HostReport, HostState } from './types';
+import type { ClaimRequest, HostAttributes, HostReport, HostState } from './types';
 
 /** The host entity's updates, signals and queries, shared by its workflow and its client. */
 export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
@@ -10,3 +10,5 @@ export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean;
   'setHostEnabled',
 );
 export const hostStateQuery = defineQuery<HostState>('hostState');
+/** Operator metadata of a host from one source (a host aggregate); see `HostState.attributes`. */
+export const setHostAttributesSignal = defineSignal<[HostAttributes]>('setHostAttributes');

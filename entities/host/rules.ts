@@ -48,3 +48,16 @@ export const DEFAULT_HOST_DOWN_AFTER_MS = 20_000;
 export function isAlive(state: HostState, downAfterMs: number, now = Date.now()): boolean {
   return now - state.lastHeartbeat <= downAfterMs;
 }
+
+/** Every value operators gave a key on this host, across sources, in source order. */
+export function hostAttribute(state: HostState, key: string): string[] {
+  const all = state.attributes ?? {};
+  return Object.keys(all)
+    .sort()
+    .flatMap((source) => (all[source][key] === undefined ? [] : [all[source][key]]));
+}
+
+/** The host's availability zone: the one operators put it in (an aggregate's), else the one it reports. */
+export function hostZone(state: HostState): string | null {
+  return hostAttribute(state, 'availability_zone')[0] ?? state.inventory?.availabilityZone ?? null;
+}

@@ -29,6 +29,17 @@ export interface HostState {
   disabledReason: string | null;
   lastHeartbeat: number;
   allocations: Record<string, Resources>;
+  /**
+   * What operators said about the host, by source (`aggregate:<uuid>`): key/value metadata scheduler
+   * filters read; an `availability_zone` key puts the host in that zone. Absent on older states.
+   */
+  attributes?: Record<string, Record<string, string>>;
+}
+
+/** Sets (or, with null, removes) one source's attributes of a host. */
+export interface HostAttributes {
+  source: string;
+  attributes: Record<string, string> | null;
 }
 
 /** A batch of claims on one host; all of it fits or none of it is taken. */

@@ -5,6 +5,7 @@ import {
   hostReportSignal,
   hostStateQuery,
   releaseClaimsSignal,
+  setHostAttributesSignal,
   setHostEnabledUpdate,
 } from './messages';
 import { CLAIM_REFUSED, claimRefusal } from './rules';
@@ -52,6 +53,11 @@ export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
   );
   setHandler(releaseClaimsSignal, ({ keys }) => {
     for (const key of keys) delete state.allocations[key];
+  });
+  setHandler(setHostAttributesSignal, ({ source, attributes }) => {
+    const all = (state.attributes ??= {});
+    if (attributes) all[source] = attributes;
+    else delete all[source];
   });
   setHandler(setHostEnabledUpdate, ({ enabled, reason }) => {
     state.enabled = enabled;

@@ -52,7 +52,8 @@ export interface AwaitAdmissionInput extends ReserveQuotaInput {
 export interface BuildStepRef {
   name: string;
   prepare: string;
-  release: string;
+  /** Absent for a step that holds nothing (it only reads, e.g. the key pair to hand the guest). */
+  release?: string;
 }
 
 /** What a build step's `prepare` gets: the server, and the host it is about to spawn on. */

@@ -172,9 +172,9 @@ export class ServerEntity {
     if (!prepared) return;
     for (const step of [...this.buildSteps].reverse()) {
       if (!(step.name in prepared)) continue;
-      await CancellationScope.nonCancellable(() =>
-        stepActivities.release[step.release]({ server: this.seed }),
-      );
+      const release = step.release;
+      if (release)
+        await CancellationScope.nonCancellable(() => stepActivities.release[release]({ server: this.seed }));
       delete prepared[step.name];
     }
     if (Object.keys(prepared).length === 0) delete this.record.prepared;

@@ -1,9 +1,14 @@
 import path from 'node:path';
 import type { Operation } from '../../api/policy/defaults';
 import type { NovaExtension } from '../types';
+import { tenantIsolationFilter } from './filters';
 import { aggregateRoutes } from './routes';
 
-/** os-aggregates: host aggregates (CRUD, hosts, metadata and its availability zone), admin only. */
+/**
+ * os-aggregates: host aggregates (CRUD, hosts, metadata and its availability zone), admin only. An
+ * aggregate tells its hosts its metadata, so its zone is theirs (the core's zone filter, the zone
+ * list and os-services read it) and its `filter_tenant_id` isolates them (a scheduler filter).
+ */
 export const aggregatesExtension: NovaExtension = {
   descriptor: {
     name: 'Aggregates',
@@ -41,6 +46,8 @@ export const aggregatesExtension: NovaExtension = {
         })),
       ),
   },
+  control: { filters: { AggregateMultiTenancyIsolation: tenantIsolationFilter } },
+  workflowModules: [path.join(__dirname, 'workflow-interceptors.ts')],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

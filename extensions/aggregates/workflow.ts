@@ -1,4 +1,6 @@
-import { makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, makeContinueAsNewFunc, patched, setHandler } from '@temporalio/workflow';
+import { hostWorkflowId } from '../../common/names';
+import { setHostAttributesSignal } from '../../entities/host/messages';
 import { badRequest, conflict, notFound, toFailure, type NovaError } from '../../common/errors';
 import { untilContinueAsNew } from '../../workflows/entity';
 import {
@@ -7,6 +9,9 @@ import {
   type AggregateChange,
   type AggregateRecord,
 } from './messages';
+
+/** Aggregates tell their hosts their metadata (histories from before replay without the signals). */
+const TELL_HOSTS = 'aggregates-tell-hosts';
 
 export interface AggregatesInput {
   aggregates?: AggregateRecord[];
@@ -28,6 +33,36 @@ function refusal(aggregates: Map<number, AggregateRecord>, c: AggregateChange): 
     return badRequest(`Cannot remove aggregate ${c.id}: it still has hosts ${agg.hosts.join(', ')}.`);
   if (c.op === 'add_host' && agg.hosts.includes(c.host))
     return conflict(`Aggregate ${c.id} already has host ${c.host}.`);
+  // A host is in one zone: no aggregate may put a host of another aggregate in a second one.
+  const zonesElsewhere = (hosts: string[], zone: string | null | undefined) =>
+    zone
+      ? [
+          ...new Set(
+            [...aggregates.values()]
+              .filter((a) => a.id !== agg.id && a.availability_zone && a.availability_zone !== zone)
+              .filter((a) => a.hosts.some((h) => hosts.includes(h)))
+              .map((a) => `'${a.availability_zone}'`),
+          ),
+        ]
+      : [];
+  if (c.op === 'add_host') {
+    const clash = zonesElsewhere([c.host], agg.availability_zone);
+    if (clash.length)
+      return conflict(
+        `Cannot add host to aggregate ${c.id}. Reason: One or more hosts already in availability zone(s) [${clash.join(', ')}].`,
+      );
+  }
+  const newZone =
+    c.op === 'update'
+      ? c.availability_zone
+      : c.op === 'set_metadata'
+        ? c.metadata.availability_zone
+        : undefined;
+  const clash = zonesElsewhere(agg.hosts, newZone);
+  if (clash.length)
+    return badRequest(
+      `Cannot update aggregate ${c.id}. Reason: One or more hosts already in availability zone(s) [${clash.join(', ')}].`,
+    );
   if (c.op === 'remove_host' && !agg.hosts.includes(c.host))
     return notFound(`Cannot remove host ${c.host} in aggregate ${c.id}`);
   return undefined;
@@ -41,9 +76,23 @@ export async function aggregatesWorkflow(input: AggregatesInput = {}): Promise<v
   const aggregates = new Map((input.aggregates ?? []).map((a) => [a.id, a]));
   let nextId = input.nextId ?? 1;
   setHandler(listAggregatesQuery, () => [...aggregates.values()]);
+  /** Tells hosts what this aggregate says about them (its metadata, its zone), or that it no longer does. */
+  const tell = async (hosts: string[], agg: AggregateRecord, present: boolean) => {
+    if (!patched(TELL_HOSTS)) return;
+    for (const host of hosts) {
+      try {
+        await getExternalWorkflowHandle(hostWorkflowId(host)).signal(setHostAttributesSignal, {
+          source: `aggregate:${agg.uuid}`,
+          attributes: present ? { ...agg.metadata } : null,
+        });
+      } catch {
+        // A host whose entity is gone has nothing to be told.
+      }
+    }
+  };
   setHandler(
     changeAggregateUpdate,
-    (c) => {
+    async (c) => {
       if (c.op === 'create') {
         const agg: AggregateRecord = {
           id: nextId++,
@@ -81,6 +130,10 @@ export async function aggregatesWorkflow(input: AggregatesInput = {}): Promise<v
         agg.availability_zone = agg.metadata.availability_zone ?? null;
       }
       agg.updated_at = c.at;
+      // Decided (the state changed before any await, so changes stay in order); now the hosts hear of it.
+      if (c.op === 'add_host') await tell([c.host], agg, true);
+      else if (c.op === 'remove_host') await tell([c.host], agg, false);
+      else await tell(agg.hosts, agg, true);
       return agg;
     },
     {

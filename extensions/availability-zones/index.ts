@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../../api/context';
 import { loadHostStates } from '../../entities/host/client';
-import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
+import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 import type { NovaExtension } from '../types';
 
@@ -9,7 +9,7 @@ import type { NovaExtension } from '../types';
 function zones(states: HostState[], downAfterMs: number) {
   const byZone = new Map<string, HostState[]>();
   for (const s of states) {
-    const zone = s.inventory?.availabilityZone;
+    const zone = hostZone(s);
     if (!zone) continue;
     byZone.set(zone, [...(byZone.get(zone) ?? []), s]);
   }

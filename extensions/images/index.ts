@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { NovaExtension } from '../types';
+import { imageActivities } from './activities';
 import { imageRoutes, imageVersions } from './routes';
 import { validateImage } from './validate';
 
@@ -56,6 +57,8 @@ export const imagesExtension: NovaExtension = {
       },
     ],
   },
+  control: { activities: imageActivities },
+  buildSteps: [{ name: 'images', prepare: 'imagesPrepare' }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

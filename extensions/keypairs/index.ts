@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { badRequest } from '../../common/errors';
 import type { NovaExtension } from '../types';
+import { keypairActivities } from './activities';
 import { findKeypair } from './client';
 import { keypairRoutes } from './routes';
 
@@ -37,6 +38,8 @@ export const keypairsExtension: NovaExtension = {
       operations: [{ method, path: p }],
     })),
   },
+  control: { activities: keypairActivities },
+  buildSteps: [{ name: 'keypairs', prepare: 'keypairsPrepare' }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
-import { forbidden, notFound } from '../../common/errors';
+import { badRequest, forbidden, notFound } from '../../common/errors';
 import { getQuota } from '../../entities/quota/client';
 import { addKeypair, deleteKeypair, findKeypair, listKeypairs } from './client';
 import { generateKeypair, importPublicKey } from './keys';
@@ -19,10 +19,27 @@ const Create = z
           .regex(/^[A-Za-z0-9 _.@-]+$/, 'Keypair name contains unsafe characters'),
         public_key: z.string().max(16384).optional(),
         type: z.enum(['ssh', 'x509']).optional(),
+        user_id: z.string().min(1).max(255).optional(),
       })
       .strict(),
   })
   .strict();
+
+/**
+ * Whose key pairs a request is about: the caller's, or from 2.10 the `user_id` it names (in the query,
+ * or in a create's body), which the rule's `user_id:%(user_id)s` then lets only admins name.
+ */
+function ownerOf(req: Request, rule: string, named?: string): string {
+  const { caller } = ctx(req);
+  const query = typeof req.query.user_id === 'string' ? req.query.user_id : undefined;
+  const userId = atLeast(req, 10) ? (named ?? query ?? caller.userId) : caller.userId;
+  if (named !== undefined && !atLeast(req, 10))
+    throw badRequest(
+      "Invalid input for field/attribute keypair. Additional properties are not allowed ('user_id' was unexpected)",
+    );
+  if (userId !== caller.userId) ctx(req).enforce(`os_compute_api:os-keypairs:${rule}`, { user_id: userId });
+  return userId;
+}
 
 /** Nova's os-keypairs: a user's key pairs, generated or imported; `key_pairs` quota. */
 export function keypairRoutes(deps: ApiDeps): Router {
@@ -30,8 +47,9 @@ export function keypairRoutes(deps: ApiDeps): Router {
   r.post('/os-keypairs', async (req, res) => {
     const { caller } = ctx(req);
     const { keypair } = parseBody(Create, req.body);
+    const userId = ownerOf(req, 'create', keypair.user_id);
     const { limits } = await getQuota(deps.client, caller.projectId);
-    const mine = await listKeypairs(deps.client, caller.userId);
+    const mine = await listKeypairs(deps.client, userId);
     // Counted, as Nova counts it (two racing creates can both pass the last unit).
     if (limits.key_pairs >= 0 && mine.length + 1 > limits.key_pairs)
       throw forbidden('Quota exceeded, too many key pairs.');
@@ -42,7 +60,7 @@ export function keypairRoutes(deps: ApiDeps): Router {
       type: keypair.type ?? 'ssh',
       public_key: key.publicKey,
       fingerprint: key.fingerprint,
-      user_id: caller.userId,
+      user_id: userId,
       created_at: new Date().toISOString().replace(/\.\d+Z$/, ''),
     });
     const body: Record<string, unknown> = {
@@ -56,7 +74,7 @@ export function keypairRoutes(deps: ApiDeps): Router {
     res.status(atLeast(req, 2) ? 201 : 200).json({ keypair: body });
   });
   r.get('/os-keypairs', async (req, res) => {
-    const keypairs = await listKeypairs(deps.client, ctx(req).caller.userId);
+    const keypairs = await listKeypairs(deps.client, ownerOf(req, 'index'));
     res.json({
       keypairs: keypairs.map((k) => ({
         keypair: {
@@ -69,9 +87,9 @@ export function keypairRoutes(deps: ApiDeps): Router {
     });
   });
   r.get('/os-keypairs/:name', async (req, res) => {
-    const { caller } = ctx(req);
-    const k = await findKeypair(deps.client, caller.userId, req.params.name);
-    if (!k) throw notFound(`Keypair ${req.params.name} not found for user ${caller.userId}`);
+    const userId = ownerOf(req, 'show');
+    const k = await findKeypair(deps.client, userId, req.params.name);
+    if (!k) throw notFound(`Keypair ${req.params.name} not found for user ${userId}`);
     res.json({
       keypair: {
         id: k.id,
@@ -88,7 +106,7 @@ export function keypairRoutes(deps: ApiDeps): Router {
     });
   });
   r.delete('/os-keypairs/:name', async (req, res) => {
-    await deleteKeypair(deps.client, ctx(req).caller.userId, req.params.name);
+    await deleteKeypair(deps.client, ownerOf(req, 'delete'), req.params.name);
     res.status(atLeast(req, 2) ? 204 : 202).end();
   });
   return r;

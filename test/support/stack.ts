@@ -69,6 +69,8 @@ export interface StackOptions {
   workflowBundlePath?: string;
   /** How long a reservation waits for the API's quota update before reserving itself. */
   admissionWaitMs?: number;
+  /** Leave the control worker out: the test runs it in a process of its own (to kill it). */
+  externalControl?: boolean;
 }
 
 export interface ApiResponse<T = any> {
@@ -115,22 +117,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // Like the real processes: the API offers the configured extensions, workers carry every built-in.
   const apiExt = composeExtensions(opts.extensions ?? BUILTIN_EXTENSIONS);
   const ext = composeExtensions(withBuiltins(opts.extensions ?? []));
-  const control: Worker = await createControlWorker({
-    connection,
-    client,
-    namespace,
-    scheduler,
-    workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
-    extraActivities: ext.controlActivities({ client }),
-    filterFactories: ext.filterFactories,
-    admissionWaitMs: opts.admissionWaitMs,
-  });
+  const control: Worker | undefined = opts.externalControl
+    ? undefined
+    : await createControlWorker({
+        connection,
+        client,
+        namespace,
+        scheduler,
+        workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
+        extraActivities: ext.controlActivities({ client }),
+        filterFactories: ext.filterFactories,
+        admissionWaitMs: opts.admissionWaitMs,
+      });
   const admission: Worker = await createAdmissionWorker({
     connection,
     namespace,
     workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
   });
-  const running: Promise<void>[] = [control.run(), admission.run()];
+  const running: Promise<void>[] = [control?.run() ?? Promise.resolve(), admission.run()];
   const drivers: Record<string, FakeDriver> = {};
   const nodes: Record<string, ComputeNode> = {};
   const nodeRuns: Record<string, Promise<void>> = {};
@@ -225,7 +229,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           // A node the test stopped already.
         }
       }
-      control.shutdown();
+      control?.shutdown();
       // The control worker's last tasks may still wait on a quota entity: admission stops after it.
       await step('the control worker', Promise.allSettled([running[0]]));
       await step('the compute nodes', Promise.allSettled(Object.values(nodeRuns)));

@@ -1,4 +1,3 @@
-import type { BuildStepRef } from '../entities/reservation/stages';
 import express, { type Router } from 'express';
 import type { ApiDeps } from './context';
 import { ctx, setCtx } from './context';
@@ -22,6 +21,7 @@ import type { IdentityProvider } from './identity/types';
 import type {
   CreateValidator,
   ExtensionDescriptor,
+  BuildStep,
   ExtensionService,
   ServerActionHandler,
   ViewDecorator,
@@ -46,7 +46,7 @@ export interface ApiExtensionParts {
   /** APIs of their own the extensions serve beside Nova's. */
   services: ExtensionService[];
   /** Steps the extensions add to every server's build. */
-  buildSteps: BuildStepRef[];
+  buildSteps: BuildStep[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {

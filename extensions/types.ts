@@ -58,6 +58,15 @@ export interface ExtensionService {
   versions?: (baseUrl: string) => unknown;
 }
 
+/**
+ * A step of every build (see `buildSteps`). `appliesTo`, asked by the API when it admits a request,
+ * leaves the step out of that request's builds (a key pair step without `key_name`), so a server
+ * runs only the activities that concern it.
+ */
+export interface BuildStep extends BuildStepRef {
+  appliesTo?: (request: CreateRequest) => boolean;
+}
+
 /** Nova's extension descriptor, as `GET /v2.1/extensions` lists it. */
 export interface ExtensionDescriptor {
   name: string;
@@ -132,7 +141,7 @@ export interface NovaExtension {
    * `prepare` aborts the build. Both must be idempotent per server: they are retried, and `release`
    * may run for a `prepare` that never finished.
    */
-  buildSteps?: BuildStepRef[];
+  buildSteps?: BuildStep[];
   /** Driver capabilities it relies on; a driver without them answers 501 for its calls. */
   requires?: DriverCapability[];
 }

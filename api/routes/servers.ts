@@ -2,12 +2,11 @@ import type { Request } from 'express';
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
-import type { BuildStepRef } from '../../entities/reservation/stages';
 import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../entities/server/messages';
-import type { CreateValidator, ServerActionHandler } from '../../extensions/types';
+import type { BuildStep, CreateValidator, ServerActionHandler } from '../../extensions/types';
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
@@ -37,8 +36,8 @@ export interface ServerRouteOptions {
   validators?: CreateValidator[];
   /** Server actions extensions add, consulted for an action key the core does not know. */
   actions?: Record<string, ServerActionHandler>;
-  /** Steps the extensions in force add to every build, recorded on every reservation. */
-  buildSteps?: BuildStepRef[];
+  /** Steps the extensions in force add to builds, recorded on each reservation they apply to. */
+  buildSteps?: BuildStep[];
 }
 
 /** The action keys the core handles; an extension may not take one of them. */
@@ -152,7 +151,10 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       extra,
       key === undefined ? undefined : idempotencyPrefix(caller.projectId, key),
     );
-    if (opts.buildSteps?.length) createReq.buildSteps = opts.buildSteps;
+    const steps = (opts.buildSteps ?? [])
+      .filter((step) => !step.appliesTo || step.appliesTo(createReq))
+      .map(({ name, prepare, release }) => ({ name, prepare, ...(release ? { release } : {}) }));
+    if (steps.length > 0) createReq.buildSteps = steps;
     if (key !== undefined) createReq.idempotency = { requestHash: requestHash(req.body) };
     for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
     const admitted = await admitOnce(createReq);

@@ -58,7 +58,7 @@ export const imagesExtension: NovaExtension = {
     ],
   },
   control: { activities: imageActivities },
-  buildSteps: [{ name: 'images', prepare: 'imagesPrepare' }],
+  buildSteps: [{ name: 'images', prepare: 'imagesPrepare', appliesTo: (r) => r.imageRef !== '' }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

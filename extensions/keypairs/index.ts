@@ -39,7 +39,7 @@ export const keypairsExtension: NovaExtension = {
     })),
   },
   control: { activities: keypairActivities },
-  buildSteps: [{ name: 'keypairs', prepare: 'keypairsPrepare' }],
+  buildSteps: [{ name: 'keypairs', prepare: 'keypairsPrepare', appliesTo: (r) => r.keyName !== null }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

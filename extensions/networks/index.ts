@@ -61,7 +61,14 @@ export const networksExtension: NovaExtension = {
     ],
   },
   control: { activities: networkActivities },
-  buildSteps: [{ name: 'networks', prepare: 'networksPrepare', release: 'networksRelease' }],
+  buildSteps: [
+    {
+      name: 'networks',
+      prepare: 'networksPrepare',
+      release: 'networksRelease',
+      appliesTo: (r) => r.networks !== 'none',
+    },
+  ],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

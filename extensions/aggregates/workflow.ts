@@ -90,6 +90,9 @@ export async function aggregatesWorkflow(input: AggregatesInput = {}): Promise<v
       }
     }
   };
+  const tellAll = async () => {
+    for (const agg of [...aggregates.values()]) await tell(agg.hosts, agg, true);
+  };
   setHandler(
     changeAggregateUpdate,
     async (c) => {
@@ -130,10 +133,10 @@ export async function aggregatesWorkflow(input: AggregatesInput = {}): Promise<v
         agg.availability_zone = agg.metadata.availability_zone ?? null;
       }
       agg.updated_at = c.at;
-      // Decided (the state changed before any await, so changes stay in order); now the hosts hear of it.
-      if (c.op === 'add_host') await tell([c.host], agg, true);
-      else if (c.op === 'remove_host') await tell([c.host], agg, false);
-      else await tell(agg.hosts, agg, true);
+      // Decided (the state changed before any await, so changes stay in order); now the hosts hear of
+      // it — every aggregate's hosts, so hosts of aggregates made before aggregates told them catch up.
+      if (c.op === 'remove_host') await tell([c.host], agg, false);
+      await tellAll();
       return agg;
     },
     {
@@ -143,6 +146,8 @@ export async function aggregatesWorkflow(input: AggregatesInput = {}): Promise<v
       },
     },
   );
+  // A new run (after a restart of the history, or an upgrade) tells every host what its aggregates say.
+  await tellAll();
   await untilContinueAsNew();
   await makeContinueAsNewFunc<typeof aggregatesWorkflow>()({ aggregates: [...aggregates.values()], nextId });
 }

@@ -42,4 +42,6 @@ export interface Fault {
 export interface Placement {
   host: string;
   alternates: string[];
+  /** The zone of the host and of each alternate, as the scheduler saw them (absent on older placements). */
+  zones?: Record<string, string>;
 }

@@ -18,8 +18,17 @@ import type { DriverCapability, VirtDriver } from '../drivers/driver';
 /** Adds attributes to a server view. */
 export type ViewDecorator = (req: Request, server: ServerMemoView, view: Record<string, unknown>) => void;
 
-/** An extension's check of a create request that needs I/O; it throws a NovaError to refuse. */
-export type CreateValidator = (deps: ApiDeps, caller: Caller, request: CreateRequest) => Promise<void>;
+/**
+ * An extension's check of a create request that needs I/O; it throws a NovaError to refuse. It may
+ * answer what it found for the guest (the image's description, the key pair's public key), captured
+ * with the request as Nova captures them at the API: the driver gets it in `InstanceSpec.guest`,
+ * under the name the extension chose, with no work at build time.
+ */
+export type CreateValidator = (
+  deps: ApiDeps,
+  caller: Caller,
+  request: CreateRequest,
+) => Promise<void | { guest?: Record<string, Record<string, unknown>> }>;
 
 /** What an extension's server action answers; the core writes it (no body for 202/204). */
 export interface ServerActionResult {

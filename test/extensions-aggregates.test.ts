@@ -134,6 +134,9 @@ describe('when aggregates put hosts in zones and keep hosts for projects', () =>
         status: 'ACTIVE',
         host: 'ag2',
       });
+    // A server asked for no zone shows its host's.
+    const anywhere = await build('alice:demo', { name: 'anywhere' });
+    expect(anywhere.view['OS-EXT-AZ:availability_zone']).toBe(anywhere.host === 'ag2' ? 'oslo' : 'paris');
     const elsewhere = await build('alice:demo', { name: 'nowhere', availability_zone: 'nova' });
     expect(elsewhere.status).toBe('ERROR');
     expect(elsewhere.view.fault.message).toContain('No valid host');

@@ -148,6 +148,34 @@ describe('when a user manages key pairs (os-keypairs)', () => {
     expect((await stack.api('GET', '/v2.1/os-keypairs', { token: 'carol:keys' })).body.keypairs).toEqual([]);
   });
 
+  it('then from 2.35 the list pages by name with limit and marker', async () => {
+    const V2_35 = { 'OpenStack-API-Version': 'compute 2.35' };
+    for (const name of ['p-c', 'p-a', 'p-b'])
+      expect(
+        (
+          await stack.api('POST', '/v2.1/os-keypairs', {
+            token: 'dave:keys',
+            headers: V2_35,
+            body: { keypair: { name, public_key: IMPORTED } },
+          })
+        ).status,
+      ).toBe(201);
+    const first = await stack.api('GET', '/v2.1/os-keypairs?limit=2', { token: 'dave:keys', headers: V2_35 });
+    expect(first.body.keypairs.map((k: any) => k.keypair.name)).toEqual(['p-a', 'p-b']);
+    expect(first.body.keypairs_links[0].href).toContain('marker=p-b');
+    const next = await stack.api('GET', '/v2.1/os-keypairs?limit=2&marker=p-b', {
+      token: 'dave:keys',
+      headers: V2_35,
+    });
+    expect(next.body.keypairs.map((k: any) => k.keypair.name)).toEqual(['p-c']);
+    expect(next.body.keypairs_links).toBeUndefined();
+    const lost = await stack.api('GET', '/v2.1/os-keypairs?marker=nope', {
+      token: 'dave:keys',
+      headers: V2_35,
+    });
+    expect(lost.status).toBe(400);
+  });
+
   it('then the key_pairs quota refuses one too many, and a delete frees the name', async () => {
     const quota = await stack.api('PUT', '/v2.1/os-quota-sets/keys', {
       token: 'admin:admin',

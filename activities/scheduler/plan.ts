@@ -1,3 +1,4 @@
+import { hostZone } from '../../entities/host/rules';
 import type { Placement } from '../../common/types';
 import type { HostCandidate, HostFilter, RequestSpec } from './filters';
 import type { WeighStrategy } from './weighers';
@@ -49,10 +50,10 @@ export function plan(
     best.planned.ram += spec.resources.ram;
     best.planned.disk += spec.resources.disk;
     best.plannedCount += 1;
-    placements.push({
-      host: best.state.name,
-      alternates: rest.slice(0, ALTERNATES).map((h) => h.state.name),
-    });
+    const alternates = rest.slice(0, ALTERNATES);
+    const zones: Record<string, string> = {};
+    for (const h of [best, ...alternates]) zones[h.state.name] = hostZone(h.state) ?? 'nova';
+    placements.push({ host: best.state.name, alternates: alternates.map((h) => h.state.name), zones });
   }
   return { placements, refusal: null };
 }

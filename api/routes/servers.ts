@@ -12,6 +12,7 @@ import { atLeast, ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
 import { createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
+import { pageParams, queryString } from '../paging';
 import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
 import { admit, QuotaBatcher } from '../usecases/admission';
@@ -84,23 +85,6 @@ function extensionAction(actions: Record<string, ServerActionHandler>, body: unk
   return { handler: actions[keys[0]], input: (body as Record<string, unknown>)[keys[0]] };
 }
 
-function queryString(req: Request, key: string): string | undefined {
-  const v = req.query[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw badRequest(`Invalid value for query parameter ${key}`);
-  return v;
-}
-
-function pageParams(req: Request) {
-  const rawLimit = queryString(req, 'limit');
-  const limit = rawLimit === undefined ? 1000 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 0)
-    throw badRequest(
-      `Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' is not a 'positive integer'`,
-    );
-  return { limit, marker: queryString(req, 'marker') };
-}
-
 /**
  * Microversion 2.37's rule: `networks` is required (`auto`, `none` or a list), and before 2.37 only
  * a list is accepted.
@@ -156,7 +140,10 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       .map(({ name, prepare, release }) => ({ name, prepare, ...(release ? { release } : {}) }));
     if (steps.length > 0) createReq.buildSteps = steps;
     if (key !== undefined) createReq.idempotency = { requestHash: requestHash(req.body) };
-    for (const validate of opts.validators ?? []) await validate(deps, caller, createReq);
+    for (const validate of opts.validators ?? []) {
+      const captured = await validate(deps, caller, createReq);
+      if (captured?.guest) createReq.guest = { ...createReq.guest, ...captured.guest };
+    }
     const admitted = await admitOnce(createReq);
     if (body.server.return_reservation_id) {
       res.status(202).json({ reservation_id: admitted.reservationId });

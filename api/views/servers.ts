@@ -69,7 +69,8 @@ export function serverDetail(
     config_drive: '',
     security_groups: s.securityGroups.map((name) => ({ name })),
     'OS-DCF:diskConfig': s.diskConfig,
-    'OS-EXT-AZ:availability_zone': parseAvailabilityZone(s.availabilityZone).zone ?? 'nova',
+    // The zone of its host once placed (Nova's), else the one asked for.
+    'OS-EXT-AZ:availability_zone': s.hostZone ?? parseAvailabilityZone(s.availabilityZone).zone ?? 'nova',
     'OS-EXT-STS:vm_state': s.vmState,
     'OS-EXT-STS:task_state': s.taskState,
     'OS-EXT-STS:power_state': s.powerState,

@@ -25,6 +25,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
       continue;
     }
     record.host = host;
+    if (placement.zones?.[host]) record.hostZone = placement.zones[host];
     record.taskState = 'spawning';
     record.progress = 0;
     s.touch();
@@ -50,7 +51,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
         imageRef: seed.imageRef,
         metadata: seed.metadata,
         extra: seed.extra,
-        ...(Object.keys(guest).length > 0 ? { guest } : {}),
+        ...(seed.guest || Object.keys(guest).length > 0 ? { guest: { ...seed.guest, ...guest } } : {}),
       });
       log.finish(action, event);
       record.attempts.push({ host, result: 'Success', message: null });

@@ -49,6 +49,7 @@ export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' |
     diskConfig: req.diskConfig,
     description: req.description,
     ...(req.networks === undefined ? {} : { networks: req.networks }),
+    ...(req.guest === undefined ? {} : { guest: req.guest }),
     extra: req.extra,
   };
 }

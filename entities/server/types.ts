@@ -55,6 +55,8 @@ export interface ServerSeed {
    * made before it was kept). The core only carries it; an extension that builds networks reads it.
    */
   networks?: RequestedNetworks;
+  /** What the extensions' create checks captured for the guest, by name (absent when nothing). */
+  guest?: Record<string, Record<string, unknown>>;
   /** Request fields that extensions added to the create schema, by field name. */
   extra: Record<string, unknown>;
 }
@@ -81,6 +83,8 @@ export interface ServerRecord extends ServerSeed {
   updated: string;
   launchedAt: string | null;
   terminatedAt: string | null;
+  /** The zone of the host it runs on (absent before it is placed, and on older records). */
+  hostZone?: string;
   /** Hosts tried, in order, for the current build. */
   attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
   actions: InstanceAction[];

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { NovaExtension } from '../types';
-import { imageActivities } from './activities';
 import { imageRoutes, imageVersions } from './routes';
 import { validateImage } from './validate';
 
@@ -57,8 +56,6 @@ export const imagesExtension: NovaExtension = {
       },
     ],
   },
-  control: { activities: imageActivities },
-  buildSteps: [{ name: 'images', prepare: 'imagesPrepare', appliesTo: (r) => r.imageRef !== '' }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

@@ -5,7 +5,7 @@ import { findImage, imageVisibleTo } from './client';
 /**
  * Nova's checks of a create's image, before anything starts: it must exist (and be visible to the
  * caller), be active, and fit the flavor (min_ram, min_disk). A create without imageRef (boot from
- * volume) has nothing to check.
+ * volume) has nothing to check. The image's description is captured for the driver.
  */
 export const validateImage: CreateValidator = async (deps, caller, request) => {
   const id = request.imageRef;
@@ -17,4 +17,17 @@ export const validateImage: CreateValidator = async (deps, caller, request) => {
     throw badRequest("Flavor's memory is too small for requested image.");
   if (image.min_disk > request.flavor.disk)
     throw badRequest("Flavor's disk is too small for requested image.");
+  // What the driver boots: the image as the catalog describes it now.
+  return {
+    guest: {
+      images: {
+        id: image.id,
+        name: image.name,
+        disk_format: image.disk_format,
+        min_disk: image.min_disk,
+        min_ram: image.min_ram,
+        properties: image.properties,
+      },
+    },
+  };
 };

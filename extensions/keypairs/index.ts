@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { badRequest } from '../../common/errors';
 import type { NovaExtension } from '../types';
-import { keypairActivities } from './activities';
 import { findKeypair } from './client';
 import { keypairRoutes } from './routes';
 
@@ -22,9 +21,16 @@ export const keypairsExtension: NovaExtension = {
   api: {
     routes: keypairRoutes,
     collections: ['os-keypairs'],
+    // Checks key_name, and captures the public key for the guest (as Nova keeps it with the instance).
     validateCreate: async (deps, caller, request) => {
-      if (request.keyName && !(await findKeypair(deps.client, caller.userId, request.keyName)))
-        throw badRequest('Invalid key_name provided.');
+      if (!request.keyName) return;
+      const k = await findKeypair(deps.client, caller.userId, request.keyName);
+      if (!k) throw badRequest('Invalid key_name provided.');
+      return {
+        guest: {
+          keypairs: { name: k.name, type: k.type, public_key: k.public_key, fingerprint: k.fingerprint },
+        },
+      };
     },
     policies: [
       ['create', 'POST', '/os-keypairs', 'Create or import a key pair.'],
@@ -38,8 +44,6 @@ export const keypairsExtension: NovaExtension = {
       operations: [{ method, path: p }],
     })),
   },
-  control: { activities: keypairActivities },
-  buildSteps: [{ name: 'keypairs', prepare: 'keypairsPrepare', appliesTo: (r) => r.keyName !== null }],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
 };
 

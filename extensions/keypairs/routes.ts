@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
+import { pageParams } from '../../api/paging';
 import { badRequest, forbidden, notFound } from '../../common/errors';
 import { getQuota } from '../../entities/quota/client';
 import { addKeypair, deleteKeypair, findKeypair, listKeypairs } from './client';
@@ -74,7 +75,27 @@ export function keypairRoutes(deps: ApiDeps): Router {
     res.status(atLeast(req, 2) ? 201 : 200).json({ keypair: body });
   });
   r.get('/os-keypairs', async (req, res) => {
-    const keypairs = await listKeypairs(deps.client, ownerOf(req, 'index'));
+    const userId = ownerOf(req, 'index');
+    let keypairs = await listKeypairs(deps.client, userId);
+    const body: Record<string, unknown> = {};
+    // From 2.35 the list pages by name (`limit`, `marker`), with a next link when more remain.
+    if (atLeast(req, 35)) {
+      const { limit, marker } = pageParams(req);
+      keypairs = [...keypairs].sort((a, b) => a.name.localeCompare(b.name));
+      let start = 0;
+      if (marker !== undefined) {
+        start = keypairs.findIndex((k) => k.name === marker) + 1;
+        if (start === 0) throw badRequest(`marker [${marker}] not found`);
+      }
+      const total = keypairs.length;
+      keypairs = keypairs.slice(start, start + limit);
+      if (keypairs.length > 0 && start + limit < total) {
+        const params = new URLSearchParams(req.query as Record<string, string>);
+        params.set('marker', keypairs[keypairs.length - 1].name);
+        params.set('limit', String(limit));
+        body.keypairs_links = [{ rel: 'next', href: `${ctx(req).baseUrl}/v2.1/os-keypairs?${params}` }];
+      }
+    }
     res.json({
       keypairs: keypairs.map((k) => ({
         keypair: {
@@ -84,6 +105,7 @@ export function keypairRoutes(deps: ApiDeps): Router {
           ...(atLeast(req, 2) ? { type: k.type } : {}),
         },
       })),
+      ...body,
     });
   });
   r.get('/os-keypairs/:name', async (req, res) => {

@@ -11,7 +11,6 @@ import {
   allocatePortUpdate,
   deleteNetworkUpdate,
   ipamWorkflowId,
-  listNetworksQuery,
   listPortsQuery,
   NETWORK_CATALOG_ID,
   putNetworkUpdate,
@@ -24,7 +23,9 @@ import type { ipamWorkflow, networkCatalogWorkflow } from './workflow';
 export async function listNetworks(client: Client): Promise<NetworkRecord[]> {
   let created: NetworkRecord[] = [];
   try {
-    created = await client.workflow.getHandle(NETWORK_CATALOG_ID).query(listNetworksQuery);
+    // The catalog's memo, read by a describe: the Temporal server answers it without a worker.
+    const { memo } = await client.workflow.getHandle(NETWORK_CATALOG_ID).describe();
+    created = (memo?.networks as NetworkRecord[] | undefined) ?? [];
   } catch (err) {
     if (!isNotFound(err)) throw err; // no network created yet
   }
@@ -62,6 +63,17 @@ export function deleteNetwork(client: Client, id: string): Promise<void> {
     args: [{ id }],
     startWorkflowOperation: catalogStart(),
   });
+}
+
+/** How many of a network's addresses are given out, from its entity's memo (no worker involved). */
+export async function usedAddresses(client: Client, networkId: string): Promise<number> {
+  try {
+    const { memo } = await client.workflow.getHandle(ipamWorkflowId(networkId)).describe();
+    return Number(memo?.used ?? 0);
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
+  }
 }
 
 /** A network's ports (none when no address was ever given out on it). */

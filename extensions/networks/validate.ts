@@ -1,7 +1,7 @@
 import { badRequest, conflict } from '../../common/errors';
 import type { CreateValidator } from '../types';
 import { inPool, ipToInt, poolSize } from './ipam';
-import { listPorts, planNics, visibleNetworks } from './client';
+import { listPorts, planNics, usedAddresses, visibleNetworks } from './client';
 
 /**
  * Nova's checks of a create's `networks`, before anything starts: every network named exists for the
@@ -35,7 +35,7 @@ export const validateNetworks: CreateValidator = async (deps, caller, request) =
   }
   for (const [id, count] of needed) {
     const network = plan.nics.find((n) => n.network.id === id)!.network;
-    const free = poolSize(network.subnet!) - (await listPorts(deps.client, id)).length;
+    const free = poolSize(network.subnet!) - (await usedAddresses(deps.client, id));
     if (free < count) throw conflict(`No more IP addresses available on network ${id}.`);
   }
 };

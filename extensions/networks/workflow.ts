@@ -1,4 +1,4 @@
-import { ApplicationFailure, makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc, setHandler, upsertMemo } from '@temporalio/workflow';
 import { BUILD_ABORT } from '../../common/errors';
 import { untilContinueAsNew } from '../../workflows/entity';
 import { inPool, lowestFree } from './ipam';
@@ -18,13 +18,18 @@ import type { NetworkRecord, PortRecord } from './types';
  */
 export async function networkCatalogWorkflow(input: { networks?: NetworkRecord[] } = {}): Promise<void> {
   const networks = new Map((input.networks ?? []).map((n) => [n.id, n]));
+  // Readers describe the workflow (answered by the server, no worker) instead of querying it.
+  const publish = () => upsertMemo({ networks: [...networks.values()] });
+  publish();
   setHandler(listNetworksQuery, () => [...networks.values()]);
   setHandler(putNetworkUpdate, (record) => {
     networks.set(record.id, record);
+    publish();
     return record;
   });
   setHandler(deleteNetworkUpdate, ({ id }) => {
     networks.delete(id);
+    publish();
   });
   await untilContinueAsNew();
   await makeContinueAsNewFunc<typeof networkCatalogWorkflow>()({ networks: [...networks.values()] });
@@ -38,6 +43,9 @@ export async function networkCatalogWorkflow(input: { networks?: NetworkRecord[]
 export async function ipamWorkflow(input: { networkId: string; ports?: PortRecord[] }): Promise<void> {
   const ports = new Map((input.ports ?? []).map((p) => [p.key, p]));
   const used = () => new Set([...ports.values()].flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
+  // How many addresses are given out, for admission's check without a query (which waits for a worker).
+  const publish = () => upsertMemo({ used: ports.size });
+  publish();
   setHandler(listPortsQuery, () => [...ports.values()]);
   setHandler(allocatePortUpdate, (req) => {
     const held = ports.get(req.key);
@@ -73,6 +81,7 @@ export async function ipamWorkflow(input: { networkId: string; ports?: PortRecor
       created_at: req.at,
     };
     ports.set(req.key, port);
+    publish();
     return port;
   });
   setHandler(releasePortsUpdate, ({ owner }) => {
@@ -82,6 +91,7 @@ export async function ipamWorkflow(input: { networkId: string; ports?: PortRecor
         ports.delete(key);
         n++;
       }
+    if (n > 0) publish();
     return n;
   });
   await untilContinueAsNew();

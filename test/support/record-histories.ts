@@ -39,7 +39,8 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'bundle.js'), code);
   process.env.NOVAFLOW_TEST_DIR = dir;
   const stack = await startStack({
-    hosts: [{ name: 'r1' }, { name: 'r2' }],
+    // r1 has the most free RAM, so the spread weigher tries it first (the build-steps scenario fails it).
+    hosts: [{ name: 'r1', driver: { inventory: { ram: 65536 } } }, { name: 'r2' }],
     address: server.address,
     namespace: NAMESPACE,
     workflowBundlePath: path.join(dir, 'bundle.js'),
@@ -86,7 +87,37 @@ async function main() {
     await stack.api('DELETE', `/v2.1/os-server-groups/${countedId}`);
     await stack.client.workflow.getHandle(serverGroupWorkflowId(countedId)).result();
 
+    // A server with a key pair and a network (three build steps), rescheduled once (its port released
+    // and taken again), then deleted (released for good); an aggregate that told its host its zone.
+    await stack.api('POST', '/v2.1/os-keypairs', { body: { keypair: { name: 'rk' } } });
+    stack.drivers.r1.failSpawn = 'reschedule';
+    const stepped = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'steps', imageRef: IMAGE, flavorRef: '1', key_name: 'rk', networks: 'auto' } },
+      headers: { 'OpenStack-API-Version': 'compute 2.37' },
+    });
+    const steppedId = stepped.body.server.id;
+    await waitForStatus(stack, steppedId, ['ACTIVE']);
+    stack.drivers.r1.failSpawn = null;
+    await stack.api('DELETE', `/v2.1/servers/${steppedId}`);
+    await stack.client.workflow.getHandle(serverWorkflowId(steppedId)).result();
+    const agg = await stack.api('POST', '/v2.1/os-aggregates', {
+      token: ADMIN,
+      body: { aggregate: { name: 'rec', availability_zone: 'rec-zone' } },
+    });
+    const aggId = agg.body.aggregate.id;
+    await stack.api('POST', `/v2.1/os-aggregates/${aggId}/action`, {
+      token: ADMIN,
+      body: { add_host: { host: 'r2' } },
+    });
+    await stack.api('POST', `/v2.1/os-aggregates/${aggId}/action`, {
+      token: ADMIN,
+      body: { set_metadata: { metadata: { filter_tenant_id: 'demo' } } },
+    });
+
     const ids: Record<string, string> = {
+      'server-build-steps': serverWorkflowId(steppedId),
+      ipam: 'ipam/3e5b1f0a-8c57-4d1e-9f2a-6b0d4c3a2e10',
+      aggregates: 'aggregates',
       'reservation-cancel-before-spawn': reservationWorkflowId(early.reservationId),
       'server-group-with-quota': serverGroupWorkflowId(countedId),
       'reservation-with-hints': reservationWorkflowId(reservationId),

@@ -17,13 +17,15 @@ import type { reservationWorkflow } from './workflow';
  * reservation has read its admission learn it; a keyed request's hash lets a repeat be checked.
  */
 function reservationMemo(req: CreateRequest, admissionUpdateId: string): ReservationMemo {
+  // What was captured for the guest is the servers' business, not the readers'.
+  const { guest: _guest, ...shared } = sharedSeed(req);
   return {
     extensions: req.extensions,
     serverIds: req.serverIds ?? [],
     admissionUpdateId,
     ...(req.idempotency ? { idempotency: req.idempotency } : {}),
     shared: {
-      ...sharedSeed(req),
+      ...shared,
       name: req.name,
       createdAt: nowIso(),
     },

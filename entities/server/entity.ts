@@ -162,7 +162,7 @@ export class ServerEntity {
       prepared[step.name] = result.view ?? {};
       if (result.guest) guest[step.name] = result.guest;
     }
-    if (this.buildSteps.length > 0) this.touch();
+    // Published with the spawn's outcome: another memo upsert here would cost every build an event.
     return guest;
   }
 

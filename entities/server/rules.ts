@@ -59,11 +59,14 @@ export function serverName(base: string, launchIndex: number, count: number): st
   return count > 1 ? `${base}-${launchIndex + 1}` : base;
 }
 
-/** The part of a server kept in its memo, so list views need no query to each workflow. */
-export type ServerMemoView = Omit<ServerRecord, 'actions' | 'attempts'>;
+/**
+ * The part of a server kept in its memo, so list views need no query to each workflow. What was
+ * captured for the guest stays out: no view shows it, and every memo upsert would carry it.
+ */
+export type ServerMemoView = Omit<ServerRecord, 'actions' | 'attempts' | 'guest'>;
 
 export function memoView(record: ServerRecord): ServerMemoView {
-  const { actions: _actions, attempts: _attempts, ...view } = record;
+  const { actions: _actions, attempts: _attempts, guest: _guest, ...view } = record;
   return view;
 }
 

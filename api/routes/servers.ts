@@ -140,9 +140,14 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       .map(({ name, prepare, release }) => ({ name, prepare, ...(release ? { release } : {}) }));
     if (steps.length > 0) createReq.buildSteps = steps;
     if (key !== undefined) createReq.idempotency = { requestHash: requestHash(req.body) };
-    for (const validate of opts.validators ?? []) {
-      const captured = await validate(deps, caller, createReq);
-      if (captured?.guest) createReq.guest = { ...createReq.guest, ...captured.guest };
+    // The extensions' checks are independent: run together, so a create waits for the slowest only;
+    // the first refusal in their declared order is the answer, whichever came first.
+    const checks = await Promise.allSettled(
+      (opts.validators ?? []).map((validate) => validate(deps, caller, createReq)),
+    );
+    for (const check of checks) {
+      if (check.status === 'rejected') throw check.reason;
+      if (check.value?.guest) createReq.guest = { ...createReq.guest, ...check.value.guest };
     }
     const admitted = await admitOnce(createReq);
     if (body.server.return_reservation_id) {

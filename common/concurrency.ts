@@ -35,3 +35,53 @@ export async function filterYielding<T>(items: readonly T[], keep: (item: T) => 
   }
   return out;
 }
+
+/**
+ * Group commit: requests for one key go out one call at a time; those that arrive while a call is in
+ * flight wait and go out together in the next one. Alone, a request goes at once; under load, many
+ * share one round trip (one workflow update instead of one each). `send` answers one result per
+ * request, in order; a call that fails rejects every request of it.
+ */
+export class GroupCommit<Req, Res> {
+  private readonly queues = new Map<
+    string,
+    { waiting: { req: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }[]; busy: boolean }
+  >();
+
+  constructor(
+    private readonly send: (key: string, batch: Req[]) => Promise<Res[]>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(key: string, req: Req): Promise<Res> {
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { waiting: [], busy: false }));
+    const queue = q;
+    return new Promise<Res>((resolve, reject) => {
+      queue.waiting.push({ req, resolve, reject });
+      void this.pump(key, queue);
+    });
+  }
+
+  private async pump(key: string, queue: NonNullable<ReturnType<typeof this.queues.get>>): Promise<void> {
+    if (queue.busy) return;
+    const batch = queue.waiting.splice(0, this.maxBatch);
+    if (batch.length === 0) {
+      this.queues.delete(key);
+      return;
+    }
+    queue.busy = true;
+    try {
+      const results = await this.send(
+        key,
+        batch.map((w) => w.req),
+      );
+      batch.forEach((w, i) => w.resolve(results[i]));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    } finally {
+      queue.busy = false;
+      void this.pump(key, queue);
+    }
+  }
+}

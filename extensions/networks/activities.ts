@@ -6,7 +6,7 @@ import type {
   PrepareStepResult,
   ReleaseStepInput,
 } from '../../entities/reservation/stages';
-import { allocatePort, listNetworks, networkVisibleTo, planNics, portIdentity, releasePorts } from './client';
+import { Ipam, listNetworks, networkVisibleTo, planNics, portIdentity } from './client';
 import type { PortRecord } from './types';
 
 const abort = (message: string) =>
@@ -28,6 +28,7 @@ function address(port: PortRecord) {
  * every port the server holds on any network it could have used.
  */
 export function networkActivities({ client }: { client: Client }) {
+  const ipam = new Ipam(client);
   // Networks a list names were checked against the caller at create (an admin may name any);
   // `auto` picks among those the server's project may use.
   const networksOf = async (server: PrepareStepInput['server']) => {
@@ -45,26 +46,20 @@ export function networkActivities({ client }: { client: Client }) {
       for (const [index, nic] of plan.nics.entries()) {
         const subnet = nic.network.subnet!;
         const { id, mac } = portIdentity(server.id, index, nic.network.id);
-        try {
-          ports.push(
-            await allocatePort(client, nic.network.id, {
-              key: `${server.id}#${index}`,
-              portId: id,
-              mac,
-              owner: server.id,
-              projectId: server.projectId,
-              deviceOwner: `compute:${server.availabilityZone ?? 'nova'}`,
-              subnet,
-              ...(nic.fixedIp ? { fixedIp: nic.fixedIp } : {}),
-              at,
-            }),
-          );
-        } catch (err) {
-          // The network's refusal (no address left, fixed address taken) is the build's answer.
-          const cause = (err as { cause?: ApplicationFailure }).cause;
-          if (cause instanceof ApplicationFailure && cause.type === BUILD_ABORT) throw abort(cause.message);
-          throw err;
-        }
+        const outcome = await ipam.allocate(nic.network.id, {
+          key: `${server.id}#${index}`,
+          portId: id,
+          mac,
+          owner: server.id,
+          projectId: server.projectId,
+          deviceOwner: `compute:${server.availabilityZone ?? 'nova'}`,
+          subnet,
+          ...(nic.fixedIp ? { fixedIp: nic.fixedIp } : {}),
+          at,
+        });
+        // The network's refusal (no address left, fixed address taken) is the build's answer.
+        if ('refused' in outcome) throw abort(outcome.refused);
+        ports.push(outcome.port);
       }
       const addresses: Record<string, ReturnType<typeof address>[]> = {};
       for (const [i, port] of ports.entries())
@@ -90,7 +85,7 @@ export function networkActivities({ client }: { client: Client }) {
         : undefined;
       for (const n of await listNetworks(client)) {
         if (named ? named.has(n.id) : networkVisibleTo(n, { isAdmin: false, projectId: server.projectId }))
-          await releasePorts(client, n.id, server.id);
+          await ipam.release(n.id, server.id);
       }
     },
   };

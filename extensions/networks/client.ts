@@ -3,13 +3,15 @@ import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { nameUuid } from '../../common/ids';
+import { GroupCommit } from '../../common/concurrency';
 import type { Caller } from '../../common/types';
 import { isNotFound } from '../../entities/client-errors';
 import type { RequestedNetworks } from '../../entities/server/types';
 import { DEFAULT_NETWORKS } from './defaults';
 import {
-  allocatePortUpdate,
+  allocatePortsUpdate,
   deleteNetworkUpdate,
+  type AllocateOutcome,
   ipamWorkflowId,
   listPortsQuery,
   NETWORK_CATALOG_ID,
@@ -86,27 +88,49 @@ export async function listPorts(client: Client, networkId: string): Promise<Port
   }
 }
 
-export function allocatePort(client: Client, networkId: string, req: AllocateRequest): Promise<PortRecord> {
-  return client.workflow.executeUpdateWithStart(allocatePortUpdate, {
-    args: [req],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof ipamWorkflow>('ipamWorkflow', {
-      workflowId: ipamWorkflowId(networkId),
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [{ networkId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
-}
+/**
+ * The address entities' writer in one process: allocations (and releases) for one network that
+ * arrive while its entity decides others go out together in its next update, so a burst of builds
+ * costs that entity a few workflow tasks, not one each.
+ */
+export class Ipam {
+  private readonly allocations: GroupCommit<AllocateRequest, AllocateOutcome>;
+  private readonly releases: GroupCommit<string, number>;
 
-/** Gives back a server's ports on one network; a network that never gave out an address has none. */
-export async function releasePorts(client: Client, networkId: string, owner: string): Promise<number> {
-  try {
-    return await client.workflow.getHandle(ipamWorkflowId(networkId)).executeUpdate(releasePortsUpdate, {
-      args: [{ owner }],
+  constructor(client: Client) {
+    this.allocations = new GroupCommit((networkId, reqs) =>
+      client.workflow.executeUpdateWithStart(allocatePortsUpdate, {
+        args: [reqs],
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof ipamWorkflow>('ipamWorkflow', {
+          workflowId: ipamWorkflowId(networkId),
+          taskQueue: CONTROL_TASK_QUEUE,
+          args: [{ networkId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    );
+    this.releases = new GroupCommit(async (networkId, owners) => {
+      try {
+        const n = await client.workflow
+          .getHandle(ipamWorkflowId(networkId))
+          .executeUpdate(releasePortsUpdate, { args: [{ owners }] });
+        return owners.map(() => n);
+      } catch (err) {
+        // A network that never gave out an address has none to take back.
+        if (isNotFound(err)) return owners.map(() => 0);
+        throw err;
+      }
     });
-  } catch (err) {
-    if (isNotFound(err)) return 0;
-    throw err;
+  }
+
+  /** A port for one NIC: the same key answers the same port; a refusal is the network's reason. */
+  allocate(networkId: string, req: AllocateRequest): Promise<AllocateOutcome> {
+    return this.allocations.submit(networkId, req);
+  }
+
+  /** Gives back every port the server owns on this network. */
+  async release(networkId: string, owner: string): Promise<void> {
+    await this.releases.submit(networkId, owner);
   }
 }
 

@@ -11,7 +11,9 @@ export const deleteNetworkUpdate = defineUpdate<void, [{ id: string }]>('deleteN
 /** ipam/<network id>: the entity that owns one network's addresses. */
 export const ipamWorkflowId = (networkId: string) => `ipam/${networkId}`;
 export const listPortsQuery = defineQuery<PortRecord[]>('listPorts');
-/** A port for one NIC of a server; the same key answers the same port. */
-export const allocatePortUpdate = defineUpdate<PortRecord, [AllocateRequest]>('allocatePort');
-/** Gives back every port a server owns; answers how many there were. */
-export const releasePortsUpdate = defineUpdate<number, [{ owner: string }]>('releasePorts');
+/** One NIC's answer: its port, or why the network has none for it. */
+export type AllocateOutcome = { port: PortRecord } | { refused: string };
+/** Ports for NICs of servers, decided in order; the same key answers the same port. */
+export const allocatePortsUpdate = defineUpdate<AllocateOutcome[], [AllocateRequest[]]>('allocatePorts');
+/** Gives back every port these servers own; answers how many there were. */
+export const releasePortsUpdate = defineUpdate<number, [{ owners: string[] }]>('releasePorts');

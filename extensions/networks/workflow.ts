@@ -1,16 +1,16 @@
-import { ApplicationFailure, makeContinueAsNewFunc, setHandler, upsertMemo } from '@temporalio/workflow';
-import { BUILD_ABORT } from '../../common/errors';
+import { makeContinueAsNewFunc, setHandler, upsertMemo } from '@temporalio/workflow';
 import { untilContinueAsNew } from '../../workflows/entity';
 import { inPool, lowestFree } from './ipam';
 import {
-  allocatePortUpdate,
+  allocatePortsUpdate,
   deleteNetworkUpdate,
+  type AllocateOutcome,
   listNetworksQuery,
   listPortsQuery,
   putNetworkUpdate,
   releasePortsUpdate,
 } from './messages';
-import type { NetworkRecord, PortRecord } from './types';
+import type { AllocateRequest, NetworkRecord, PortRecord } from './types';
 
 /**
  * network-catalog: the networks admins created (the shipped one lives in code). Small, and every
@@ -47,28 +47,18 @@ export async function ipamWorkflow(input: { networkId: string; ports?: PortRecor
   const publish = () => upsertMemo({ used: ports.size });
   publish();
   setHandler(listPortsQuery, () => [...ports.values()]);
-  setHandler(allocatePortUpdate, (req) => {
+  const allocate = (req: AllocateRequest, taken: Set<string>): AllocateOutcome => {
     const held = ports.get(req.key);
-    if (held) return held;
-    const taken = used();
+    if (held) return { port: held };
     let ip: string | undefined;
     if (req.fixedIp !== undefined) {
       if (!inPool(req.subnet, req.fixedIp) || taken.has(req.fixedIp))
-        throw ApplicationFailure.create({
-          type: BUILD_ABORT,
-          message: `Fixed IP address ${req.fixedIp} is already in use.`,
-          nonRetryable: true,
-        });
+        return { refused: `Fixed IP address ${req.fixedIp} is already in use.` };
       ip = req.fixedIp;
     } else {
       ip = lowestFree(req.subnet, taken);
     }
-    if (ip === undefined)
-      throw ApplicationFailure.create({
-        type: BUILD_ABORT,
-        message: `No more IP addresses available on network ${input.networkId}.`,
-        nonRetryable: true,
-      });
+    if (ip === undefined) return { refused: `No more IP addresses available on network ${input.networkId}.` };
     const port: PortRecord = {
       id: req.portId,
       key: req.key,
@@ -81,13 +71,20 @@ export async function ipamWorkflow(input: { networkId: string; ports?: PortRecor
       created_at: req.at,
     };
     ports.set(req.key, port);
+    taken.add(ip);
+    return { port };
+  };
+  setHandler(allocatePortsUpdate, (reqs) => {
+    const taken = used();
+    const outcomes = reqs.map((req) => allocate(req, taken));
     publish();
-    return port;
+    return outcomes;
   });
-  setHandler(releasePortsUpdate, ({ owner }) => {
+  setHandler(releasePortsUpdate, ({ owners }) => {
+    const gone = new Set(owners);
     let n = 0;
     for (const [key, p] of ports)
-      if (p.device_id === owner) {
+      if (gone.has(p.device_id)) {
         ports.delete(key);
         n++;
       }

@@ -85,3 +85,28 @@ export class GroupCommit<Req, Res> {
     }
   }
 }
+
+/**
+ * A value read at most once per `ttlMs` (concurrent readers share one read), for hot paths that can
+ * act on a slightly old answer and ask for a fresh one (`fresh`) before they refuse anything on it.
+ */
+export class Cached<T> {
+  private value: { at: number; read: Promise<T> } | undefined;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(fresh = false): Promise<T> {
+    const now = Date.now();
+    if (!fresh && this.value && now - this.value.at < this.ttlMs) return this.value.read;
+    const read = this.load();
+    this.value = { at: now, read };
+    // A failed read is not kept.
+    read.catch(() => {
+      if (this.value?.read === read) this.value = undefined;
+    });
+    return read;
+  }
+}

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { nameUuid } from '../../common/ids';
-import { GroupCommit } from '../../common/concurrency';
+import { Cached, GroupCommit } from '../../common/concurrency';
 import type { Caller } from '../../common/types';
 import { isNotFound } from '../../entities/client-errors';
 import type { RequestedNetworks } from '../../entities/server/types';
@@ -38,13 +38,6 @@ export function networkVisibleTo(n: NetworkRecord, caller: Pick<Caller, 'isAdmin
   return caller.isAdmin || n.shared || n.project_id === caller.projectId;
 }
 
-export async function visibleNetworks(
-  client: Client,
-  caller: Pick<Caller, 'isAdmin' | 'projectId'>,
-): Promise<NetworkRecord[]> {
-  return (await listNetworks(client)).filter((n) => networkVisibleTo(n, caller));
-}
-
 const catalogStart = () =>
   new WithStartWorkflowOperation<typeof networkCatalogWorkflow>('networkCatalogWorkflow', {
     workflowId: NETWORK_CATALOG_ID,
@@ -53,18 +46,47 @@ const catalogStart = () =>
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 
-export function putNetwork(client: Client, record: NetworkRecord): Promise<NetworkRecord> {
-  return client.workflow.executeUpdateWithStart(putNetworkUpdate, {
-    args: [record],
-    startWorkflowOperation: catalogStart(),
-  });
+/** How old a read admission may act on before it asks again (never before it refuses). */
+export const READ_TTL_MS = 1000;
+
+/** One API process's recent reads of the catalog and of each pool's usage, shared by its creates. */
+export interface RecentReads {
+  catalog: Cached<NetworkRecord[]>;
+  usage: Map<string, Cached<number>>;
+}
+const readsOf = new WeakMap<Client, RecentReads>();
+
+export function recentReads(client: Client): RecentReads {
+  let r = readsOf.get(client);
+  if (!r)
+    readsOf.set(
+      client,
+      (r = { catalog: new Cached(() => listNetworks(client), READ_TTL_MS), usage: new Map() }),
+    );
+  return r;
 }
 
-export function deleteNetwork(client: Client, id: string): Promise<void> {
-  return client.workflow.executeUpdateWithStart(deleteNetworkUpdate, {
-    args: [{ id }],
-    startWorkflowOperation: catalogStart(),
-  });
+/** Writes through this process forget its recent reads; another API replica's lag by a second at most. */
+export async function putNetwork(client: Client, record: NetworkRecord): Promise<NetworkRecord> {
+  try {
+    return await client.workflow.executeUpdateWithStart(putNetworkUpdate, {
+      args: [record],
+      startWorkflowOperation: catalogStart(),
+    });
+  } finally {
+    readsOf.delete(client);
+  }
+}
+
+export async function deleteNetwork(client: Client, id: string): Promise<void> {
+  try {
+    await client.workflow.executeUpdateWithStart(deleteNetworkUpdate, {
+      args: [{ id }],
+      startWorkflowOperation: catalogStart(),
+    });
+  } finally {
+    readsOf.delete(client);
+  }
 }
 
 /** How many of a network's addresses are given out, from its entity's memo (no worker involved). */

@@ -1,15 +1,25 @@
 import { badRequest, conflict } from '../../common/errors';
 import type { CreateValidator } from '../types';
 import { inPool, ipToInt, poolSize } from './ipam';
-import { listPorts, planNics, usedAddresses, visibleNetworks } from './client';
+import { Cached } from '../../common/concurrency';
+import { listPorts, networkVisibleTo, planNics, READ_TTL_MS, recentReads, usedAddresses } from './client';
 
 /**
  * Nova's checks of a create's `networks`, before anything starts: every network named exists for the
  * caller and has a subnet, a fixed address is free in it, `auto` is not ambiguous, and each network
- * has an address left for every server the request needs at least.
+ * has an address left for every server the request needs at least. Reads of the catalog and of a
+ * pool's usage up to a second old are shared by concurrent creates, but no create is refused on one.
  */
 export const validateNetworks: CreateValidator = async (deps, caller, request) => {
-  const plan = planNics(request.networks, await visibleNetworks(deps.client, caller));
+  const r = recentReads(deps.client);
+  const planOn = async (fresh: boolean) =>
+    planNics(
+      request.networks,
+      (await r.catalog.get(fresh)).filter((n) => networkVisibleTo(n, caller)),
+    );
+  let plan = await planOn(false);
+  // A refusal is never made on an old read: a network created a moment ago must be found.
+  if ('problem' in plan) plan = await planOn(true);
   if ('problem' in plan) {
     switch (plan.problem) {
       case 'ambiguous':
@@ -35,7 +45,13 @@ export const validateNetworks: CreateValidator = async (deps, caller, request) =
   }
   for (const [id, count] of needed) {
     const network = plan.nics.find((n) => n.network.id === id)!.network;
-    const free = poolSize(network.subnet!) - (await usedAddresses(deps.client, id));
+    let usage = r.usage.get(id);
+    if (!usage) r.usage.set(id, (usage = new Cached(() => usedAddresses(deps.client, id), READ_TTL_MS)));
+    const size = poolSize(network.subnet!);
+    let free = size - (await usage.get());
+    // Far from full, a second-old count is good enough (the build's allocation decides anyway);
+    // near full, only a fresh one.
+    if (free < count + Math.max(64, count)) free = size - (await usage.get(true));
     if (free < count) throw conflict(`No more IP addresses available on network ${id}.`);
   }
 };

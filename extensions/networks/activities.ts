@@ -6,7 +6,7 @@ import type {
   PrepareStepResult,
   ReleaseStepInput,
 } from '../../entities/reservation/stages';
-import { Ipam, listNetworks, networkVisibleTo, planNics, portIdentity } from './client';
+import { Ipam, listNetworks, networkVisibleTo, planNics, portIdentity, recentReads } from './client';
 import type { PortRecord } from './types';
 
 const abort = (message: string) =>
@@ -30,15 +30,22 @@ function address(port: PortRecord) {
 export function networkActivities({ client }: { client: Client }) {
   const ipam = new Ipam(client);
   // Networks a list names were checked against the caller at create (an admin may name any);
-  // `auto` picks among those the server's project may use.
-  const networksOf = async (server: PrepareStepInput['server']) => {
-    const all = await listNetworks(client);
-    if (Array.isArray(server.networks)) return all;
-    return all.filter((n) => networkVisibleTo(n, { isAdmin: false, projectId: server.projectId }));
+  // `auto` picks among those the server's project may use. A catalog read up to a second old serves
+  // a burst of builds; a build is never aborted on one.
+  const planFor = async (server: PrepareStepInput['server']) => {
+    const on = async (fresh: boolean) => {
+      const all = await recentReads(client).catalog.get(fresh);
+      const usable = Array.isArray(server.networks)
+        ? all
+        : all.filter((n) => networkVisibleTo(n, { isAdmin: false, projectId: server.projectId }));
+      return planNics(server.networks, usable);
+    };
+    const plan = await on(false);
+    return 'nics' in plan ? plan : on(true);
   };
   return {
     async networksPrepare({ server, host }: PrepareStepInput): Promise<PrepareStepResult> {
-      const plan = planNics(server.networks, await networksOf(server));
+      const plan = await planFor(server);
       if (!('nics' in plan))
         throw abort(`Networks of server ${server.id} cannot be resolved (${plan.problem}).`);
       const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

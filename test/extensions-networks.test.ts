@@ -47,6 +47,32 @@ async function portsByServer(networkId: string): Promise<Record<string, string[]
   return out;
 }
 
+describe('when a client reads the Neutron API (as openstack network list / server create --network NAME do)', () => {
+  it('then discovery needs no token, reads do, and networks are found by name with their subnet', async () => {
+    const root = await stack.api('GET', '/network', { token: null });
+    expect(root.status).toBe(200);
+    expect(root.body.versions[0]).toMatchObject({ id: 'v2.0', status: 'CURRENT' });
+    expect((await net('GET', '/v2.0/networks', { token: undefined })).status).toBe(200);
+    expect((await stack.api('GET', '/network/v2.0/networks', { token: null })).status).toBe(401);
+    const byName = await net('GET', '/v2.0/networks?name=private');
+    expect(byName.body.networks).toHaveLength(1);
+    expect(byName.body.networks[0]).toMatchObject({ id: PRIVATE, shared: true, status: 'ACTIVE' });
+    expect((await net('GET', '/v2.0/networks?name=nope')).body.networks).toEqual([]);
+    // A client first tries the name as an id: a 404, then the name filter.
+    expect((await net('GET', '/v2.0/networks/private')).status).toBe(404);
+    const [subnetId] = byName.body.networks[0].subnets;
+    const subnet = await net('GET', `/v2.0/subnets/${subnetId}`);
+    expect(subnet.body.subnet).toMatchObject({
+      network_id: PRIVATE,
+      cidr: '10.0.0.0/16',
+      gateway_ip: '10.0.0.1',
+    });
+    expect((await net('GET', '/v2.0/floatingips')).body.floatingips).toEqual([]);
+    // Only admins create networks.
+    expect((await net('POST', '/v2.0/networks', { body: { network: { name: 'mine' } } })).status).toBe(403);
+  });
+});
+
 describe('when a server is created without networks on a cloud with one shared network', () => {
   it('then it gets an address from the default network, shown in its view, its port and its guest', async () => {
     const s = await activeServer('addr');

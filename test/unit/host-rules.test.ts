@@ -1,4 +1,11 @@
-import { capacity, claimRefusal, isAlive, usedResources } from '../../entities/host/rules';
+import {
+  capacity,
+  claimRefusal,
+  hostAttribute,
+  hostZone,
+  isAlive,
+  usedResources,
+} from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 
 const inventory = {
@@ -51,5 +58,32 @@ describe('when a host decides a batch of claims', () => {
     expect(usedResources({ a: one, b: one })).toEqual({ vcpus: 4, ram: 8192, disk: 80 });
     expect(isAlive(host(), 500, 1_400)).toBe(true);
     expect(isAlive(host(), 500, 1_600)).toBe(false);
+  });
+});
+
+describe("a host's zone", () => {
+  const state = (attributes?: Record<string, Record<string, string>>) =>
+    ({
+      name: 'h',
+      inventory: { availabilityZone: 'reported' },
+      enabled: true,
+      disabledReason: null,
+      lastHeartbeat: 0,
+      allocations: {},
+      attributes,
+    }) as unknown as HostState;
+
+  it('is the one it reports until an aggregate sets one, and the first source wins', () => {
+    expect(hostZone(state())).toBe('reported');
+    expect(hostZone(state({ 'aggregate:b': { ssd: 'yes' } }))).toBe('reported');
+    expect(
+      hostZone(
+        state({ 'aggregate:b': { availability_zone: 'z2' }, 'aggregate:a': { availability_zone: 'z1' } }),
+      ),
+    ).toBe('z1');
+    expect(hostAttribute(state({ 'aggregate:a': { k: '1' }, 'aggregate:b': { k: '2' } }), 'k')).toEqual([
+      '1',
+      '2',
+    ]);
   });
 });

@@ -64,12 +64,22 @@ describe('the process driver alone, without Temporal', () => {
 
   it("when the build steps prepared a guest's config, then the guest reads it as its config drive", async () => {
     const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@there';
-    const guest = { keypairs: { public_key: key }, networks: { interfaces: [{ address: '10.0.0.9' }] } };
+    const guest = {
+      images: {
+        name: 'cirros-0.6.2-x86_64-disk',
+        properties: { os_distro: 'cirros', architecture: 'x86_64' },
+      },
+      keypairs: { name: 'k1', public_key: key, fingerprint: 'aa:bb' },
+      networks: { interfaces: [{ address: '10.0.0.9', cidr: '10.0.0.0/16', mac: 'fa:16:3e:00:00:01' }] },
+    };
     await driver.spawn({ ...spec('cfg'), guest }, () => undefined);
     pids.push(await pidOf(driver, 'cfg'));
     const out = await driver.consoleOutput('cfg');
-    expect(out).toContain(`config-drive keypairs: {"public_key":"${key}"}`);
-    expect(out).toContain('config-drive networks: {"interfaces":[{"address":"10.0.0.9"}]}');
+    expect(out).toContain(`config-drive keypairs: ${JSON.stringify(guest.keypairs)}`);
+    // It boots what the image describes, with its address and its key.
+    expect(out).toContain('Welcome to cirros-0.6.2-x86_64-disk (cirros x86_64)');
+    expect(out).toContain('eth: 10.0.0.9/16 fa:16:3e:00:00:01');
+    expect(out).toContain('ssh: authorized key k1 aa:bb');
   });
 
   it('when an instance is rebooted soft or hard, then a new process replaces the old one', async () => {

@@ -55,7 +55,12 @@ describe('when an admin lists hypervisors', () => {
     const hv1 = detail.find((h: any) => h.hypervisor_hostname === 'hv1');
     expect(hv1).toMatchObject({ vcpus: 8, memory_mb: 8192, local_gb: 100, hypervisor_type: 'fake' });
     expect(hv1.free_ram_mb).toBe(hv1.memory_mb - hv1.memory_mb_used);
-    expect(hv1.service).toEqual({ id: hv1.id, host: 'hv1', disabled_reason: null });
+    // Its service is the one os-services lists for the host, by the same id (2.53's uuid).
+    const services = await stack.api('GET', '/v2.1/os-services?host=hv1', {
+      token: ADMIN,
+      headers: { 'OpenStack-API-Version': 'compute 2.53' },
+    });
+    expect(hv1.service).toEqual({ id: services.body.services[0].id, host: 'hv1', disabled_reason: null });
     const used = detail.reduce((n: number, h: any) => n + h.memory_mb_used, 0);
     expect(used).toBe(2 * 2048);
 

@@ -6,11 +6,7 @@ import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import { findAction, pageActions, serverForActions } from '../usecases/instance-actions';
 import { hostId } from '../views/servers';
-
-/** Nova prints action times without a zone and with microseconds. */
-function novaTime(iso: string | null): string | null {
-  return iso ? iso.replace(/Z$/, '').replace(/(:\d\d)$/, '$1.000000') : null;
-}
+import { novaLocalTime } from '../views/time';
 
 function query(req: Request, key: string): string | undefined {
   const v = req.query[key];
@@ -26,10 +22,10 @@ function actionView(req: Request, record: ServerRecord, a: InstanceAction) {
     message: a.message,
     project_id: a.projectId,
     request_id: a.requestId,
-    start_time: novaTime(a.startTime),
+    start_time: novaLocalTime(a.startTime),
     user_id: a.userId,
   };
-  if (atLeast(req, 58)) view.updated_at = novaTime(a.updatedAt);
+  if (atLeast(req, 58)) view.updated_at = novaLocalTime(a.updatedAt);
   return view;
 }
 
@@ -38,8 +34,8 @@ function eventsView(req: Request, record: ServerRecord, a: InstanceAction) {
   return a.events.map((e) => {
     const view: Record<string, unknown> = {
       event: e.event,
-      start_time: novaTime(e.startTime),
-      finish_time: novaTime(e.finishTime),
+      start_time: novaLocalTime(e.startTime),
+      finish_time: novaLocalTime(e.finishTime),
       result: e.result,
     };
     if (isAdmin) view.traceback = e.traceback;

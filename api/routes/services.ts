@@ -1,12 +1,14 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { notFound } from '../../common/errors';
+import { badRequest, notFound } from '../../common/errors';
 import type { HostState } from '../../entities/host/types';
 import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
 import { hostState, listHostNames, loadHostStates, setHostEnabled } from '../../entities/host/client';
 import type { ApiDeps } from '../context';
+import { atLeast } from '../context';
 import { parseBody } from '../schemas/validate';
-import { isHostName } from '../../common/ids';
+import { novaLocalTime } from '../views/time';
+import { isHostName, isUuid, nameUuid } from '../../common/ids';
 
 const ServiceBody = z
   .object({
@@ -23,19 +25,30 @@ const ServiceUpdate = z
   })
   .strict();
 
-/** Nova's service view of a compute host. The service id is the host name: one compute service per host. */
-export function serviceView(s: HostState, downAfterMs: number) {
-  return {
-    id: s.name,
+/** A compute service's id from 2.53: a name-based uuid of its host, the same in every API replica. */
+export function serviceUuid(host: string): string {
+  return nameUuid('service', host);
+}
+
+/** Before 2.53 Nova's service ids are integers: a stable one, from the same name. */
+function serviceNumber(host: string): number {
+  return parseInt(serviceUuid(host).slice(0, 7), 16) + 1;
+}
+
+/** Nova's service view of a compute host (one compute service per host), at the request's microversion. */
+export function serviceView(req: Request, s: HostState, downAfterMs: number) {
+  const view: Record<string, unknown> = {
+    id: atLeast(req, 53) ? serviceUuid(s.name) : serviceNumber(s.name),
     binary: 'nova-compute',
     host: s.name,
     zone: hostZone(s) ?? 'nova',
     status: s.enabled ? 'enabled' : 'disabled',
     state: isAlive(s, downAfterMs) ? 'up' : 'down',
-    updated_at: s.lastHeartbeat ? new Date(s.lastHeartbeat).toISOString().replace(/\.\d+Z$/, '') : null,
+    updated_at: novaLocalTime(s.lastHeartbeat),
     disabled_reason: s.disabledReason,
-    forced_down: false,
   };
+  if (atLeast(req, 11)) view.forced_down = false;
+  return view;
 }
 
 /** Compute services (admin): list them, and enable or disable a host for new servers. */
@@ -46,11 +59,16 @@ export function serviceRoutes(deps: ApiDeps): Router {
       throw notFound(`Compute host ${host} could not be found.`);
     return setHostEnabled(deps.client, host, enabled, reason);
   };
+  const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS;
   r.get('/os-services', async (req, res) => {
-    const states = await loadHostStates(deps.client);
-    res.json({
-      services: states.map((s) => serviceView(s, deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS)),
-    });
+    // Nova's filters: `host` and `binary` (every service here is a nova-compute).
+    const host = typeof req.query.host === 'string' ? req.query.host : undefined;
+    const binary = typeof req.query.binary === 'string' ? req.query.binary : undefined;
+    const states =
+      binary !== undefined && binary !== 'nova-compute'
+        ? []
+        : (await loadHostStates(deps.client)).filter((s) => host === undefined || s.name === host);
+    res.json({ services: states.map((s) => serviceView(req, s, downAfterMs)) });
   });
   for (const action of ['enable', 'disable', 'disable-log-reason'] as const) {
     r.put(`/os-services/${action}`, async (req, res) => {
@@ -65,13 +83,17 @@ export function serviceRoutes(deps: ApiDeps): Router {
       res.json({ service });
     });
   }
+  // From 2.53 a service is updated by its uuid (before, only by the actions above).
   r.put('/os-services/:id', async (req, res) => {
+    const id = req.params.id;
+    if (!atLeast(req, 53)) throw notFound(`Service ${id} could not be found.`);
+    if (!isUuid(id)) throw badRequest(`Invalid uuid ${id}`);
     const body = parseBody(ServiceUpdate, req.body);
-    if (!isHostName(req.params.id)) throw notFound(`Service ${req.params.id} could not be found.`);
-    let s = await hostState(deps.client, req.params.id);
-    if (!s) throw notFound(`Service ${req.params.id} could not be found.`);
+    const host = (await listHostNames(deps.client)).find((h) => serviceUuid(h) === id.toLowerCase());
+    let s = host ? await hostState(deps.client, host) : undefined;
+    if (!s) throw notFound(`Service ${id} could not be found.`);
     if (body.status) s = await setEnabled(s.name, body.status === 'enabled', body.disabled_reason ?? null);
-    res.json({ service: serviceView(s, deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS) });
+    res.json({ service: serviceView(req, s, downAfterMs) });
   });
   return r;
 }

@@ -6,6 +6,7 @@ import type { ServerRecord } from '../../entities/server/types';
 import type { ServerMemoView } from '../../entities/server/rules';
 import { atLeast, ctx } from '../context';
 import { links } from './links';
+import { novaLocalTime } from './time';
 
 import type { ViewDecorator } from '../../extensions/types';
 
@@ -74,8 +75,8 @@ export function serverDetail(
     'OS-EXT-STS:vm_state': s.vmState,
     'OS-EXT-STS:task_state': s.taskState,
     'OS-EXT-STS:power_state': s.powerState,
-    'OS-SRV-USG:launched_at': s.launchedAt,
-    'OS-SRV-USG:terminated_at': s.terminatedAt,
+    'OS-SRV-USG:launched_at': novaLocalTime(s.launchedAt),
+    'OS-SRV-USG:terminated_at': novaLocalTime(s.terminatedAt),
     'os-extended-volumes:volumes_attached': [],
   };
   if (PROGRESS_STATUSES.has(status)) view.progress = s.progress;

@@ -4,6 +4,7 @@ import { loadHostStates } from '../../entities/host/client';
 import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 import type { NovaExtension } from '../types';
+import { novaLocalTime } from '../../api/views/time';
 
 /** The compute zones, from the hosts' reports: a zone is available while one of its hosts is up and enabled. */
 function zones(states: HostState[], downAfterMs: number) {
@@ -48,9 +49,7 @@ function availabilityZoneRoutes(deps: ApiDeps): Router {
               'nova-compute': {
                 available: h.enabled && isAlive(h, downAfterMs),
                 active: h.enabled,
-                updated_at: h.lastHeartbeat
-                  ? new Date(h.lastHeartbeat).toISOString().replace(/Z$/, '')
-                  : null,
+                updated_at: novaLocalTime(h.lastHeartbeat),
               },
             },
           ]),

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../../api/context';
 import { atLeast, ctx } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import { pageParams } from '../../api/paging';
+import { novaLocalTime } from '../../api/views/time';
 import { badRequest, forbidden, notFound } from '../../common/errors';
 import { getQuota } from '../../entities/quota/client';
 import { addKeypair, deleteKeypair, findKeypair, listKeypairs } from './client';
@@ -119,7 +120,7 @@ export function keypairRoutes(deps: ApiDeps): Router {
         public_key: k.public_key,
         fingerprint: k.fingerprint,
         user_id: k.user_id,
-        created_at: k.created_at,
+        created_at: novaLocalTime(k.created_at),
         updated_at: null,
         deleted: false,
         deleted_at: null,

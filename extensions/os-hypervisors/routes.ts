@@ -8,6 +8,7 @@ import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
 import { loadHostStates } from '../../entities/host/client';
 import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
+import { serviceUuid } from '../../api/routes/services';
 import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
 
 /**
@@ -37,7 +38,8 @@ function detail(s: HostState, downAfterMs: number) {
     hypervisor_type: inv?.hypervisorType ?? 'unknown',
     hypervisor_version: inv?.hypervisorVersion ?? 0,
     host_ip: inv?.hostIp ?? null,
-    service: { id: hypervisorId(s.name), host: s.name, disabled_reason: s.disabledReason },
+    // The same id os-services gives this host's compute service (2.53 on).
+    service: { id: serviceUuid(s.name), host: s.name, disabled_reason: s.disabledReason },
     vcpus: inv?.vcpus ?? 0,
     memory_mb: memory,
     local_gb: disk,

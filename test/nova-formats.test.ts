@@ -1,0 +1,114 @@
+import { startStack, waitForStatus, type Stack } from './support/stack';
+
+/**
+ * Nova's formats and filters in the terms real clients parse them: gophercloud reads oslo datetime
+ * columns with the layout `2006-01-02T15:04:05.000000` (no zone) and `created`/`updated` as RFC 3339;
+ * openstackclient finds a service by `host` and `binary` and, from 2.53, updates it by its uuid.
+ */
+const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
+const ADMIN = 'admin:admin';
+const LOCAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
+const ZULU = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const v = (minor: number) => ({ 'OpenStack-API-Version': `compute 2.${minor}` });
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ hosts: [{ name: 'fmt-1' }, { name: 'fmt-2' }] });
+});
+afterAll(async () => {
+  await stack?.shutdown();
+});
+
+describe('when a client parses the times of a server, a service, a zone and a key pair', () => {
+  it("then each field has Nova's layout for it", async () => {
+    const r = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'times', flavorRef: '1', imageRef: IMAGE } },
+    });
+    const s = await waitForStatus(stack, r.body.server.id, ['ACTIVE']);
+    expect(s['OS-SRV-USG:launched_at']).toMatch(LOCAL);
+    expect(s['OS-SRV-USG:terminated_at']).toBeNull();
+    expect(s.created).toMatch(ZULU);
+    expect(s.updated).toMatch(ZULU);
+
+    const services = await stack.api('GET', '/v2.1/os-services', { token: ADMIN });
+    for (const svc of services.body.services) expect(svc.updated_at).toMatch(LOCAL);
+    const zones = await stack.api('GET', '/v2.1/os-availability-zone/detail', { token: ADMIN });
+    const host =
+      zones.body.availabilityZoneInfo[0].hosts['fmt-1'] ?? zones.body.availabilityZoneInfo[0].hosts['fmt-2'];
+    expect(host['nova-compute'].updated_at).toMatch(LOCAL);
+
+    await stack.api('POST', '/v2.1/os-keypairs', { body: { keypair: { name: 'times' } } });
+    const k = await stack.api('GET', '/v2.1/os-keypairs/times');
+    expect(k.body.keypair.created_at).toMatch(LOCAL);
+  });
+});
+
+describe('when an operator picks a compute service by host and binary (openstack compute service set)', () => {
+  it('then the filters select exactly that service, and from 2.53 its uuid disables that host only', async () => {
+    const one = await stack.api('GET', '/v2.1/os-services?host=fmt-2&binary=nova-compute', {
+      token: ADMIN,
+      headers: v(53),
+    });
+    expect(one.body.services).toHaveLength(1);
+    expect(one.body.services[0]).toMatchObject({
+      host: 'fmt-2',
+      binary: 'nova-compute',
+      status: 'enabled',
+      forced_down: false,
+    });
+    expect(one.body.services[0].id).toMatch(UUID);
+    expect(
+      (await stack.api('GET', '/v2.1/os-services?binary=nova-scheduler', { token: ADMIN })).body.services,
+    ).toEqual([]);
+    expect((await stack.api('GET', '/v2.1/os-services?host=nope', { token: ADMIN })).body.services).toEqual(
+      [],
+    );
+
+    const off = await stack.api('PUT', `/v2.1/os-services/${one.body.services[0].id}`, {
+      token: ADMIN,
+      headers: v(53),
+      body: { status: 'disabled', disabled_reason: 'maintenance' },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.service).toMatchObject({
+      host: 'fmt-2',
+      status: 'disabled',
+      disabled_reason: 'maintenance',
+    });
+    const all = await stack.api('GET', '/v2.1/os-services', { token: ADMIN, headers: v(53) });
+    const byHost = Object.fromEntries(all.body.services.map((s: any) => [s.host, s.status]));
+    expect(byHost).toEqual({ 'fmt-1': 'enabled', 'fmt-2': 'disabled' });
+    await stack.api('PUT', `/v2.1/os-services/${one.body.services[0].id}`, {
+      token: ADMIN,
+      headers: v(53),
+      body: { status: 'enabled' },
+    });
+
+    // Before 2.53 ids are integers and forced_down appears from 2.11; the uuid route is not there.
+    const old = await stack.api('GET', '/v2.1/os-services?host=fmt-2', { token: ADMIN, headers: v(10) });
+    expect(Number.isInteger(old.body.services[0].id)).toBe(true);
+    expect(old.body.services[0].forced_down).toBeUndefined();
+    expect(
+      (await stack.api('GET', '/v2.1/os-services?host=fmt-2', { token: ADMIN, headers: v(11) })).body
+        .services[0].forced_down,
+    ).toBe(false);
+    expect(
+      (
+        await stack.api('PUT', `/v2.1/os-services/${one.body.services[0].id}`, {
+          token: ADMIN,
+          body: { status: 'disabled' },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await stack.api('PUT', '/v2.1/os-services/fmt-2', {
+          token: ADMIN,
+          headers: v(53),
+          body: { status: 'disabled' },
+        })
+      ).status,
+    ).toBe(400);
+  });
+});

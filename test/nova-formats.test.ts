@@ -112,3 +112,45 @@ describe('when an operator picks a compute service by host and binary (openstack
     ).toBe(400);
   });
 });
+
+describe('when clients read flavors (openstack flavor show reads its extra specs) and filter lists', () => {
+  it("then extra specs, minRam/minDisk, limit/marker and an unknown status behave as Nova's", async () => {
+    const specs = await stack.api('GET', '/v2.1/flavors/1/os-extra_specs');
+    expect(specs.status).toBe(200);
+    expect(specs.body).toEqual({ extra_specs: {} });
+    const key = await stack.api('GET', '/v2.1/flavors/1/os-extra_specs/hw:cpu_policy');
+    expect(key.status).toBe(404);
+    expect(key.body.itemNotFound.message).toBe('Flavor 1 has no extra specs with key hw:cpu_policy.');
+    expect((await stack.api('GET', '/v2.1/flavors/99/os-extra_specs')).status).toBe(404);
+
+    const big = await stack.api('GET', '/v2.1/flavors/detail?minRam=4096&minDisk=40');
+    expect(big.body.flavors.map((f: any) => f.name)).toEqual(['m1.medium', 'm1.large', 'm1.xlarge']);
+    expect((await stack.api('GET', '/v2.1/flavors?minRam=lots')).status).toBe(400);
+    const first = await stack.api('GET', '/v2.1/flavors?limit=2');
+    expect(first.body.flavors.map((f: any) => f.id)).toEqual(['1', '2']);
+    expect(first.body.flavors_links[0].href).toMatch(/\/v2\.1\/flavors\?.*marker=2/);
+    const next = await stack.api('GET', '/v2.1/flavors?limit=2&marker=2');
+    expect(next.body.flavors.map((f: any) => f.id)).toEqual(['3', '4']);
+    expect((await stack.api('GET', '/v2.1/flavors?is_public=false')).body.flavors).toEqual([]);
+
+    const none = await stack.api('GET', '/v2.1/servers?status=NOT-A-STATUS');
+    expect(none.status).toBe(200);
+    expect(none.body.servers).toEqual([]);
+  });
+
+  it('then os-stop and os-start take any value, as Nova reads none', async () => {
+    const r = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'stop-any', flavorRef: '1', imageRef: IMAGE } },
+    });
+    const id = r.body.server.id;
+    await waitForStatus(stack, id, ['ACTIVE']);
+    expect((await stack.api('POST', `/v2.1/servers/${id}/action`, { body: { 'os-stop': {} } })).status).toBe(
+      202,
+    );
+    await waitForStatus(stack, id, ['SHUTOFF']);
+    expect((await stack.api('POST', `/v2.1/servers/${id}/action`, { body: { 'os-start': {} } })).status).toBe(
+      202,
+    );
+    await waitForStatus(stack, id, ['ACTIVE']);
+  });
+});

@@ -141,6 +141,18 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [op('GET', '/flavors'), op('GET', '/flavors/detail'), op('GET', '/flavors/:id')],
   },
   {
+    name: 'os_compute_api:os-flavor-extra-specs:index',
+    check: ANYONE,
+    description: "List a flavor's extra specs.",
+    operations: [op('GET', '/flavors/:id/os-extra_specs')],
+  },
+  {
+    name: 'os_compute_api:os-flavor-extra-specs:show',
+    check: ANYONE,
+    description: "Show one of a flavor's extra specs.",
+    operations: [op('GET', '/flavors/:id/os-extra_specs/:key')],
+  },
+  {
     name: 'os_compute_api:limits',
     check: ANYONE,
     description: "Show the project's limits.",

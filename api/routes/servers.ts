@@ -56,8 +56,9 @@ const reboot = z
   .strict();
 const ACTIONS = z.union([
   z.object({ reboot }).strict(),
-  z.object({ 'os-stop': z.null() }).strict(),
-  z.object({ 'os-start': z.null() }).strict(),
+  // Nova reads no value under os-stop and os-start: `null`, `{}`, anything.
+  z.object({ 'os-stop': z.unknown() }).strict(),
+  z.object({ 'os-start': z.unknown() }).strict(),
   z.object({ retry: z.union([z.null(), z.object({}).strict()]) }).strict(),
 ]);
 
@@ -192,22 +193,25 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
   const list = async (req: Request, detail: boolean) => {
     const { caller } = ctx(req);
     const status = queryString(req, 'status')?.toUpperCase();
-    if (status !== undefined && !SERVER_STATUSES.includes(status)) throw badRequest(`Invalid status value`);
+    // A status no server can have matches none, as in Nova (an empty list, not a 400).
+    const noSuchStatus = status !== undefined && !SERVER_STATUSES.includes(status);
     const allTenantsParam = queryString(req, 'all_tenants');
     const allTenants =
       allTenantsParam !== undefined &&
       !['0', 'false', 'f', 'no', 'off'].includes(allTenantsParam.toLowerCase());
     // As in Nova: asking for every project's servers is a policy of its own (admin by default).
     if (allTenants) ctx(req).enforce(`os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants`);
-    const servers = await listServers(deps.client, caller, {
-      reservationId: queryString(req, 'reservation_id'),
-      status,
-      name: queryString(req, 'name'),
-      flavor: queryString(req, 'flavor')?.split('/').pop(),
-      image: queryString(req, 'image')?.split('/').pop(),
-      changesSince: queryString(req, 'changes-since'),
-      allTenants,
-    });
+    const servers = noSuchStatus
+      ? []
+      : await listServers(deps.client, caller, {
+          reservationId: queryString(req, 'reservation_id'),
+          status,
+          name: queryString(req, 'name'),
+          flavor: queryString(req, 'flavor')?.split('/').pop(),
+          image: queryString(req, 'image')?.split('/').pop(),
+          changesSince: queryString(req, 'changes-since'),
+          allTenants,
+        });
     const { limit, marker } = pageParams(req);
     let start = 0;
     if (marker) {

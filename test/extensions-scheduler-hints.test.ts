@@ -146,10 +146,17 @@ describe('when server groups are listed, shown and deleted', () => {
     const mine = await createGroup('affinity', 'sue:groups');
     const theirs = await createGroup('anti-affinity', 'tom:other');
     const list = await eventually(async () => {
-      const r = await stack.api('GET', '/v2.1/os-server-groups', { token: 'sue:groups' });
+      const r = await stack.api('GET', '/v2.1/os-server-groups', {
+        token: 'sue:groups',
+        headers: { 'OpenStack-API-Version': 'compute 2.13' },
+      });
       return r.body.server_groups.length === 1 ? r.body.server_groups : undefined;
     });
     expect(list[0]).toMatchObject({ id: mine.id, name: 'g-affinity', project_id: 'groups' });
+    // Owners appear from 2.13, as in Nova.
+    const early = await stack.api('GET', `/v2.1/os-server-groups/${mine.id}`, { token: 'sue:groups' });
+    expect(early.body.server_group.project_id).toBeUndefined();
+    expect(early.body.server_group.user_id).toBeUndefined();
     const other = await stack.api('GET', `/v2.1/os-server-groups/${theirs.id}`, { token: 'sue:groups' });
     expect(other.status).toBe(404);
     expect(other.body.itemNotFound.message).toBe(`Instance group ${theirs.id} could not be found.`);

@@ -154,3 +154,38 @@ describe('when clients read flavors (openstack flavor show reads its extra specs
     await waitForStatus(stack, id, ['ACTIVE']);
   });
 });
+
+describe("when an admin filters every project's servers by project and host, and reads quota sets at 2.1", () => {
+  it("then tenant_id and host narrow the list, a member's host filter is ignored, and 2.1 shows the network quotas", async () => {
+    const mk = async (token: string, name: string) => {
+      const r = await stack.api('POST', '/v2.1/servers', {
+        token,
+        body: { server: { name, flavorRef: '1', imageRef: IMAGE } },
+      });
+      return waitForStatus(stack, r.body.server.id, ['ACTIVE'], token);
+    };
+    const red = await mk('ann:red', 'red-1');
+    await mk('bo:blue', 'blue-1');
+    const reds = await stack.api('GET', '/v2.1/servers/detail?all_tenants=1&tenant_id=red', { token: ADMIN });
+    expect(reds.body.servers.map((s: any) => s.id)).toEqual([red.id]);
+    const redHost = reds.body.servers[0]['OS-EXT-SRV-ATTR:host'];
+    const onHost = await stack.api('GET', `/v2.1/servers/detail?all_tenants=1&host=${redHost}`, {
+      token: ADMIN,
+    });
+    expect(onHost.body.servers.every((s: any) => s['OS-EXT-SRV-ATTR:host'] === redHost)).toBe(true);
+    expect(onHost.body.servers.map((s: any) => s.id)).toContain(red.id);
+    const other = redHost === 'fmt-1' ? 'fmt-2' : 'fmt-1';
+    const member = await stack.api('GET', `/v2.1/servers?host=${other}`, { token: 'ann:red' });
+    expect(member.body.servers.map((s: any) => s.id)).toEqual([red.id]);
+
+    const q21 = await stack.api('GET', '/v2.1/os-quota-sets/red', { token: ADMIN });
+    expect(q21.body.quota_set).toMatchObject({
+      floating_ips: 10,
+      fixed_ips: -1,
+      security_groups: 10,
+      security_group_rules: 20,
+    });
+    const q236 = await stack.api('GET', '/v2.1/os-quota-sets/red', { token: ADMIN, headers: v(36) });
+    expect(q236.body.quota_set.floating_ips).toBeUndefined();
+  });
+});

@@ -1,11 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../common/errors';
 import { isIdentityId } from '../../common/ids';
 import type { QuotaLimits } from '../../entities/quota/types';
 import { DEFAULT_QUOTA } from '../../entities/quota/types';
 import type { ApiDeps } from '../context';
-import { ctx } from '../context';
+import { atLeast, ctx } from '../context';
 import { parseBody } from '../schemas/validate';
 import { getQuota, setQuota } from '../../entities/quota/client';
 
@@ -34,8 +34,14 @@ const QuotaUpdate = z
   })
   .strict();
 
-function quotaSet(id: string, limits: QuotaLimits) {
-  return { id, ...limits };
+/**
+ * Nova's network quotas, shown (at Nova's defaults; novaflow does not count them) until 2.36 removed
+ * them from quota sets.
+ */
+const NETWORK_QUOTAS = { floating_ips: 10, fixed_ips: -1, security_groups: 10, security_group_rules: 20 };
+
+function quotaSet(req: Request, id: string, limits: QuotaLimits) {
+  return { id, ...limits, ...(atLeast(req, 36) ? {} : NETWORK_QUOTAS) };
 }
 
 /** Quota sets (read: owner or admin; write: admin) and the absolute limits of the caller's project. */
@@ -47,7 +53,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
     next();
   });
   r.get('/os-quota-sets/:project/defaults', (req, res) => {
-    res.json({ quota_set: quotaSet(req.params.project, DEFAULT_QUOTA) });
+    res.json({ quota_set: quotaSet(req, req.params.project, DEFAULT_QUOTA) });
   });
   r.get('/os-quota-sets/:project/detail', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);
@@ -59,7 +65,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
   });
   r.get('/os-quota-sets/:project', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);
-    res.json({ quota_set: quotaSet(req.params.project, q.limits) });
+    res.json({ quota_set: quotaSet(req, req.params.project, q.limits) });
   });
   r.put('/os-quota-sets/:project', async (req, res) => {
     const body = parseBody(QuotaUpdate, req.body);
@@ -67,7 +73,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
       Object.entries(body.quota_set).filter(([k, v]) => k in DEFAULT_QUOTA && typeof v === 'number'),
     ) as Partial<QuotaLimits>;
     const q = await setQuota(deps.client, req.params.project, patch);
-    const { id: _id, ...limits } = quotaSet(req.params.project, q.limits);
+    const { id: _id, ...limits } = quotaSet(req, req.params.project, q.limits);
     res.json({ quota_set: limits });
   });
   r.get('/limits', async (req, res) => {

@@ -211,6 +211,11 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
           image: queryString(req, 'image')?.split('/').pop(),
           changesSince: queryString(req, 'changes-since'),
           allTenants,
+          // Nova's admin filters: a project among all, a host (ignored for others, as Nova drops them).
+          projectId: allTenants
+            ? (queryString(req, 'tenant_id') ?? queryString(req, 'project_id'))
+            : undefined,
+          host: caller.isAdmin ? queryString(req, 'host') : undefined,
         });
     const { limit, marker } = pageParams(req);
     let start = 0;

@@ -159,6 +159,10 @@ export interface ListFilters {
   /** ISO time: only servers updated at or after it. */
   changesSince?: string;
   allTenants?: boolean;
+  /** With all_tenants: only this project's servers (Nova's `tenant_id` / `project_id`). */
+  projectId?: string;
+  /** Admins: only servers on this host. */
+  host?: string;
 }
 
 /** Servers of the caller's project (of every project with all_tenants, which policy allowed), newest first. */
@@ -171,7 +175,11 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
     query = visibilityQuery(
       eq(NovaKind, 'server'),
       ne(NovaStatus, 'DELETED'),
-      f.allTenants ? undefined : eq(NovaProject, caller.projectId),
+      f.allTenants
+        ? f.projectId === undefined
+          ? undefined
+          : eq(NovaProject, f.projectId)
+        : eq(NovaProject, caller.projectId),
       f.reservationId === undefined ? undefined : eq(NovaReservation, f.reservationId),
       f.status === undefined ? undefined : eq(NovaStatus, f.status),
     );
@@ -193,6 +201,8 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
   if (nameFilter) servers = await filterYielding(servers, (s) => nameFilter(s.name));
   if (f.flavor) servers = servers.filter((s) => s.flavor.id === f.flavor);
   if (f.image) servers = servers.filter((s) => s.imageRef === f.image);
+  if (f.allTenants && f.projectId !== undefined) servers = servers.filter((s) => s.projectId === f.projectId);
+  if (f.host !== undefined) servers = servers.filter((s) => s.host === f.host);
   if (f.changesSince) {
     const since = Date.parse(f.changesSince);
     if (Number.isNaN(since)) throw badRequest(`Invalid changes-since value: ${f.changesSince}`);

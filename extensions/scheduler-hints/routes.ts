@@ -40,7 +40,8 @@ const CreateGroup = z
 
 function view(req: Request, g: ServerGroupRecord) {
   const base = { id: g.id, name: g.name, members: g.members, metadata: {} };
-  const owner = { project_id: g.projectId, user_id: g.userId };
+  // Nova shows a group's owners from 2.13.
+  const owner = atLeast(req, 13) ? { project_id: g.projectId, user_id: g.userId } : {};
   if (atLeast(req, 64)) {
     const { metadata: _metadata, ...rest } = base;
     return { ...rest, ...owner, policy: g.policy, rules: {} };

@@ -78,6 +78,61 @@ describe('when an admin lists hypervisors', () => {
   });
 });
 
+describe('when an admin asks for totals, searches by host name and lists servers (novaclient and OSC shapes)', () => {
+  const v = (minor: number) => ({ 'OpenStack-API-Version': `compute 2.${minor}` });
+  it('then statistics sum every host, and the pre-2.53 paths and 2.53 query parameters find the same hosts', async () => {
+    const stats = await stack.api('GET', '/v2.1/os-hypervisors/statistics', { token: ADMIN });
+    expect(stats.status).toBe(200);
+    expect(stats.body.hypervisor_statistics).toMatchObject({ count: 3, running_vms: 2 });
+    expect(stats.body.hypervisor_statistics.vcpus).toBeGreaterThanOrEqual(12);
+    expect(stats.body.hypervisor_statistics.memory_mb_used).toBe(2 * 2048);
+
+    const found = await stack.api('GET', '/v2.1/os-hypervisors/hv/search', { token: ADMIN });
+    expect(found.body.hypervisors.map((h: any) => h.hypervisor_hostname).sort()).toEqual([
+      'hv-min',
+      'hv1',
+      'hv2',
+    ]);
+    expect((await stack.api('GET', '/v2.1/os-hypervisors/zz/search', { token: ADMIN })).status).toBe(404);
+    const withServers = await stack.api('GET', '/v2.1/os-hypervisors/hv/servers', { token: ADMIN });
+    const held = withServers.body.hypervisors.flatMap((h: any) => h.servers ?? []);
+    expect(held).toHaveLength(2);
+    expect(held[0].name).toMatch(/^instance-[0-9a-f]{8}$/);
+
+    expect(
+      (await stack.api('GET', '/v2.1/os-hypervisors/hv/search', { token: ADMIN, headers: v(53) })).status,
+    ).toBe(404);
+    const q = await stack.api(
+      'GET',
+      '/v2.1/os-hypervisors?hypervisor_hostname_pattern=hv&with_servers=true',
+      {
+        token: ADMIN,
+        headers: v(53),
+      },
+    );
+    expect(
+      q.body.hypervisors
+        .flatMap((h: any) => h.servers ?? [])
+        .map((x: any) => x.uuid)
+        .sort(),
+    ).toEqual(held.map((x: any) => x.uuid).sort());
+    expect(
+      (
+        await stack.api('GET', '/v2.1/os-hypervisors?hypervisor_hostname_pattern=zz', {
+          token: ADMIN,
+          headers: v(53),
+        })
+      ).status,
+    ).toBe(404);
+
+    const detail = await stack.api('GET', '/v2.1/os-hypervisors/detail', { token: ADMIN, headers: v(28) });
+    expect(detail.body.hypervisors[0].cpu_info).toEqual({});
+    expect(
+      (await stack.api('GET', '/v2.1/os-hypervisors/detail', { token: ADMIN })).body.hypervisors[0].cpu_info,
+    ).toBe('{}');
+  });
+});
+
 describe('when a non-admin asks for hypervisors', () => {
   it("then it is 403 with Nova's policy text", async () => {
     const r = await stack.api('GET', '/v2.1/os-hypervisors');

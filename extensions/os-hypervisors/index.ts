@@ -23,6 +23,13 @@ export const hypervisorsExtension: NovaExtension = {
       ['list-detail', '/os-hypervisors/detail', 'List hypervisors with details.'],
       ['show', '/os-hypervisors/:id', 'Show a hypervisor.'],
       ['uptime', '/os-hypervisors/:id/uptime', "Show a hypervisor's uptime."],
+      ['statistics', '/os-hypervisors/statistics', 'Show totals over every hypervisor.'],
+      ['search', '/os-hypervisors/:pattern/search', 'Find hypervisors by host name (before 2.53).'],
+      [
+        'servers',
+        '/os-hypervisors/:pattern/servers',
+        "List hypervisors' servers by host name (before 2.53).",
+      ],
     ].map(([rule, path, description]) => ({
       name: `os_compute_api:os-hypervisors:${rule}`,
       check: 'rule:context_is_admin',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { badRequest, notFound } from '../../common/errors';
 import { nameUuid } from '../../common/ids';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
@@ -8,6 +8,7 @@ import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
 import { loadHostStates } from '../../entities/host/client';
 import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
+import { atLeast } from '../../api/context';
 import { serviceUuid } from '../../api/routes/services';
 import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
 
@@ -28,7 +29,12 @@ function summary(s: HostState, downAfterMs: number) {
   };
 }
 
-function detail(s: HostState, downAfterMs: number) {
+/** The servers a host holds (its claims are keyed by server id), as Nova lists them: uuid and instance name. */
+function serversOn(s: HostState) {
+  return Object.keys(s.allocations).map((uuid) => ({ uuid, name: `instance-${uuid.slice(0, 8)}` }));
+}
+
+function detail(req: Request, s: HostState, downAfterMs: number) {
   const inv = s.inventory;
   const used = usedResources(s.allocations);
   const memory = inv?.ram ?? 0;
@@ -51,8 +57,41 @@ function detail(s: HostState, downAfterMs: number) {
     free_disk_gb: disk - used.disk,
     current_workload: 0,
     disk_available_least: disk - used.disk,
-    cpu_info: '{}',
+    // An object from 2.28, a JSON string before.
+    cpu_info: atLeast(req, 28) ? {} : '{}',
   };
+}
+
+/** Nova's totals over every hypervisor. */
+function statistics(states: HostState[]) {
+  const t = {
+    count: states.length,
+    vcpus: 0,
+    memory_mb: 0,
+    local_gb: 0,
+    vcpus_used: 0,
+    memory_mb_used: 0,
+    local_gb_used: 0,
+    free_ram_mb: 0,
+    free_disk_gb: 0,
+    current_workload: 0,
+    running_vms: 0,
+    disk_available_least: 0,
+  };
+  for (const s of states) {
+    const used = usedResources(s.allocations);
+    t.vcpus += s.inventory?.vcpus ?? 0;
+    t.memory_mb += s.inventory?.ram ?? 0;
+    t.local_gb += s.inventory?.disk ?? 0;
+    t.vcpus_used += used.vcpus;
+    t.memory_mb_used += used.ram;
+    t.local_gb_used += used.disk;
+    t.running_vms += Object.keys(s.allocations).length;
+  }
+  t.free_ram_mb = t.memory_mb - t.memory_mb_used;
+  t.free_disk_gb = t.local_gb - t.local_gb_used;
+  t.disk_available_least = t.free_disk_gb;
+  return t;
 }
 
 /** Admin-only hypervisor views over the host entities, plus uptime fetched from the host itself. */
@@ -65,16 +104,69 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     return state;
   };
 
+  /**
+   * The listed hypervisors: from 2.53 `hypervisor_hostname_pattern` (a substring, 404 when none
+   * matches) and `with_servers` (each one's servers, when it has any).
+   */
+  const listed = async (req: Request, view: (s: HostState) => Record<string, unknown>) => {
+    let states = await loadHostStates(deps.client);
+    if (!atLeast(req, 53)) return states.map(view);
+    const pattern =
+      typeof req.query.hypervisor_hostname_pattern === 'string'
+        ? req.query.hypervisor_hostname_pattern
+        : undefined;
+    if (pattern !== undefined) {
+      states = states.filter((s) => s.name.includes(pattern));
+      if (states.length === 0) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
+    }
+    const withServers = ['1', 'true', 'yes', 'on'].includes(
+      String(req.query.with_servers ?? '').toLowerCase(),
+    );
+    return states.map((s) => {
+      const v = view(s);
+      const servers = serversOn(s);
+      if (withServers && servers.length > 0) v.servers = servers;
+      return v;
+    });
+  };
+  /** Before 2.53: `/{pattern}/search` and `/{pattern}/servers` (a substring; 404 when none matches). */
+  const matching = async (req: Request) => {
+    if (atLeast(req, 53)) throw notFound(`Hypervisor with ID ${req.params.pattern} could not be found.`);
+    const pattern = String(req.params.pattern);
+    const states = (await loadHostStates(deps.client)).filter((s) => s.name.includes(pattern));
+    if (states.length === 0) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
+    return states;
+  };
+
   r.get('/os-hypervisors', async (req, res) => {
-    const states = await loadHostStates(deps.client);
-    res.json({ hypervisors: states.map((s) => summary(s, downAfterMs)) });
+    res.json({ hypervisors: await listed(req, (s) => summary(s, downAfterMs)) });
   });
   r.get('/os-hypervisors/detail', async (req, res) => {
-    const states = await loadHostStates(deps.client);
-    res.json({ hypervisors: states.map((s) => detail(s, downAfterMs)) });
+    res.json({ hypervisors: await listed(req, (s) => detail(req, s, downAfterMs)) });
+  });
+  r.get('/os-hypervisors/statistics', async (_req, res) => {
+    res.json({ hypervisor_statistics: statistics(await loadHostStates(deps.client)) });
+  });
+  r.get('/os-hypervisors/:pattern/search', async (req, res) => {
+    res.json({ hypervisors: (await matching(req)).map((s) => summary(s, downAfterMs)) });
+  });
+  r.get('/os-hypervisors/:pattern/servers', async (req, res) => {
+    res.json({
+      hypervisors: (await matching(req)).map((s) => {
+        const servers = serversOn(s);
+        return { ...summary(s, downAfterMs), ...(servers.length > 0 ? { servers } : {}) };
+      }),
+    });
   });
   r.get('/os-hypervisors/:id', async (req, res) => {
-    res.json({ hypervisor: detail(await find(req.params.id), downAfterMs) });
+    const state = await find(req.params.id);
+    const view: Record<string, unknown> = detail(req, state, downAfterMs);
+    if (
+      atLeast(req, 53) &&
+      ['1', 'true', 'yes', 'on'].includes(String(req.query.with_servers ?? '').toLowerCase())
+    )
+      view.servers = serversOn(state);
+    res.json({ hypervisor: view });
   });
   r.get('/os-hypervisors/:id/uptime', async (req, res) => {
     const state = await find(req.params.id);

@@ -11,6 +11,7 @@ import { instanceActionRoutes } from './routes/instance-actions';
 import { quotaRoutes } from './routes/quotas';
 import { reservationRoutes } from './routes/reservations';
 import { serverRoutes } from './routes/servers';
+import { serverMetadataRoutes } from './routes/server-metadata';
 import { serviceRoutes } from './routes/services';
 import { versionRoutes } from './routes/versions';
 import { workflowRoutes } from './routes/workflows';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
       buildSteps: ext.buildSteps,
     }),
   );
+  v21.use(serverMetadataRoutes(deps, ext.decorators));
   v21.use(quotaRoutes(deps));
   v21.use(instanceActionRoutes(deps));
   v21.use(reservationRoutes(deps));

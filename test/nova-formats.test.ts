@@ -1,4 +1,4 @@
-import { startStack, waitForStatus, type Stack } from './support/stack';
+import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
 /**
  * Nova's formats and filters in the terms real clients parse them: gophercloud reads oslo datetime
@@ -187,5 +187,85 @@ describe("when an admin filters every project's servers by project and host, and
     });
     const q236 = await stack.api('GET', '/v2.1/os-quota-sets/red', { token: ADMIN, headers: v(36) });
     expect(q236.body.quota_set.floating_ips).toBeUndefined();
+  });
+});
+
+describe('when a client renames a server and edits its metadata (openstack server set --name / --property)', () => {
+  it("then the change shows at once, with Nova's validation and answers", async () => {
+    const r = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'before', flavorRef: '1', imageRef: IMAGE, metadata: { a: '1' } } },
+    });
+    const id = r.body.server.id;
+    await waitForStatus(stack, id, ['ACTIVE']);
+    const renamed = await stack.api('PUT', `/v2.1/servers/${id}`, { body: { server: { name: 'after' } } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.server).toMatchObject({ id, name: 'after', status: 'ACTIVE' });
+    expect((await stack.api('GET', `/v2.1/servers/${id}`)).body.server.name).toBe('after');
+    expect(
+      (await stack.api('PUT', `/v2.1/servers/${id}`, { body: { server: { description: 'x' } } })).status,
+    ).toBe(400);
+    const described = await stack.api('PUT', `/v2.1/servers/${id}`, {
+      headers: v(19),
+      body: { server: { description: 'web' } },
+    });
+    expect(described.body.server.description).toBe('web');
+    expect(
+      (await stack.api('PUT', `/v2.1/servers/${id}`, { body: { server: { name: ' padded' } } })).status,
+    ).toBe(400);
+
+    const base = `/v2.1/servers/${id}/metadata`;
+    expect((await stack.api('GET', base)).body).toEqual({ metadata: { a: '1' } });
+    expect((await stack.api('POST', base, { body: { metadata: { b: '2' } } })).body).toEqual({
+      metadata: { a: '1', b: '2' },
+    });
+    expect((await stack.api('PUT', base, { body: { metadata: { c: '3' } } })).body).toEqual({
+      metadata: { c: '3' },
+    });
+    expect((await stack.api('PUT', `${base}/d`, { body: { meta: { d: '4' } } })).body).toEqual({
+      meta: { d: '4' },
+    });
+    expect((await stack.api('GET', `${base}/d`)).body).toEqual({ meta: { d: '4' } });
+    const mismatch = await stack.api('PUT', `${base}/d`, { body: { meta: { e: '5' } } });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.badRequest.message).toBe('Request body and URI mismatch');
+    expect((await stack.api('DELETE', `${base}/d`)).status).toBe(204);
+    const gone = await stack.api('GET', `${base}/d`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.itemNotFound.message).toBe('Metadata item was not found');
+    const tooMany = Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, 'v']));
+    expect((await stack.api('PUT', base, { body: { metadata: tooMany } })).status).toBe(403);
+    expect((await stack.api('GET', base)).body).toEqual({ metadata: { c: '3' } });
+    // Another project's server is not there for them.
+    expect((await stack.api('GET', base, { token: 'eve:other' })).status).toBe(404);
+    expect(
+      (await stack.api('POST', base, { token: 'eve:other', body: { metadata: { x: 'y' } } })).status,
+    ).toBe(404);
+  });
+
+  it('then a server still building refuses a metadata change (409) but can be renamed', async () => {
+    for (const d of Object.values(stack.drivers)) d.spawnLatencyMs = 4000;
+    try {
+      const r = await stack.api('POST', '/v2.1/servers', {
+        body: { server: { name: 'slow', flavorRef: '1', imageRef: IMAGE } },
+      });
+      const id = r.body.server.id;
+      const busy = await eventually(
+        async () => {
+          const m = await stack.api('POST', `/v2.1/servers/${id}/metadata`, {
+            body: { metadata: { k: 'v' } },
+          });
+          return m.status === 409 ? m : undefined;
+        },
+        10_000,
+        'a 409 while building',
+      );
+      expect(busy.body.conflictingRequest.message).toContain(`Cannot 'update`);
+      await waitForStatus(stack, id, ['ACTIVE']);
+      expect(
+        (await stack.api('POST', `/v2.1/servers/${id}/metadata`, { body: { metadata: { k: 'v' } } })).status,
+      ).toBe(200);
+    } finally {
+      for (const d of Object.values(stack.drivers)) d.spawnLatencyMs = 0;
+    }
   });
 });

@@ -93,6 +93,48 @@ export const CORE_RULES: PolicyRule[] = [
     description: "Place a server on a host of one's choice (availability_zone 'zone:host').",
   },
   {
+    name: 'os_compute_api:servers:update',
+    check: MEMBER,
+    description: 'Rename a server or change its description.',
+    operations: [op('PUT', '/servers/:id')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:index',
+    check: READER,
+    description: "List a server's metadata.",
+    operations: [op('GET', '/servers/:id/metadata')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:show',
+    check: READER,
+    description: "Show one of a server's metadata items.",
+    operations: [op('GET', '/servers/:id/metadata/:key')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:create',
+    check: MEMBER,
+    description: "Add to a server's metadata.",
+    operations: [op('POST', '/servers/:id/metadata')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:update_all',
+    check: MEMBER,
+    description: "Replace a server's metadata.",
+    operations: [op('PUT', '/servers/:id/metadata')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:update',
+    check: MEMBER,
+    description: "Set one of a server's metadata items.",
+    operations: [op('PUT', '/servers/:id/metadata/:key')],
+  },
+  {
+    name: 'os_compute_api:server-metadata:delete',
+    check: MEMBER,
+    description: "Delete one of a server's metadata items.",
+    operations: [op('DELETE', '/servers/:id/metadata/:key')],
+  },
+  {
     name: 'os_compute_api:servers:delete',
     check: MEMBER,
     description: 'Delete a server.',

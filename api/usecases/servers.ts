@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sendServerAction } from '../../entities/server/client';
+import { editServer, sendServerAction } from '../../entities/server/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, conflict, forbidden, fromFailure, notFound } from '../../common/errors';
 import { filterYielding } from '../../common/concurrency';
@@ -7,7 +7,7 @@ import { isReservationId, isUuid, requestIds } from '../../common/ids';
 import { findServer, isClosed, pendingOf, type FoundServer } from './server-lookup';
 import { cancelPending } from '../../entities/reservation/client';
 import { findFlavor } from '../../common/flavors';
-import type { ServerAction } from '../../entities/server/messages';
+import type { ServerAction, ServerEdit } from '../../entities/server/messages';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
@@ -144,6 +144,26 @@ export async function serverAction(
     if (isClosed(err)) {
       throw notFound(`Instance ${id} could not be found.`);
     }
+    const nova = fromFailure(err);
+    if (nova) throw nova;
+    throw err;
+  }
+}
+
+/** Changes a server's name, description or metadata; a server whose entity has not started is building (409). */
+export async function editVisibleServer(
+  client: Client,
+  caller: Caller,
+  id: string,
+  edit: ServerEdit,
+): Promise<ServerRecord> {
+  const found = await visibleServer(client, caller, id);
+  if (found.kind === 'pending')
+    throw conflict(`Cannot 'update' instance ${id} while it is in vm_state building`);
+  try {
+    return await editServer(client, id, edit);
+  } catch (err) {
+    if (isClosed(err)) throw notFound(`Instance ${id} could not be found.`);
     const nova = fromFailure(err);
     if (nova) throw nova;
     throw err;

@@ -4,7 +4,13 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { CONTROL_TASK_QUEUE, serverWorkflowId } from '../../common/names';
 import { NovaHost, NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import type { ServerWorkflowInput } from '../reservation/stages';
-import { describeServerQuery, serverActionUpdate, type ServerActionRequest } from './messages';
+import {
+  describeServerQuery,
+  editServerUpdate,
+  serverActionUpdate,
+  type ServerActionRequest,
+  type ServerEdit,
+} from './messages';
 import { initialServerRecord, memoView, type ServerMemoView } from './rules';
 import type { ServerRecord } from './types';
 import type { serverWorkflow } from './workflow';
@@ -47,6 +53,11 @@ export async function sendServerAction(client: Client, id: string, req: ServerAc
     args: [req],
     updateId: `${req.action.type}/${req.caller.requestId}`,
   });
+}
+
+/** Renames a server or changes its metadata; answers the record after the change. */
+export async function editServer(client: Client, id: string, edit: ServerEdit): Promise<ServerRecord> {
+  return client.workflow.getHandle(serverWorkflowId(id)).executeUpdate(editServerUpdate, { args: [edit] });
 }
 
 /** Whether the server's entity still runs (a deleted server's has ended). */

@@ -1,16 +1,47 @@
 import { failureMessage, nowIso } from './action-log';
 import { computeOn, type ServerEntity } from './entity';
-import type { ServerAction, ServerActionRequest } from './messages';
+import type { ServerAction, ServerActionRequest, ServerEdit } from './messages';
+import type { ServerRecord } from './types';
 import { retry } from './retry';
 import { allowedFrom, conflictMessage } from './rules';
 import { PowerState } from './types';
-import { conflict, toFailure } from '../../common/errors';
+import { conflict, notFound, toFailure } from '../../common/errors';
 
 /** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
 export function validateAction(s: ServerEntity, req: ServerActionRequest): void {
   if (!allowedFrom(req.action, s.record)) {
     throw toFailure(conflict(conflictMessage(req.action, s.record)));
   }
+}
+
+/** The vm_states whose metadata may change (Nova's check on the metadata routes), with no task running. */
+const METADATA_VM_STATES = ['active', 'stopped'];
+
+/** An edit's validator: metadata changes need a settled server, as in Nova; names and descriptions do not. */
+export function validateEdit(s: ServerEntity, edit: ServerEdit): void {
+  const { record } = s;
+  if (record.vmState === 'deleted' || record.taskState === 'deleting')
+    throw toFailure(notFound(`Instance ${record.id} could not be found.`));
+  if (edit.metadata && (!METADATA_VM_STATES.includes(record.vmState) || record.taskState !== null)) {
+    const why = record.taskState !== null ? `task_state ${record.taskState}` : `vm_state ${record.vmState}`;
+    throw toFailure(conflict(`Cannot 'update metadata' instance ${record.id} while it is in ${why}`));
+  }
+}
+
+/** An edit's handler: changes the record at once and publishes it. */
+export function applyEdit(s: ServerEntity, edit: ServerEdit): ServerRecord {
+  const { record } = s;
+  if (edit.name !== undefined) record.name = edit.name;
+  if (edit.description !== undefined) record.description = edit.description;
+  const m = edit.metadata;
+  if (m && 'replace' in m) record.metadata = { ...m.replace };
+  else if (m && 'merge' in m) record.metadata = { ...record.metadata, ...m.merge };
+  else if (m && 'remove' in m) {
+    const { [m.remove]: _gone, ...rest } = record.metadata;
+    record.metadata = rest;
+  }
+  s.touch();
+  return record;
 }
 
 /** The update's handler: records the instance action, sets the task state and queues the work. */

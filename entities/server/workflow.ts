@@ -3,8 +3,8 @@ import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
 import type { ServerWorkflowInput } from '../reservation/stages';
 import { build } from './build';
 import { ServerEntity, type ServerContinuation } from './entity';
-import { acceptAction, perform, validateAction } from './lifecycle';
-import { describeServerQuery, serverActionUpdate } from './messages';
+import { acceptAction, applyEdit, perform, validateAction, validateEdit } from './lifecycle';
+import { describeServerQuery, editServerUpdate, serverActionUpdate } from './messages';
 import type { ServerRecord } from './types';
 
 export { MAX_ATTEMPTS } from './build';
@@ -26,6 +26,7 @@ export async function serverWorkflow(
   setHandler(serverActionUpdate, (req) => acceptAction(s, req), {
     validator: (req) => validateAction(s, req),
   });
+  setHandler(editServerUpdate, (edit) => applyEdit(s, edit), { validator: (edit) => validateEdit(s, edit) });
 
   if (!resumed) {
     const create = s.log.start('create', {

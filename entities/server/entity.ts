@@ -65,7 +65,7 @@ export function computeOn(host: string) {
 
 /**
  * Build steps' activities, called by the names extensions declared. A prepare that fails for good
- * aborts the build; a release is retried longer (it gives back what a server holds).
+ * aborts the build; a release is retried until it works (it gives back what a server holds).
  */
 const stepActivities = {
   prepare: proxyActivities<Record<string, (input: PrepareStepInput) => Promise<PrepareStepResult>>>({
@@ -77,9 +77,11 @@ const stepActivities = {
       nonRetryableErrorTypes: [BUILD_ABORT],
     },
   }),
+  // Giving back is retried until it works: a release that failed for good would either leak what the
+  // step holds or, escaping, fail the server's entity. A delete waits for it (task_state deleting).
   release: proxyActivities<Record<string, (input: ReleaseStepInput) => Promise<void>>>({
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 50 },
+    retry: { initialInterval: '500ms', maximumInterval: '1 minute' },
   }),
 };
 

@@ -144,6 +144,7 @@ describe('when two projects share the cloud', () => {
 describe('when a client discovers versions and flavors', () => {
   it('then the version documents and the default flavors are there', async () => {
     const root = await stack.api('GET', '/', { token: null });
+    expect(root.status).toBe(200);
     expect(root.body.versions[0].id).toBe('v2.1');
     const v21 = await stack.api('GET', '/v2.1', { token: null });
     expect(v21.body.version).toMatchObject({ id: 'v2.1', status: 'CURRENT', min_version: '2.1' });

@@ -20,8 +20,9 @@ function versionDoc(baseUrl: string) {
 /** Version discovery: public, so clients can negotiate before they authenticate. */
 export function versionRoutes(): Router {
   const r = Router();
+  // Nova's version index answers 200 (its api-ref); 300 Multiple Choices is for other paths.
   r.get('/', (req, res) => {
-    res.status(300).json({ versions: [versionDoc(ctx(req).baseUrl)] });
+    res.json({ versions: [versionDoc(ctx(req).baseUrl)] });
   });
   r.get(['/v2.1', '/v2.1/'], (req, res) => {
     res.json({ version: versionDoc(ctx(req).baseUrl) });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { badRequest, forbidden, notFound } from '../../common/errors';
+import { badRequest, notFound } from '../../common/errors';
 import type { ViewDecorator } from '../../extensions/types';
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
@@ -13,7 +13,6 @@ const key = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid metada
 const value = z.string().max(255, 'is too long');
 const Metadata = z.object({ metadata: z.record(key, value) }).strict();
 const Meta = z.object({ meta: z.record(key, value) }).strict();
-const MAX_ITEMS = 128;
 
 const Rename = z
   .object({
@@ -30,12 +29,6 @@ const Rename = z
       .strict(),
   })
   .strict();
-
-function withinLimit(metadata: Record<string, string>): Record<string, string> {
-  if (Object.keys(metadata).length > MAX_ITEMS)
-    throw forbidden(`Maximum number of metadata items exceeds ${MAX_ITEMS}`);
-  return metadata;
-}
 
 /** `PUT /servers/{id}` (name, description from 2.19) and Nova's server metadata routes. */
 export function serverMetadataRoutes(deps: ApiDeps, decorators: ViewDecorator[]): Router {
@@ -56,14 +49,12 @@ export function serverMetadataRoutes(deps: ApiDeps, decorators: ViewDecorator[])
   r.put('/servers/:id/metadata', async (req, res) => {
     const { metadata } = parseBody(Metadata, req.body);
     const record = await editVisibleServer(deps.client, ctx(req).caller, req.params.id, {
-      metadata: { replace: withinLimit(metadata) },
+      metadata: { replace: metadata },
     });
     res.json({ metadata: record.metadata });
   });
   r.post('/servers/:id/metadata', async (req, res) => {
     const { metadata } = parseBody(Metadata, req.body);
-    const current = await getServer(deps.client, ctx(req).caller, req.params.id);
-    withinLimit({ ...current.metadata, ...metadata });
     const record = await editVisibleServer(deps.client, ctx(req).caller, req.params.id, {
       metadata: { merge: metadata },
     });
@@ -79,14 +70,11 @@ export function serverMetadataRoutes(deps: ApiDeps, decorators: ViewDecorator[])
     const keys = Object.keys(meta);
     if (keys.length > 1) throw badRequest('Request body contains too many items');
     if (keys[0] !== req.params.key) throw badRequest('Request body and URI mismatch');
-    const current = await getServer(deps.client, ctx(req).caller, req.params.id);
-    withinLimit({ ...current.metadata, ...meta });
     await editVisibleServer(deps.client, ctx(req).caller, req.params.id, { metadata: { merge: meta } });
     res.json({ meta });
   });
+  // The limit and a missing key are the server entity's to decide (its edit validator).
   r.delete('/servers/:id/metadata/:key', async (req, res) => {
-    const { metadata } = await getServer(deps.client, ctx(req).caller, req.params.id);
-    if (!(req.params.key in metadata)) throw notFound('Metadata item was not found');
     await editVisibleServer(deps.client, ctx(req).caller, req.params.id, {
       metadata: { remove: req.params.key },
     });

@@ -14,7 +14,13 @@ import { compileNameFilter } from './name-filter';
 import type { Caller } from '../../common/types';
 import type { CreateRequest, ReservationMemo } from '../../entities/reservation/types';
 import type { ServerRecord } from '../../entities/server/types';
-import { allowedFrom, conflictMessage, type ServerMemoView } from '../../entities/server/rules';
+import {
+  allowedFrom,
+  conflictMessage,
+  MAX_METADATA_ITEMS,
+  METADATA_LIMIT_MESSAGE,
+  type ServerMemoView,
+} from '../../entities/server/rules';
 import type { ApiDeps } from '../context';
 import type { CreateServerBody } from '../schemas/create-server';
 
@@ -52,7 +58,7 @@ export function toCreateRequest(
     if (s.hostname) throw badRequest('Unable to launch multiple instances with a single hostname.');
   }
   const metadata = s.metadata ?? {};
-  if (Object.keys(metadata).length > 128) throw forbidden('Maximum number of metadata items exceeds 128');
+  if (Object.keys(metadata).length > MAX_METADATA_ITEMS) throw forbidden(METADATA_LIMIT_MESSAGE);
   const { reservationId, serverIds } = requestIds(maxCount, idPrefix ?? randomBytes(6), randomBytes);
   return {
     reservationId,

@@ -3,9 +3,15 @@ import { computeOn, type ServerEntity } from './entity';
 import type { ServerAction, ServerActionRequest, ServerEdit } from './messages';
 import type { ServerRecord } from './types';
 import { retry } from './retry';
-import { allowedFrom, conflictMessage } from './rules';
+import {
+  allowedFrom,
+  conflictMessage,
+  editedMetadata,
+  MAX_METADATA_ITEMS,
+  METADATA_LIMIT_MESSAGE,
+} from './rules';
 import { PowerState } from './types';
-import { conflict, notFound, toFailure } from '../../common/errors';
+import { conflict, forbidden, notFound, toFailure } from '../../common/errors';
 
 /** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
 export function validateAction(s: ServerEntity, req: ServerActionRequest): void {
@@ -22,6 +28,12 @@ export function validateEdit(s: ServerEntity, edit: ServerEdit): void {
   const { record } = s;
   if (record.vmState === 'deleted' || record.taskState === 'deleting')
     throw toFailure(notFound(`Instance ${record.id} could not be found.`));
+  // Decided here, against the metadata the change applies to, so two changes cannot pass the limit.
+  const m = edit.metadata;
+  if (m && 'remove' in m && !(m.remove in record.metadata))
+    throw toFailure(notFound('Metadata item was not found'));
+  if (m && Object.keys(editedMetadata(record.metadata, m)).length > MAX_METADATA_ITEMS)
+    throw toFailure(forbidden(METADATA_LIMIT_MESSAGE));
   if (edit.metadata && (!METADATA_VM_STATES.includes(record.vmState) || record.taskState !== null)) {
     const why = record.taskState !== null ? `task_state ${record.taskState}` : `vm_state ${record.vmState}`;
     throw toFailure(conflict(`Cannot 'update metadata' instance ${record.id} while it is in ${why}`));
@@ -33,13 +45,7 @@ export function applyEdit(s: ServerEntity, edit: ServerEdit): ServerRecord {
   const { record } = s;
   if (edit.name !== undefined) record.name = edit.name;
   if (edit.description !== undefined) record.description = edit.description;
-  const m = edit.metadata;
-  if (m && 'replace' in m) record.metadata = { ...m.replace };
-  else if (m && 'merge' in m) record.metadata = { ...record.metadata, ...m.merge };
-  else if (m && 'remove' in m) {
-    const { [m.remove]: _gone, ...rest } = record.metadata;
-    record.metadata = rest;
-  }
+  if (edit.metadata) record.metadata = editedMetadata(record.metadata, edit.metadata);
   s.touch();
   return record;
 }

@@ -96,3 +96,20 @@ export function initialServerRecord(
     actions: [],
   };
 }
+
+/** Nova's limit on a server's metadata items, at create and on every change. */
+export const MAX_METADATA_ITEMS = 128;
+
+/** Nova's 403 text beyond that limit. */
+export const METADATA_LIMIT_MESSAGE = `Maximum number of metadata items exceeds ${MAX_METADATA_ITEMS}`;
+
+/** A server's metadata after an edit: the whole map replaced, keys merged in, or one key removed. */
+export function editedMetadata(
+  current: Record<string, string>,
+  edit: { replace: Record<string, string> } | { merge: Record<string, string> } | { remove: string },
+): Record<string, string> {
+  if ('replace' in edit) return { ...edit.replace };
+  if ('merge' in edit) return { ...current, ...edit.merge };
+  const { [edit.remove]: _gone, ...rest } = current;
+  return rest;
+}

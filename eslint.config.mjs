@@ -32,6 +32,7 @@ export default tseslint.config(
       '.data/',
       '.temporal/',
       '.keystone/',
+      '.conformance/',
       'coverage/',
       'bench/results/',
       'test/histories/',

@@ -125,6 +125,16 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   v21.use(serviceRoutes(deps));
   for (const route of ext.routes) v21.use(route(deps));
   app.use('/v2.1', v21);
+  // The legacy v2.0 endpoint Nova still lists: the same API, always at microversion 2.1.
+  app.use(
+    '/v2',
+    (req, _res, next) => {
+      delete req.headers['openstack-api-version'];
+      delete req.headers['x-openstack-nova-api-version'];
+      next();
+    },
+    v21,
+  );
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { badRequest } from '../common/errors';
+import { parseIsoTime } from './views/time';
 
 /** One query parameter as a string; repeated or nested parameters are the client's mistake. */
 export function queryString(req: Request, key: string): string | undefined {
@@ -18,4 +19,14 @@ export function pageParams(req: Request) {
       `Invalid input for query parameters limit. Value: ${rawLimit}. '${rawLimit}' is not a 'positive integer'`,
     );
   return { limit, marker: queryString(req, 'marker') };
+}
+
+/** A time query parameter in ms, or Nova's 400 when it is not ISO 8601. */
+export function timeQuery(name: string, raw: string): number {
+  const ms = parseIsoTime(raw);
+  if (ms === undefined)
+    throw badRequest(
+      `Invalid input for query parameters ${name}. Value: ${raw}. '${raw}' is not a 'date-time'`,
+    );
+  return ms;
 }

@@ -21,6 +21,16 @@ interface FakeInstance {
  * An in-memory hypervisor with resource accounting and fault injection. Its settings are public and
  * mutable, so a test can break a host and fix it again while the node runs.
  */
+/** What a fake guest prints on its console as it boots: a few kernel lines, then the boot line. */
+export function fakeBootLog(name: string, imageRef: string): string[] {
+  return [
+    '[    0.000000] Linux version 6.6.0 (fake guest)',
+    '[    0.000000] Command line: root=/dev/vda ro console=ttyS0',
+    '[    0.731000] Run /sbin/init as init process',
+    `${name} booted from ${imageRef}`,
+  ];
+}
+
 export class FakeDriver implements VirtDriver {
   readonly name: string = 'fake';
   readonly capabilities: Set<DriverCapability>;
@@ -62,7 +72,7 @@ export class FakeDriver implements VirtDriver {
     if (this.failSpawn === 'reschedule')
       throw new RescheduleError(`fake spawn failure on purpose for ${spec.id}`);
     if (this.failSpawn === 'abort') throw new BuildAbortError(`fake build abort on purpose for ${spec.id}`);
-    this.instances.set(spec.id, { spec, running: true, log: [`${spec.name} booted from ${spec.imageRef}`] });
+    this.instances.set(spec.id, { spec, running: true, log: fakeBootLog(spec.name, spec.imageRef) });
   }
 
   async destroy(id: string): Promise<void> {

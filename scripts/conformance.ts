@@ -131,11 +131,13 @@ async function tempestConf(cloud: Cloud): Promise<string> {
   const image = catalog.endpoint('image');
   let images: string[] = [];
   if (image) {
-    const list = await getJson<{ images: { id: string; status: string }[] }>(
-      `${image.replace(/\/$/, '')}/v2/images`,
-      catalog.token,
-    );
-    images = list.images.filter((i) => i.status === 'active').map((i) => i.id);
+    const list = await getJson<{
+      images: { id: string; status: string; min_ram?: number; min_disk?: number }[];
+    }>(`${image.replace(/\/$/, '')}/v2/images`, catalog.token);
+    // Tempest boots both images with flavor_ref (m1.tiny: 512 MB, 1 GB): only images that fit it.
+    images = list.images
+      .filter((i) => i.status === 'active' && (i.min_ram ?? 0) <= 512 && (i.min_disk ?? 0) <= 1)
+      .map((i) => i.id);
   }
   const imageRef = images[0] ?? '70a599e0-31e7-49b7-b260-868f441e862b';
   const network = catalog.endpoint('network');

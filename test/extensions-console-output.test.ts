@@ -1,3 +1,4 @@
+import { fakeBootLog } from '../drivers/fake';
 import { composeExtensions } from '../extensions/compose';
 import { consoleOutputExtension } from '../extensions/os-console-output';
 import { hypervisorsExtension } from '../extensions/os-hypervisors';
@@ -44,7 +45,7 @@ describe('when the console of an ACTIVE server is read', () => {
   it("then the output comes from its host's driver and shows the boot line", async () => {
     const r = await consoleOutput(id);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ output: `console-a booted from ${IMAGE}` });
+    expect(r.body).toEqual({ output: fakeBootLog('console-a', IMAGE).join('\n') });
   });
 
   it('then length keeps the last lines; -1 and null give all, 0 none; a digit string counts', async () => {
@@ -57,9 +58,9 @@ describe('when the console of an ACTIVE server is read', () => {
     }
     const all = await eventually(async () => {
       const r = await consoleOutput(id, { length: null });
-      return r.body.output?.split('\n').length === 3 ? r.body.output : undefined;
+      return r.body.output?.split('\n').length === 6 ? r.body.output : undefined;
     });
-    expect(all).toBe(`console-a booted from ${IMAGE}\nsoft reboot\nhard reboot`);
+    expect(all).toBe([...fakeBootLog('console-a', IMAGE), 'soft reboot', 'hard reboot'].join('\n'));
     expect((await consoleOutput(id, { length: 1 })).body.output).toBe('hard reboot');
     expect((await consoleOutput(id, { length: '2' })).body.output).toBe('soft reboot\nhard reboot');
     expect((await consoleOutput(id, { length: -1 })).body.output).toBe(all);

@@ -7,7 +7,7 @@ import { DEFAULT_QUOTA } from '../../entities/quota/types';
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import { parseBody } from '../schemas/validate';
-import { getQuota, setQuota } from '../../entities/quota/client';
+import { getQuota, resetQuota, setQuota } from '../../entities/quota/client';
 
 const limit = z
   .union([
@@ -57,11 +57,16 @@ export function quotaRoutes(deps: ApiDeps): Router {
   });
   r.get('/os-quota-sets/:project/detail', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);
-    const used: Record<string, number> = q.usage as unknown as Record<string, number>;
+    const used: Record<string, number> = { ...q.usage, ...q.counts };
     const detail = Object.fromEntries(
       Object.entries(q.limits).map(([k, v]) => [k, { limit: v, in_use: used[k] ?? 0, reserved: 0 }]),
     );
-    res.json({ quota_set: { id: req.params.project, ...detail } });
+    const network = atLeast(req, 36)
+      ? {}
+      : Object.fromEntries(
+          Object.entries(NETWORK_QUOTAS).map(([k, v]) => [k, { limit: v, in_use: 0, reserved: 0 }]),
+        );
+    res.json({ quota_set: { id: req.params.project, ...detail, ...network } });
   });
   r.get('/os-quota-sets/:project', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);
@@ -75,6 +80,10 @@ export function quotaRoutes(deps: ApiDeps): Router {
     const q = await setQuota(deps.client, req.params.project, patch);
     const { id: _id, ...limits } = quotaSet(req, req.params.project, q.limits);
     res.json({ quota_set: limits });
+  });
+  r.delete('/os-quota-sets/:project', async (req, res) => {
+    await resetQuota(deps.client, req.params.project);
+    res.status(202).end();
   });
   r.get('/limits', async (req, res) => {
     const q = await getQuota(deps.client, ctx(req).caller.projectId);

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
 import { z } from 'zod';
-import { badRequest } from '../../common/errors';
+import { badRequest, conflict } from '../../common/errors';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../entities/server/messages';
 import type { BuildStep, CreateValidator, ServerActionHandler } from '../../extensions/types';
@@ -23,10 +23,20 @@ import {
   idempotencyPrefix,
   requestHash,
 } from '../usecases/idempotency';
-import { getServer, listServers, serverAction, toCreateRequest } from '../usecases/servers';
+import {
+  editVisibleServer,
+  getServer,
+  listServers,
+  serverAction,
+  toCreateRequest,
+  visibleServer,
+} from '../usecases/servers';
 import { links } from '../views/links';
 import type { ViewDecorator } from '../views/servers';
 import { serverDetail, serverSummary } from '../views/servers';
+import { compileNameFilter } from '../usecases/name-filter';
+import { filterYielding } from '../../common/concurrency';
+import type { ServerMemoView } from '../../entities/server/rules';
 
 export interface ServerRouteOptions {
   schema: CreateSchemaParts;
@@ -78,6 +88,95 @@ function toAction(body: unknown): ServerAction {
   return key === 'os-stop' ? { type: 'stop' } : { type: 'start' };
 }
 
+/** The single key of an action body, if it has exactly one. */
+function actionKey(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const keys = Object.keys(body);
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+const LockBody = z.union([z.null(), z.object({ locked_reason: z.string().max(255).optional() }).strict()]);
+const ResetState = z.object({ state: z.enum(['active', 'error']) }).strict();
+
+/**
+ * Nova's actions that change the server's record at once (no driver call), or that have nothing to
+ * do here: each answers 202 once done, and 404 for a server the caller cannot see.
+ */
+const EDIT_ACTIONS: Record<string, (deps: ApiDeps, req: Request, input: unknown) => Promise<void>> = {
+  lock: async (deps, req, input) => {
+    const body = parseBody(LockBody, input);
+    if (body?.locked_reason !== undefined && !atLeast(req, 73))
+      throw badRequest("Invalid input for field/attribute lock. Value: {...}. None is not of type 'null'");
+    const { caller } = ctx(req);
+    const found = await visibleServer(deps.client, caller, req.params.id as string);
+    await editVisibleServer(deps.client, caller, req.params.id as string, {
+      lock: {
+        by: found.record.projectId === caller.projectId ? 'owner' : 'admin',
+        reason: body?.locked_reason ?? null,
+      },
+    });
+  },
+  unlock: async (deps, req) => {
+    await editVisibleServer(deps.client, ctx(req).caller, req.params.id as string, {
+      lock: { unlock: true },
+      asAdmin: ctx(req).can('os_compute_api:os-lock-server:unlock:unlock_override'),
+    });
+  },
+  'os-resetState': async (deps, req, input) => {
+    const { state } = parseBody(ResetState, input);
+    await editVisibleServer(deps.client, ctx(req).caller, req.params.id as string, { resetState: state });
+  },
+  injectNetworkInfo: async (deps, req) => {
+    // The guest reads its network from its config drive: there is nothing to inject.
+    await visibleServer(deps.client, ctx(req).caller, req.params.id as string);
+  },
+  forceDelete: async (deps, req) => {
+    // Soft delete is off, so every delete is already a forced one.
+    await serverAction(deps.client, ctx(req).caller, req.params.id as string, { type: 'delete' });
+  },
+  restore: async (deps, req) => {
+    const found = await visibleServer(deps.client, ctx(req).caller, req.params.id as string);
+    throw conflict(
+      `Cannot 'restore' instance ${found.record.id} while it is in vm_state ${found.record.vmState}`,
+    );
+  },
+};
+
+/** Nova's server actions novaflow does not offer: 404 for a server the caller cannot see, else 400. */
+const NOT_OFFERED_ACTIONS = new Set([
+  'rebuild',
+  'resize',
+  'confirmResize',
+  'revertResize',
+  'migrate',
+  'os-migrateLive',
+  'evacuate',
+  'shelve',
+  'shelveOffload',
+  'unshelve',
+  'pause',
+  'unpause',
+  'suspend',
+  'resume',
+  'rescue',
+  'unrescue',
+  'createImage',
+  'createBackup',
+  'changePassword',
+  'addSecurityGroup',
+  'removeSecurityGroup',
+  'addFixedIp',
+  'removeFixedIp',
+  'addFloatingIp',
+  'removeFloatingIp',
+  'os-getVNCConsole',
+  'os-getSPICEConsole',
+  'os-getSerialConsole',
+  'os-getRDPConsole',
+  'trigger_crash_dump',
+  'os-resetNetwork',
+]);
+
 /** The extension handler for this body's single action key, if an extension added that action. */
 function extensionAction(actions: Record<string, ServerActionHandler>, body: unknown) {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
@@ -85,6 +184,48 @@ function extensionAction(actions: Record<string, ServerActionHandler>, body: unk
   if (keys.length !== 1 || !Object.hasOwn(actions, keys[0])) return undefined;
   return { handler: actions[keys[0]], input: (body as Record<string, unknown>)[keys[0]] };
 }
+
+/** Nova's tag filters (2.26): comma lists, all of (`tags`), any of, not all of, none of. */
+function filterByTags<T extends { tags?: string[] }>(req: Request, servers: T[]): T[] {
+  if (!atLeast(req, 26)) return servers;
+  const list = (key: string) => queryString(req, key)?.split(',').filter(Boolean);
+  const [all, any, notAll, notAny] = ['tags', 'tags-any', 'not-tags', 'not-tags-any'].map(list);
+  return servers.filter((s) => {
+    const has = new Set(s.tags ?? []);
+    if (all && !all.every((t) => has.has(t))) return false;
+    if (any && !any.some((t) => has.has(t))) return false;
+    if (notAll && notAll.every((t) => has.has(t))) return false;
+    if (notAny && notAny.some((t) => has.has(t))) return false;
+    return true;
+  });
+}
+
+/**
+ * Nova's `ip` and `ip6` filters: regular expressions (RE2, as `name`) over the server's fixed
+ * addresses, which extensions show in the view; so the view is what is matched.
+ */
+async function filterByView<T extends ServerMemoView>(
+  req: Request,
+  servers: T[],
+  decorators: ViewDecorator[],
+): Promise<T[]> {
+  const patterns = (['ip', 'ip6'] as const).flatMap((key) => {
+    const raw = queryString(req, key);
+    return raw === undefined ? [] : [{ version: key === 'ip' ? 4 : 6, match: compileNameFilter(raw) }];
+  });
+  if (patterns.length === 0) return servers;
+  return filterYielding(servers, (s) => {
+    const addresses = serverDetail(req, s, decorators).addresses as Record<
+      string,
+      { version: number; addr: string }[]
+    >;
+    const all = Object.values(addresses ?? {}).flat();
+    return patterns.every((p) => all.some((a) => a.version === p.version && p.match(a.addr)));
+  });
+}
+
+/** Create fields a later microversion adds: before it they are unknown properties (400), as in Nova. */
+const CREATE_FIELDS_FROM: Record<string, number> = { description: 19, tags: 52 };
 
 /**
  * Microversion 2.37's rule: `networks` is required (`auto`, `none` or a list), and before 2.37 only
@@ -119,6 +260,11 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       );
     const body = parseBody(schema, req.body);
     requireNetworksFrom237(req, body.server.networks);
+    for (const [field, minor] of Object.entries(CREATE_FIELDS_FROM))
+      if ((body.server as Record<string, unknown>)[field] !== undefined && !atLeast(req, minor))
+        throw badRequest(
+          `Invalid input for field/attribute server. Additional properties are not allowed ('${field}' was unexpected)`,
+        );
     // `zone:host` (or `:host`) forces the host, for admins only.
     if (body.server.availability_zone?.includes(':'))
       ctx(req).enforce('os_compute_api:servers:create:forced_host');
@@ -201,7 +347,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       !['0', 'false', 'f', 'no', 'off'].includes(allTenantsParam.toLowerCase());
     // As in Nova: asking for every project's servers is a policy of its own (admin by default).
     if (allTenants) ctx(req).enforce(`os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants`);
-    const servers = noSuchStatus
+    const listed = noSuchStatus
       ? []
       : await listServers(deps.client, caller, {
           reservationId: queryString(req, 'reservation_id'),
@@ -217,6 +363,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
             : undefined,
           host: caller.isAdmin ? queryString(req, 'host') : undefined,
         });
+    const servers = await filterByView(req, filterByTags(req, listed), opts.decorators);
     const { limit, marker } = pageParams(req);
     let start = 0;
     if (marker) {
@@ -267,6 +414,16 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       if (out.body === undefined) res.status(out.status).end();
       else res.status(out.status).json(out.body);
       return;
+    }
+    const key = actionKey(req.body);
+    if (key !== undefined && Object.hasOwn(EDIT_ACTIONS, key)) {
+      await EDIT_ACTIONS[key](deps, req, (req.body as Record<string, unknown>)[key]);
+      res.status(202).end();
+      return;
+    }
+    if (key !== undefined && NOT_OFFERED_ACTIONS.has(key)) {
+      await visibleServer(deps.client, ctx(req).caller, req.params.id);
+      throw badRequest(`The action ${key} is not offered by this cloud.`);
     }
     const action = toAction(req.body);
     await serverAction(deps.client, ctx(req).caller, req.params.id, action);

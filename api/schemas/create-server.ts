@@ -46,6 +46,18 @@ const network = z
   })
   .strict();
 
+/** An IPv6 address as Nova prints it (RFC 5952: lower case, zeros compressed, no dotted quad). */
+export function canonicalIPv6(ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+/** Nova's tag: 1 to 60 characters, no '/' and no ','. */
+export const serverTag = z
+  .string()
+  .min(1, 'is too short')
+  .max(60, 'is too long')
+  .regex(/^[^,/]*$/, "does not match '^[^,/]*$'");
+
 /** The `server` object of `POST /servers`, core fields only; extensions add theirs with `extend`. */
 export const coreServerFields = {
   name,
@@ -71,8 +83,9 @@ export const coreServerFields = {
   description: z.string().max(255).nullable().optional(),
   block_device_mapping_v2: z.array(z.record(z.string(), z.unknown())).optional(),
   accessIPv4: z.ipv4().optional(),
-  accessIPv6: z.ipv6().optional(),
+  accessIPv6: z.ipv6().transform(canonicalIPv6).optional(),
   hostname: z.string().optional(),
+  tags: z.array(serverTag).max(50, 'is too long').optional(),
 };
 
 /** Fields extensions add: inside `server`, or beside it at the top level of the body. */

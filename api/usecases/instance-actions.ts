@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { describeServer } from '../../entities/server/client';
 import { notFound } from '../../common/errors';
+import { timeQuery } from '../paging';
 import type { Caller } from '../../common/types';
 import type { InstanceAction, ServerRecord } from '../../entities/server/types';
 import { getServer } from './servers';
@@ -37,9 +38,11 @@ export interface ActionPage {
 /** The server's actions newest first, paged the way Nova pages them (marker = a request id). */
 export function pageActions(actions: InstanceAction[], page: ActionPage): InstanceAction[] {
   let list = [...actions].reverse();
-  if (page.changesSince) list = list.filter((a) => Date.parse(a.updatedAt) >= Date.parse(page.changesSince!));
-  if (page.changesBefore)
-    list = list.filter((a) => Date.parse(a.updatedAt) <= Date.parse(page.changesBefore!));
+  const since = page.changesSince === undefined ? undefined : timeQuery('changes-since', page.changesSince);
+  const before =
+    page.changesBefore === undefined ? undefined : timeQuery('changes-before', page.changesBefore);
+  if (since !== undefined) list = list.filter((a) => Date.parse(a.updatedAt) >= since);
+  if (before !== undefined) list = list.filter((a) => Date.parse(a.updatedAt) <= before);
   if (page.marker) {
     const at = list.findIndex((a) => a.requestId === page.marker);
     if (at < 0) throw notFound(`Marker ${page.marker} could not be found.`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { editServer, sendServerAction } from '../../entities/server/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, conflict, forbidden, fromFailure, notFound } from '../../common/errors';
@@ -11,6 +12,7 @@ import type { ServerAction, ServerEdit } from '../../entities/server/messages';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
+import { timeQuery } from '../paging';
 import type { Caller } from '../../common/types';
 import type { CreateRequest, ReservationMemo } from '../../entities/reservation/types';
 import type { ServerRecord } from '../../entities/server/types';
@@ -77,6 +79,9 @@ export function toCreateRequest(
     diskConfig: s['OS-DCF:diskConfig'] ?? 'AUTO',
     description: s.description ?? null,
     ...(s.networks === undefined ? {} : { networks: s.networks }),
+    ...(s.accessIPv4 ? { accessIPv4: s.accessIPv4 } : {}),
+    ...(s.accessIPv6 ? { accessIPv6: s.accessIPv6 } : {}),
+    ...(s.tags === undefined ? {} : { tags: [...new Set(s.tags)] }),
     extensions,
     extra,
     serverIds,
@@ -118,7 +123,7 @@ export async function getServer(client: Client, caller: Caller, id: string): Pro
 }
 
 /** The server as found, when the caller may see it; 404 otherwise (another project's, deleted, unknown). */
-async function visibleServer(client: Client, caller: Caller, id: string): Promise<FoundServer> {
+export async function visibleServer(client: Client, caller: Caller, id: string): Promise<FoundServer> {
   const found = isUuid(id) ? await findServer(client, id) : undefined;
   const record = found?.record;
   if (!record || record.vmState === 'deleted' || (!caller.isAdmin && record.projectId !== caller.projectId)) {
@@ -145,6 +150,7 @@ export async function serverAction(
     await sendServerAction(client, id, {
       action,
       caller: { userId: caller.userId, projectId: caller.projectId, requestId: caller.requestId },
+      overridesLock: caller.isAdmin,
     });
   } catch (err) {
     if (isClosed(err)) {
@@ -156,18 +162,29 @@ export async function serverAction(
   }
 }
 
-/** Changes a server's name, description or metadata; a server whose entity has not started is building (409). */
+/** How long an edit waits for a building server's entity to start before it answers 409. */
+const EDIT_WAIT_MS = 15_000;
+
+/**
+ * Changes what a server is called and carries (name, description, metadata, tags, access IPs, lock,
+ * reset state); a server whose entity has not started within EDIT_WAIT_MS is building (409).
+ */
 export async function editVisibleServer(
   client: Client,
   caller: Caller,
   id: string,
   edit: ServerEdit,
 ): Promise<ServerRecord> {
-  const found = await visibleServer(client, caller, id);
+  let found = await visibleServer(client, caller, id);
+  // Nova renames a building server too: wait (bounded) for its entity, which scheduling starts.
+  for (let waited = 0; found.kind === 'pending' && waited < EDIT_WAIT_MS; waited += 250) {
+    await sleep(250);
+    found = await visibleServer(client, caller, id);
+  }
   if (found.kind === 'pending')
     throw conflict(`Cannot 'update' instance ${id} while it is in vm_state building`);
   try {
-    return await editServer(client, id, edit);
+    return await editServer(client, id, { asAdmin: caller.isAdmin, ...edit });
   } catch (err) {
     if (isClosed(err)) throw notFound(`Instance ${id} could not be found.`);
     const nova = fromFailure(err);
@@ -230,8 +247,7 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
   if (f.allTenants && f.projectId !== undefined) servers = servers.filter((s) => s.projectId === f.projectId);
   if (f.host !== undefined) servers = servers.filter((s) => s.host === f.host);
   if (f.changesSince) {
-    const since = Date.parse(f.changesSince);
-    if (Number.isNaN(since)) throw badRequest(`Invalid changes-since value: ${f.changesSince}`);
+    const since = timeQuery('changes-since', f.changesSince);
     servers = servers.filter((s) => Date.parse(s.updated) >= since - 999);
   }
   return servers.sort(

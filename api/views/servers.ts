@@ -12,7 +12,8 @@ import type { ViewDecorator } from '../../extensions/types';
 
 export type { ViewDecorator };
 
-const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBOOT', 'HARD_REBOOT', 'SHUTOFF']);
+/** The statuses whose view shows `progress` (Nova's). */
+const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
 
 /** Nova's hostId: sha224 of project id and host, so tenants can tell co-located servers apart. */
 export function hostId(projectId: string, host: string | null): string {
@@ -32,11 +33,27 @@ export function serverSummary(req: Request, s: Pick<ServerRecord, 'id' | 'name'>
   return { id: s.id, name: s.name, links: links(req, 'servers', s.id) };
 }
 
+/** What Nova's update view (before 2.75) does not show of the full one. */
+const UPDATE_LEAVES_OUT = [
+  'OS-EXT-AZ:availability_zone',
+  'config_drive',
+  'key_name',
+  'OS-SRV-USG:launched_at',
+  'OS-SRV-USG:terminated_at',
+  'security_groups',
+  'OS-EXT-STS:vm_state',
+  'OS-EXT-STS:task_state',
+  'OS-EXT-STS:power_state',
+  'os-extended-volumes:volumes_attached',
+];
+
 /** The full view of `GET /servers/{id}` and `/servers/detail`. */
 export function serverDetail(
   req: Request,
   s: ServerMemoView | ServerRecord,
   decorators: ViewDecorator[] = [],
+  /** The answer of `PUT /servers/{id}`, which leaves out zone, key, usage, groups, states and volumes. */
+  opts: { update?: boolean } = {},
 ) {
   const { caller } = ctx(req);
   const status = serverStatus(s.vmState, s.taskState);
@@ -63,8 +80,8 @@ export function serverDetail(
         }
       : { id: s.flavor.id, links: bookmark(req, 'flavors', s.flavor.id) },
     addresses: {},
-    accessIPv4: '',
-    accessIPv6: '',
+    accessIPv4: s.accessIPv4 ?? '',
+    accessIPv6: s.accessIPv6 ?? '',
     links: links(req, 'servers', s.id),
     key_name: s.keyName,
     config_drive: '',
@@ -89,7 +106,8 @@ export function serverDetail(
     if (s.fault.details && (caller.isAdmin || s.fault.code !== 500)) fault.details = s.fault.details;
     view.fault = fault;
   }
-  if (caller.isAdmin) {
+  if (opts.update) for (const k of UPDATE_LEAVES_OUT) delete view[k];
+  if (caller.isAdmin && !opts.update) {
     view['OS-EXT-SRV-ATTR:host'] = s.host;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = s.host;
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
@@ -103,8 +121,9 @@ export function serverDetail(
       view['OS-EXT-SRV-ATTR:user_data'] = null;
     }
   }
-  if (atLeast(req, 3)) view.locked = false;
+  if (atLeast(req, 9)) view.locked = Boolean(s.locked);
   if (atLeast(req, 19)) view.description = s.description;
+  if (atLeast(req, 26)) view.tags = s.tags ?? [];
   for (const decorate of decorators) decorate(req, s, view);
   return view;
 }

@@ -12,3 +12,17 @@ export function novaLocalTime(time: string | number | null | undefined): string 
   if (!m) return iso;
   return `${m[1]}.${(m[2] ?? '').padEnd(6, '0')}`;
 }
+
+const ISO_8601 = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(?:Z|[+-]\d\d:?\d\d)?$/i;
+
+/**
+ * A query's ISO 8601 time (`changes-since`, `start`, ...) in ms, or undefined when it is not one:
+ * Nova's schemas take only ISO 8601 (`2011/01/01`, which Date.parse would read, is a 400). A time
+ * without a zone is UTC, as Nova reads it.
+ */
+export function parseIsoTime(raw: string): number | undefined {
+  if (!ISO_8601.test(raw)) return undefined;
+  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(raw) || raw.length === 10 ? raw : `${raw}Z`;
+  const ms = Date.parse(zoned.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -9,6 +9,7 @@ import {
   reserveBatchUpdate,
   reserveCountedUpdate,
   reserveQuotaUpdate,
+  resetQuotaLimitsUpdate,
   setQuotaLimitsUpdate,
 } from './messages';
 import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
@@ -193,6 +194,15 @@ export async function getQuota(client: Client, projectId: string): Promise<Quota
   } catch (err) {
     if (!isNotFound(err)) throw err;
     return { projectId, limits: { ...DEFAULT_QUOTA }, usage: { instances: 0, cores: 0, ram: 0 } };
+  }
+}
+
+/** Forgets a project's own limits (its class defaults apply again); a project with no entity has none. */
+export async function resetQuota(client: Client, projectId: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(quotaWorkflowId(projectId)).executeUpdate(resetQuotaLimitsUpdate);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
   }
 }
 

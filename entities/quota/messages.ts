@@ -18,4 +18,8 @@ export const reserveCountedUpdate = defineUpdate<void, [CountedReserveRequest]>(
 /** Gives back what `keys` hold, servers' resources and counted units alike; releasing twice is harmless. */
 export const releaseQuotaSignal = defineSignal<[{ keys: string[] }]>('releaseQuota');
 export const setQuotaLimitsUpdate = defineUpdate<QuotaState, [Partial<QuotaLimits>]>('setQuotaLimits');
+/** Forgets the project's own limits: the class defaults apply again. */
+export const resetQuotaLimitsUpdate = defineUpdate<QuotaState, []>('resetQuotaLimits');
+/** The defaults of the project's quota class changed (the default class is the only one). */
+export const setQuotaDefaultsSignal = defineSignal<[Partial<QuotaLimits>]>('setQuotaDefaults');
 export const quotaStateQuery = defineQuery<QuotaState>('quotaState');

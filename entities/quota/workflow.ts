@@ -6,6 +6,8 @@ import {
   reserveBatchUpdate,
   reserveCountedUpdate,
   reserveQuotaUpdate,
+  resetQuotaLimitsUpdate,
+  setQuotaDefaultsSignal,
   setQuotaLimitsUpdate,
 } from './messages';
 import { untilContinueAsNew } from '../../workflows/entity';
@@ -23,7 +25,10 @@ import { forbidden, toFailure } from '../../common/errors';
 
 export interface QuotaWorkflowInput {
   projectId: string;
+  /** The project's own limits (set by an admin); entities from before defaults were kept apart carry all of them. */
   limits?: Partial<QuotaLimits>;
+  /** The defaults of the project's quota class, where the project has no limit of its own. */
+  defaults?: Partial<QuotaLimits>;
   holdings?: Record<string, { cores: number; ram: number }>;
   /**
    * Reservations already answered, so asking again gets the same answer. Entities from before the
@@ -45,7 +50,10 @@ const ANSWERS_KEPT = 2000;
  * server id, so a release is idempotent and nothing is counted twice.
  */
 export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
-  const limits: QuotaLimits = { ...DEFAULT_QUOTA, ...input.limits };
+  const own: Partial<QuotaLimits> = { ...input.limits };
+  const defaults: Partial<QuotaLimits> = { ...input.defaults };
+  const limits: QuotaLimits = { ...DEFAULT_QUOTA, ...defaults, ...own };
+  const recompute = () => Object.assign(limits, DEFAULT_QUOTA, defaults, own);
   const holdings = new Map(Object.entries(input.holdings ?? {}));
   const answered = new Map<string, QuotaAnswer>();
   for (const [id, stored] of Object.entries(input.answered ?? {})) {
@@ -112,15 +120,28 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
     }
   });
   setHandler(setQuotaLimitsUpdate, (patch) => {
-    Object.assign(limits, patch);
+    Object.assign(own, patch);
+    recompute();
     return state();
+  });
+  // DELETE /os-quota-sets/{project}: back to the class defaults.
+  setHandler(resetQuotaLimitsUpdate, () => {
+    for (const k of Object.keys(own)) delete own[k as keyof QuotaLimits];
+    recompute();
+    return state();
+  });
+  setHandler(setQuotaDefaultsSignal, (next) => {
+    for (const k of Object.keys(defaults)) delete defaults[k as keyof QuotaLimits];
+    Object.assign(defaults, next);
+    recompute();
   });
 
   await untilContinueAsNew();
   // The next run lives on the admission queue (entities started before it existed move there).
   await makeContinueAsNewFunc<typeof quotaWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
     projectId: input.projectId,
-    limits,
+    limits: own,
+    defaults,
     holdings: Object.fromEntries(holdings),
     answered: Object.fromEntries(answered),
     counted: Object.fromEntries(counted),

@@ -7,14 +7,17 @@ import {
   allowedFrom,
   conflictMessage,
   editedMetadata,
+  editedTags,
   MAX_METADATA_ITEMS,
+  MAX_TAGS,
   METADATA_LIMIT_MESSAGE,
 } from './rules';
 import { PowerState } from './types';
-import { conflict, forbidden, notFound, toFailure } from '../../common/errors';
+import { badRequest, conflict, forbidden, notFound, toFailure } from '../../common/errors';
 
 /** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
 export function validateAction(s: ServerEntity, req: ServerActionRequest): void {
+  if (s.record.locked && !req.overridesLock) throw toFailure(conflict(lockedMessage(s.record.id)));
   if (!allowedFrom(req.action, s.record)) {
     throw toFailure(conflict(conflictMessage(req.action, s.record)));
   }
@@ -22,6 +25,10 @@ export function validateAction(s: ServerEntity, req: ServerActionRequest): void 
 
 /** The vm_states whose metadata may change (Nova's check on the metadata routes), with no task running. */
 const METADATA_VM_STATES = ['active', 'stopped'];
+/** The vm_states whose tags may change (Nova's, of those novaflow has). */
+const TAG_VM_STATES = ['active', 'stopped'];
+
+const lockedMessage = (id: string) => `Instance ${id} is locked`;
 
 /** An edit's validator: metadata changes need a settled server, as in Nova; names and descriptions do not. */
 export function validateEdit(s: ServerEntity, edit: ServerEdit): void {
@@ -34,10 +41,27 @@ export function validateEdit(s: ServerEntity, edit: ServerEdit): void {
     throw toFailure(notFound('Metadata item was not found'));
   if (m && Object.keys(editedMetadata(record.metadata, m)).length > MAX_METADATA_ITEMS)
     throw toFailure(forbidden(METADATA_LIMIT_MESSAGE));
+  if (edit.metadata && record.locked && !edit.asAdmin) throw toFailure(conflict(lockedMessage(record.id)));
   if (edit.metadata && (!METADATA_VM_STATES.includes(record.vmState) || record.taskState !== null)) {
     const why = record.taskState !== null ? `task_state ${record.taskState}` : `vm_state ${record.vmState}`;
     throw toFailure(conflict(`Cannot 'update metadata' instance ${record.id} while it is in ${why}`));
   }
+  const t = edit.tags;
+  if (t) {
+    if (!TAG_VM_STATES.includes(record.vmState))
+      throw toFailure(
+        conflict(`Cannot 'update tags' instance ${record.id} while it is in vm_state ${record.vmState}`),
+      );
+    const current = record.tags ?? [];
+    if ('remove' in t && !current.includes(t.remove))
+      throw toFailure(notFound(`Instance ${record.id} has no tag '${t.remove}'`));
+    if (editedTags(current, t).length > MAX_TAGS)
+      throw toFailure(badRequest(`The number of tags exceeded the per-server limit ${MAX_TAGS}`));
+  }
+  if (edit.lock && 'unlock' in edit.lock && record.locked?.by === 'admin' && !edit.asAdmin)
+    throw toFailure(
+      forbidden("Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed."),
+    );
 }
 
 /** An edit's handler: changes the record at once and publishes it. */
@@ -46,6 +70,15 @@ export function applyEdit(s: ServerEntity, edit: ServerEdit): ServerRecord {
   if (edit.name !== undefined) record.name = edit.name;
   if (edit.description !== undefined) record.description = edit.description;
   if (edit.metadata) record.metadata = editedMetadata(record.metadata, edit.metadata);
+  if (edit.accessIPv4 !== undefined) record.accessIPv4 = edit.accessIPv4;
+  if (edit.accessIPv6 !== undefined) record.accessIPv6 = edit.accessIPv6;
+  if (edit.tags) record.tags = editedTags(record.tags ?? [], edit.tags);
+  // Locking a locked server changes nothing, so an owner cannot take over an admin's lock.
+  if (edit.lock) record.locked = 'unlock' in edit.lock ? null : (record.locked ?? edit.lock);
+  if (edit.resetState) {
+    record.vmState = edit.resetState;
+    record.taskState = null;
+  }
   s.touch();
   return record;
 }

@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Caller } from '../../common/types';
-import type { ServerRecord } from './types';
+import type { ServerLock, ServerRecord } from './types';
 
 /** The server entity's updates and queries, shared by its workflow and its clients. */
 export type ServerAction =
@@ -13,6 +13,8 @@ export type ServerAction =
 export interface ServerActionRequest {
   action: ServerAction;
   caller: Pick<Caller, 'userId' | 'projectId' | 'requestId'>;
+  /** The caller may act on a locked server (an admin); absent: a lock refuses the action. */
+  overridesLock?: boolean;
 }
 
 /** Lifecycle actions are updates: the validator answers 409 before anything is written to history. */
@@ -28,6 +30,17 @@ export interface ServerEdit {
   description?: string | null;
   /** Metadata: `replace` sets the whole map, `merge` adds or overwrites keys, `remove` drops one key. */
   metadata?: { replace: Record<string, string> } | { merge: Record<string, string> } | { remove: string };
+  /** `accessIPv4` / `accessIPv6`; an empty string clears one. */
+  accessIPv4?: string;
+  accessIPv6?: string;
+  /** Tags: the whole list replaced, one added, or one removed. */
+  tags?: { replace: string[] } | { add: string } | { remove: string };
+  /** Lock (with who and why) or unlock; unlocking an admin's lock needs `asAdmin`. */
+  lock?: ServerLock | { unlock: true };
+  /** An admin's os-resetState: the vm_state set, the task cleared, nothing run. */
+  resetState?: 'active' | 'error';
+  /** The editor is an admin: a lock does not stop the change, and an admin's lock may be lifted. */
+  asAdmin?: boolean;
 }
 
 /** Answers the record after the change; a metadata change refused by the state is a 409. */

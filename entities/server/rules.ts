@@ -50,6 +50,9 @@ export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' |
     description: req.description,
     ...(req.networks === undefined ? {} : { networks: req.networks }),
     ...(req.guest === undefined ? {} : { guest: req.guest }),
+    ...(req.accessIPv4 === undefined ? {} : { accessIPv4: req.accessIPv4 }),
+    ...(req.accessIPv6 === undefined ? {} : { accessIPv6: req.accessIPv6 }),
+    ...(req.tags === undefined ? {} : { tags: req.tags }),
     extra: req.extra,
   };
 }
@@ -112,4 +115,17 @@ export function editedMetadata(
   if ('merge' in edit) return { ...current, ...edit.merge };
   const { [edit.remove]: _gone, ...rest } = current;
   return rest;
+}
+
+/** Nova's limit on a server's tags. */
+export const MAX_TAGS = 50;
+
+/** A server's tags after an edit: replaced (duplicates dropped), one added (once), or one removed. */
+export function editedTags(
+  current: readonly string[],
+  edit: { replace: string[] } | { add: string } | { remove: string },
+): string[] {
+  if ('replace' in edit) return [...new Set(edit.replace)];
+  if ('add' in edit) return current.includes(edit.add) ? [...current] : [...current, edit.add];
+  return current.filter((t) => t !== edit.remove);
 }

@@ -59,6 +59,17 @@ export interface ServerSeed {
   guest?: Record<string, Record<string, unknown>>;
   /** Request fields that extensions added to the create schema, by field name. */
   extra: Record<string, unknown>;
+  /** The create's `accessIPv4` / `accessIPv6` (absent on servers made before they were kept). */
+  accessIPv4?: string;
+  accessIPv6?: string;
+  /** Server tags (2.26), from the create (2.52) and the tag routes. */
+  tags?: string[];
+}
+
+/** Who locked a server and why (Nova's `locked_by` and 2.73's `locked_reason`). */
+export interface ServerLock {
+  by: 'owner' | 'admin';
+  reason: string | null;
 }
 
 /** One NIC a create asks for (Nova's `networks` entries). */
@@ -85,6 +96,8 @@ export interface ServerRecord extends ServerSeed {
   terminatedAt: string | null;
   /** The zone of the host it runs on (absent before it is placed, and on older records). */
   hostZone?: string;
+  /** Set while the server is locked; absent or null when it is not. */
+  locked?: ServerLock | null;
   /** Hosts tried, in order, for the current build. */
   attempts: { host: string; result: 'Success' | 'Error' | null; message: string | null }[];
   actions: InstanceAction[];

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiDeps } from '../../api/context';
+import { atLeast, type ApiDeps } from '../../api/context';
 import { parseBody } from '../../api/schemas/validate';
 import { badRequest, notFound } from '../../common/errors';
 import { listHostNames } from '../../entities/host/client';
@@ -27,12 +27,16 @@ const Action = z.union([
     .strict(),
 ]);
 
-const full = (a: AggregateRecord) => ({ ...a, deleted: false, deleted_at: null });
-const brief = ({ hosts: _h, metadata: _m, ...a }: AggregateRecord) => ({
-  ...a,
-  deleted: false,
-  deleted_at: null,
-});
+/** An aggregate's view: `uuid` from 2.41, as Nova adds it there. */
+const shown = (req: Request, { uuid, ...a }: AggregateRecord) =>
+  atLeast(req, 41)
+    ? { ...a, uuid, deleted: false, deleted_at: null }
+    : { ...a, deleted: false, deleted_at: null };
+const full = (req: Request) => (a: AggregateRecord) => shown(req, a);
+const brief = (req: Request, a: AggregateRecord) => {
+  const { hosts: _h, metadata: _m, ...view } = shown(req, a);
+  return view;
+};
 
 /** Nova's os-aggregates over the `aggregates` entity: admin only (see the extension's policies). */
 export function aggregateRoutes(deps: ApiDeps): Router {
@@ -44,8 +48,8 @@ export function aggregateRoutes(deps: ApiDeps): Router {
   };
   const change = async (c: AggregateChange) => (await changeAggregate(deps.client, c))!;
 
-  r.get('/os-aggregates', async (_req, res) => {
-    res.json({ aggregates: (await listAggregates(deps.client)).map(full) });
+  r.get('/os-aggregates', async (req, res) => {
+    res.json({ aggregates: (await listAggregates(deps.client)).map(full(req)) });
   });
   r.post('/os-aggregates', async (req, res) => {
     const { aggregate } = parseBody(Create, req.body);
@@ -55,19 +59,19 @@ export function aggregateRoutes(deps: ApiDeps): Router {
       name: aggregate.name,
       availability_zone: aggregate.availability_zone ?? null,
     });
-    res.json({ aggregate: brief(created) });
+    res.json({ aggregate: brief(req, created) });
   });
   r.get('/os-aggregates/:id', async (req, res) => {
     const id = idOf(req);
     const agg = (await listAggregates(deps.client)).find((a) => a.id === id);
     if (!agg) throw notFound(`Aggregate ${id} could not be found.`);
-    res.json({ aggregate: full(agg) });
+    res.json({ aggregate: full(req)(agg) });
   });
   r.put('/os-aggregates/:id', async (req, res) => {
     const { aggregate } = parseBody(Update, req.body);
     if (aggregate.name === undefined && aggregate.availability_zone === undefined)
       throw badRequest('Invalid input: name or availability_zone is required.');
-    res.json({ aggregate: full(await change({ op: 'update', id: idOf(req), ...aggregate })) });
+    res.json({ aggregate: full(req)(await change({ op: 'update', id: idOf(req), ...aggregate })) });
   });
   r.delete('/os-aggregates/:id', async (req, res) => {
     await changeAggregate(deps.client, { op: 'delete', id: idOf(req) });
@@ -85,7 +89,7 @@ export function aggregateRoutes(deps: ApiDeps): Router {
         throw notFound(`Compute host ${host} could not be found.`);
       c = { op, id, host };
     }
-    res.json({ aggregate: full(await change(c)) });
+    res.json({ aggregate: full(req)(await change(c)) });
   });
   return r;
 }

@@ -4,6 +4,9 @@ import { inPool, ipToInt, poolSize } from './ipam';
 import { Cached } from '../../common/concurrency';
 import { listPorts, networkVisibleTo, planNics, READ_TTL_MS, recentReads, usedAddresses } from './client';
 
+/** The one security group every project has. */
+export const DEFAULT_SECURITY_GROUP = 'default';
+
 /**
  * Nova's checks of a create's `networks`, before anything starts: every network named exists for the
  * caller and has a subnet, a fixed address is free in it, `auto` is not ambiguous, and each network
@@ -11,6 +14,9 @@ import { listPorts, networkVisibleTo, planNics, READ_TTL_MS, recentReads, usedAd
  * pool's usage up to a second old are shared by concurrent creates, but no create is refused on one.
  */
 export const validateNetworks: CreateValidator = async (deps, caller, request) => {
+  // Security groups are not offered beyond each project's `default` (which allows everything).
+  const unknownGroup = request.securityGroups.find((g) => g !== DEFAULT_SECURITY_GROUP);
+  if (unknownGroup !== undefined) throw badRequest(`Security group ${unknownGroup} not found.`);
   const r = recentReads(deps.client);
   const planOn = async (fresh: boolean) =>
     planNics(

@@ -8,6 +8,7 @@ import { microversion } from './microversion';
 import { extensionRoutes } from './routes/extensions';
 import { flavorRoutes } from './routes/flavors';
 import { instanceActionRoutes } from './routes/instance-actions';
+import { usageRoutes } from './routes/usage';
 import { quotaRoutes } from './routes/quotas';
 import { reservationRoutes } from './routes/reservations';
 import { serverRoutes } from './routes/servers';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   );
   v21.use(serverMetadataRoutes(deps, ext.decorators));
   v21.use(quotaRoutes(deps));
+  v21.use(usageRoutes(deps));
   v21.use(instanceActionRoutes(deps));
   v21.use(reservationRoutes(deps));
   v21.use(workflowRoutes(deps));

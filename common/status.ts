@@ -2,6 +2,7 @@ import type { VmState } from '../entities/server/types';
 
 /** Nova's API status of a server from its vm_state and task_state. */
 export function serverStatus(vmState: VmState, taskState: string | null): string {
+  if (taskState?.startsWith('rebuild') && ['active', 'stopped', 'error'].includes(vmState)) return 'REBUILD';
   switch (vmState) {
     case 'building':
       return 'BUILD';
@@ -25,6 +26,7 @@ export const SERVER_STATUSES = [
   'BUILD',
   'REBOOT',
   'HARD_REBOOT',
+  'REBUILD',
   'SHUTOFF',
   'ERROR',
   'DELETED',

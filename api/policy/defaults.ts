@@ -159,6 +159,12 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [{ action: 'os-stop' }],
   },
   {
+    name: 'os_compute_api:servers:rebuild',
+    check: MEMBER,
+    description: 'Rebuild a server from an image.',
+    operations: [{ action: 'rebuild' }],
+  },
+  {
     name: 'os_compute_api:os-lock-server:lock',
     check: MEMBER,
     description: 'Lock a server.',
@@ -236,6 +242,18 @@ export const CORE_RULES: PolicyRule[] = [
     check: MEMBER,
     description: 'Remove a tag from a server.',
     operations: [op('DELETE', '/servers/:id/tags/:tag')],
+  },
+  {
+    name: 'os_compute_api:os-simple-tenant-usage:list',
+    check: ADMIN,
+    description: "List every project's usage.",
+    operations: [op('GET', '/os-simple-tenant-usage')],
+  },
+  {
+    name: 'os_compute_api:os-simple-tenant-usage:show',
+    check: READER,
+    description: "Show a project's usage.",
+    operations: [op('GET', '/os-simple-tenant-usage/:project_id')],
   },
   {
     name: 'os_compute_api:ips:index',

@@ -10,12 +10,12 @@ import type { BuildStep, CreateValidator, ServerActionHandler } from '../../exte
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
-import { createServerSchema } from '../schemas/create-server';
+import { canonicalIPv6, createServerSchema } from '../schemas/create-server';
 import { parseBody } from '../schemas/validate';
 import { pageParams, queryString } from '../paging';
 import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
-import { admit, QuotaBatcher } from '../usecases/admission';
+import { admit, newAdminPass, QuotaBatcher } from '../usecases/admission';
 import {
   firstAnswer,
   IDEMPOTENCY_HEADER,
@@ -142,9 +142,22 @@ const EDIT_ACTIONS: Record<string, (deps: ApiDeps, req: Request, input: unknown)
   },
 };
 
+const Rebuild = z
+  .object({
+    imageRef: z.string().min(1).max(255),
+    name: z.string().min(1).max(255).optional(),
+    metadata: z.record(z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/), z.string().max(255)).optional(),
+    adminPass: z.string().optional(),
+    accessIPv4: z.union([z.ipv4(), z.literal('')]).optional(),
+    accessIPv6: z.union([z.ipv6().transform(canonicalIPv6), z.literal('')]).optional(),
+    'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
+    preserve_ephemeral: z.boolean().optional(),
+    description: z.string().max(255).nullable().optional(),
+  })
+  .strict();
+
 /** Nova's server actions novaflow does not offer: 404 for a server the caller cannot see, else 400. */
 const NOT_OFFERED_ACTIONS = new Set([
-  'rebuild',
   'resize',
   'confirmResize',
   'revertResize',
@@ -407,6 +420,54 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     await serverAction(deps.client, ctx(req).caller, req.params.id, { type: 'delete' });
     res.status(204).end();
   });
+  /**
+   * Nova's rebuild: the server spawned again on its host from another image (name, metadata,
+   * access addresses and description changed with it). The new image is checked as a create of this
+   * server would check it — the create checks run on the server's request with the new image, no NIC
+   * and no key — and what they capture for the guest replaces what the old image left.
+   */
+  const rebuild = async (req: Request, input: unknown) => {
+    const body = parseBody(Rebuild, input);
+    if (body.description !== undefined && !atLeast(req, 19))
+      throw badRequest(
+        "Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)",
+      );
+    const { caller } = ctx(req);
+    const id = req.params.id as string;
+    const found = await visibleServer(deps.client, caller, id);
+    const probe = {
+      ...found.record,
+      requestId: caller.requestId,
+      imageRef: body.imageRef,
+      networks: 'none' as const,
+      keyName: null,
+      securityGroups: ['default'],
+      minCount: 1,
+      maxCount: 1,
+      extensions: opts.extensions,
+      serverIds: [id],
+    };
+    let guest: Record<string, Record<string, unknown>> | undefined;
+    const checks = await Promise.allSettled((opts.validators ?? []).map((v) => v(deps, caller, probe)));
+    for (const check of checks) {
+      if (check.status === 'rejected') throw check.reason;
+      if (check.value?.guest) guest = { ...guest, ...check.value.guest };
+    }
+    const edit = {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.metadata !== undefined ? { metadata: { replace: body.metadata } } : {}),
+      ...(body.accessIPv4 !== undefined ? { accessIPv4: body.accessIPv4 } : {}),
+      ...(body.accessIPv6 !== undefined ? { accessIPv6: body.accessIPv6 } : {}),
+      ...(body.description !== undefined ? { description: body.description } : {}),
+    };
+    await serverAction(deps.client, caller, id, { type: 'rebuild', imageRef: body.imageRef, guest });
+    const record = Object.keys(edit).length
+      ? await editVisibleServer(deps.client, caller, id, edit)
+      : await getServer(deps.client, caller, id);
+    const view = serverDetail(req, record, opts.decorators, { update: true });
+    return { server: { ...view, adminPass: body.adminPass ?? newAdminPass() } };
+  };
+
   r.post('/servers/:id/action', async (req, res) => {
     const added = extensionAction(opts.actions ?? {}, req.body);
     if (added) {
@@ -416,6 +477,10 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       return;
     }
     const key = actionKey(req.body);
+    if (key === 'rebuild') {
+      res.status(202).json(await rebuild(req, (req.body as { rebuild: unknown }).rebuild));
+      return;
+    }
     if (key !== undefined && Object.hasOwn(EDIT_ACTIONS, key)) {
       await EDIT_ACTIONS[key](deps, req, (req.body as Record<string, unknown>)[key]);
       res.status(202).end();

@@ -48,10 +48,11 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
         serverId: seed.id,
         name: seed.name,
         flavor: seed.flavor,
-        imageRef: seed.imageRef,
-        metadata: seed.metadata,
+        // The record's: a rebuild changes the image (and what was captured with it).
+        imageRef: record.imageRef,
+        metadata: record.metadata,
         extra: seed.extra,
-        ...(seed.guest || Object.keys(guest).length > 0 ? { guest: { ...seed.guest, ...guest } } : {}),
+        ...(record.guest || Object.keys(guest).length > 0 ? { guest: { ...record.guest, ...guest } } : {}),
       });
       log.finish(action, event);
       record.attempts.push({ host, result: 'Success', message: null });

@@ -94,6 +94,11 @@ export function acceptAction(s: ServerEntity, req: ServerActionRequest): void {
     record.fault = null;
     record.progress = 0;
   }
+  if (req.action.type === 'rebuild') {
+    record.imageRef = req.action.imageRef;
+    if (req.action.guest) record.guest = { ...record.guest, ...req.action.guest };
+    record.progress = 0;
+  }
   s.queue.push(req);
   if (req.action.type === 'delete') s.buildScope?.cancel();
   s.touch();
@@ -157,6 +162,40 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
       await retry(s, entry, caller);
       return;
     }
+    case 'rebuild': {
+      const stopped = record.vmState === 'stopped';
+      const ok = await step('compute_rebuild_instance', async () => {
+        const guest = await s.prepareSteps(host!);
+        await driver!.destroy({ serverId: seed.id });
+        record.taskState = 'rebuild_spawning';
+        s.touch();
+        await driver!.spawn({
+          serverId: seed.id,
+          name: record.name,
+          flavor: seed.flavor,
+          imageRef: record.imageRef,
+          metadata: record.metadata,
+          extra: seed.extra,
+          ...(record.guest || Object.keys(guest).length > 0 ? { guest: { ...record.guest, ...guest } } : {}),
+        });
+        // A server rebuilt while stopped stays stopped, as in Nova.
+        if (stopped) await driver!.powerOff({ serverId: seed.id });
+      });
+      if (ok) {
+        record.vmState = stopped ? 'stopped' : 'active';
+        record.powerState = stopped ? PowerState.SHUTDOWN : PowerState.RUNNING;
+        record.launchedAt = nowIso();
+        record.fault = null;
+        record.progress = 100;
+      } else {
+        record.powerState = PowerState.NOSTATE;
+        s.fail({
+          code: 500,
+          message: `Rebuild of instance ${seed.id} failed: ${entry.events.at(-1)?.traceback ?? 'driver error'}`,
+        });
+      }
+      break;
+    }
   }
   record.taskState = null;
   s.touch();
@@ -174,5 +213,7 @@ function pendingTaskState(action: ServerAction): string {
       return 'powering-on';
     case 'retry':
       return 'scheduling';
+    case 'rebuild':
+      return 'rebuilding';
   }
 }

@@ -8,7 +8,14 @@ export type ServerAction =
   | { type: 'stop' }
   | { type: 'start' }
   | { type: 'delete' }
-  | { type: 'retry' };
+  | { type: 'retry' }
+  | {
+      /** Nova's rebuild: the same server on the same host, spawned again from `imageRef`. */
+      type: 'rebuild';
+      imageRef: string;
+      /** What the checks captured for the guest with the new image (replacing the old entries). */
+      guest?: Record<string, Record<string, unknown>>;
+    };
 
 export interface ServerActionRequest {
   action: ServerAction;

@@ -12,6 +12,7 @@ const ALLOWED_VM_STATES: Record<string, VmState[]> = {
   start: ['stopped'],
   delete: ['building', 'active', 'stopped', 'error'],
   retry: ['error'],
+  rebuild: ['active', 'stopped', 'error'],
 };
 
 function ruleOf(action: ServerAction): string {
@@ -21,6 +22,8 @@ function ruleOf(action: ServerAction): string {
 /** Whether an action may start now; a task in progress blocks everything but a first delete. */
 export function allowedFrom(action: ServerAction, record: ServerRecord): boolean {
   if (!ALLOWED_VM_STATES[ruleOf(action)].includes(record.vmState)) return false;
+  // A rebuild spawns again where the server is: one never placed has nowhere to rebuild.
+  if (action.type === 'rebuild' && record.host === null) return false;
   if (action.type === 'delete') return record.taskState !== 'deleting';
   return record.taskState === null;
 }

@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
 import { z } from 'zod';
-import { badRequest, conflict } from '../../common/errors';
+import { badRequest, conflict, forbidden } from '../../common/errors';
+import { MAX_METADATA_ITEMS, METADATA_LIMIT_MESSAGE } from '../../entities/server/rules';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../entities/server/messages';
 import type { BuildStep, CreateValidator, ServerActionHandler } from '../../extensions/types';
@@ -453,17 +454,22 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       if (check.status === 'rejected') throw check.reason;
       if (check.value?.guest) guest = { ...guest, ...check.value.guest };
     }
-    const edit = {
+    const changes = {
       ...(body.name !== undefined ? { name: body.name } : {}),
-      ...(body.metadata !== undefined ? { metadata: { replace: body.metadata } } : {}),
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       ...(body.accessIPv4 !== undefined ? { accessIPv4: body.accessIPv4 } : {}),
       ...(body.accessIPv6 !== undefined ? { accessIPv6: body.accessIPv6 } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
     };
-    await serverAction(deps.client, caller, id, { type: 'rebuild', imageRef: body.imageRef, guest });
-    const record = Object.keys(edit).length
-      ? await editVisibleServer(deps.client, caller, id, edit)
-      : await getServer(deps.client, caller, id);
+    if (body.metadata && Object.keys(body.metadata).length > MAX_METADATA_ITEMS)
+      throw forbidden(METADATA_LIMIT_MESSAGE);
+    await serverAction(deps.client, caller, id, {
+      type: 'rebuild',
+      imageRef: body.imageRef,
+      ...(guest ? { guest } : {}),
+      changes,
+    });
+    const record = await getServer(deps.client, caller, id);
     const view = serverDetail(req, record, opts.decorators, { update: true });
     return { server: { ...view, adminPass: body.adminPass ?? newAdminPass() } };
   };

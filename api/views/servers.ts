@@ -125,5 +125,12 @@ export function serverDetail(
   if (atLeast(req, 19)) view.description = s.description;
   if (atLeast(req, 26)) view.tags = s.tags ?? [];
   for (const decorate of decorators) decorate(req, s, view);
+  // Nova's update view shows addresses without their extended keys (type, MAC).
+  if (opts.update && view.addresses && typeof view.addresses === 'object')
+    view.addresses = Object.fromEntries(
+      Object.entries(view.addresses as Record<string, { version: number; addr: string }[]>).map(
+        ([net, list]) => [net, list.map((a) => ({ version: a.version, addr: a.addr }))],
+      ),
+    );
   return view;
 }

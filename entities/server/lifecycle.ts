@@ -97,6 +97,8 @@ export function acceptAction(s: ServerEntity, req: ServerActionRequest): void {
   if (req.action.type === 'rebuild') {
     record.imageRef = req.action.imageRef;
     if (req.action.guest) record.guest = { ...record.guest, ...req.action.guest };
+    const { metadata, ...changes } = req.action.changes ?? {};
+    applyEdit(s, { ...changes, ...(metadata ? { metadata: { replace: metadata } } : {}) });
     record.progress = 0;
   }
   s.queue.push(req);

@@ -15,6 +15,10 @@ export type ServerAction =
       imageRef: string;
       /** What the checks captured for the guest with the new image (replacing the old entries). */
       guest?: Record<string, Record<string, unknown>>;
+      /** What changes with it: name, metadata (replaced), access addresses, description. */
+      changes?: Pick<ServerEdit, 'name' | 'description' | 'accessIPv4' | 'accessIPv6'> & {
+        metadata?: Record<string, string>;
+      };
     };
 
 export interface ServerActionRequest {

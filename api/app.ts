@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   v21.use(authenticate(deps.identity, ext.collections));
   v21.use(policy.middleware());
   v21.use(extensionRoutes(ext.descriptors));
-  v21.use(flavorRoutes());
+  v21.use(flavorRoutes(deps));
   v21.use(
     serverRoutes(deps, {
       schema: ext.schema,

@@ -3,3 +3,4 @@ export { hostWorkflow } from '../entities/host/workflow';
 export { quotaWorkflow } from '../entities/quota/workflow';
 export { reservationWorkflow } from '../entities/reservation/workflow';
 export { serverWorkflow } from '../entities/server/workflow';
+export { flavorCatalogWorkflow } from '../entities/flavor/workflow';

@@ -1,13 +1,18 @@
 import { Router } from 'express';
-import { badRequest, notFound } from '../../common/errors';
+import { badRequest, conflict, notFound } from '../../common/errors';
 import { ctx } from '../context';
 import { pageParams, queryString } from '../paging';
-import { FLAVORS } from '../../common/flavors';
-import type { Flavor } from '../../common/types';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { changeFlavor, listFlavors } from '../../entities/flavor/client';
+import { flavorVisibleTo } from '../../entities/flavor/rules';
+import type { FlavorRecord } from '../../entities/flavor/types';
+import type { ApiDeps } from '../context';
+import { parseBody } from '../schemas/validate';
 import { links } from '../views/links';
 import type { Request } from 'express';
 
-function detail(req: Request, f: Flavor) {
+function detail(req: Request, f: FlavorRecord) {
   return {
     id: f.id,
     name: f.name,
@@ -17,8 +22,8 @@ function detail(req: Request, f: Flavor) {
     swap: f.swap === 0 ? '' : f.swap,
     'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
     'OS-FLV-DISABLED:disabled': false,
-    'os-flavor-access:is_public': true,
-    rxtx_factor: 1.0,
+    'os-flavor-access:is_public': f.isPublic,
+    rxtx_factor: f.rxtxFactor,
     links: links(req, 'flavors', f.id),
   };
 }
@@ -36,12 +41,20 @@ function minimum(req: Request, key: 'minRam' | 'minDisk'): number | undefined {
  * Nova's flavor list: `minRam`, `minDisk` and `is_public` filters, sorted by flavor id, paged by
  * `limit` and `marker` (a flavor id) with a next link when more remain.
  */
-function listFlavors(req: Request): { page: Flavor[]; next?: string } {
+function flavorPage(req: Request, all: FlavorRecord[]): { page: FlavorRecord[]; next?: string } {
+  const { caller } = ctx(req);
   const minRam = minimum(req, 'minRam');
   const minDisk = minimum(req, 'minDisk');
-  const isPublic = queryString(req, 'is_public')?.toLowerCase();
-  // Every flavor here is public: asking for private ones finds none.
-  let list = ['false', 'f', '0', 'no', 'off'].includes(isPublic ?? '') ? [] : [...FLAVORS];
+  // Nova: public flavors and those shared with the caller's project; an admin may ask for private
+  // ones only (`is_public=false`) or every flavor (`is_public=none`).
+  const raw = caller.isAdmin ? (queryString(req, 'is_public')?.toLowerCase() ?? 'true') : 'true';
+  const shared = (f: FlavorRecord) => f.access.includes(caller.projectId);
+  let list =
+    raw === 'none'
+      ? all
+      : FALSE_WORDS.includes(raw)
+        ? all.filter((f) => !f.isPublic)
+        : all.filter((f) => f.isPublic || shared(f));
   if (minRam !== undefined) list = list.filter((f) => f.ram >= minRam);
   if (minDisk !== undefined) list = list.filter((f) => f.disk >= minDisk);
   const { limit, marker } = pageParams(req);
@@ -65,21 +78,101 @@ function listBody(req: Request, collection: string, flavors: unknown[], next: st
   return body;
 }
 
-/** The built-in flavor catalogue (read only), with its extra specs (none). */
-export function flavorRoutes(): Router {
+const FALSE_WORDS = ['false', 'f', '0', 'no', 'off', 'n'];
+const TRUE_WORDS = ['true', 't', '1', 'yes', 'on', 'y'];
+
+/** Nova's boolean: JSON true/false, or one of its words in any case. */
+const looseBool = z.union([
+  z.boolean(),
+  z
+    .string()
+    .refine((v) => [...TRUE_WORDS, ...FALSE_WORDS].includes(v.toLowerCase()), 'is not a valid boolean')
+    .transform((v) => TRUE_WORDS.includes(v.toLowerCase())),
+]);
+/** An integer, or a string of digits (Nova's flavor fields accept both). */
+const count = (min: number) =>
+  z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^\s*-?\d+\s*$/, 'is not an integer')
+        .transform((v) => Number(v.trim())),
+    ])
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(2147483647));
+
+const FlavorCreate = z
+  .object({
+    flavor: z
+      .object({
+        name: z
+          .string()
+          .trim()
+          .min(1, 'is too short')
+          .max(255, 'is too long')
+          .refine((v) => !/\p{Cc}/u.test(v), 'has control characters'),
+        id: z
+          .union([
+            z
+              .string()
+              .min(1)
+              .max(255)
+              .regex(/^(?! )[a-zA-Z0-9. _-]+(?<! )$/, 'is not a valid flavor id'),
+            z.number().int().min(0).transform(String),
+            z.null(),
+          ])
+          .optional(),
+        ram: count(1),
+        vcpus: count(1),
+        disk: count(0),
+        swap: count(0).optional(),
+        'OS-FLV-EXT-DATA:ephemeral': count(0).optional(),
+        rxtx_factor: z
+          .union([
+            z.number(),
+            z
+              .string()
+              .regex(/^\d+(\.\d+)?$/)
+              .transform(Number),
+          ])
+          .pipe(z.number().gt(0))
+          .optional(),
+        'os-flavor-access:is_public': looseBool.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+const specKey = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid extra spec key');
+const specValue = z.union([z.string().max(255), z.number(), z.boolean()]).transform(String);
+const ExtraSpecs = z.object({ extra_specs: z.record(specKey, specValue) }).strict();
+const ExtraSpec = z.record(specKey, specValue);
+const Tenant = z.object({ tenant: z.string().min(1).max(255) }).strict();
+const FlavorAction = z.union([
+  z.object({ addTenantAccess: Tenant }).strict(),
+  z.object({ removeTenantAccess: Tenant }).strict(),
+]);
+
+/**
+ * Nova's flavors over the flavor catalog (the shipped defaults plus what admins changed): list,
+ * show, create, delete, access to private flavors, extra specs.
+ */
+export function flavorRoutes(deps: ApiDeps): Router {
   const r = Router();
-  const find = (id: string) => {
-    const f = FLAVORS.find((x) => x.id === id);
-    if (!f) throw notFound(`Flavor ${id} could not be found.`);
+  /** A flavor the caller may see, or Nova's 404. */
+  const find = async (req: Request) => {
+    const id = req.params.id as string;
+    const f = (await listFlavors(deps.client)).find((x) => x.id === id);
+    if (!f || !flavorVisibleTo(f, ctx(req).caller)) throw notFound(`Flavor ${id} could not be found.`);
     return f;
   };
-  r.get('/flavors', (req, res) => {
-    const { page, next } = listFlavors(req);
+  const accessList = (f: FlavorRecord) => f.access.map((tenant_id) => ({ flavor_id: f.id, tenant_id }));
+  r.get('/flavors', async (req, res) => {
+    const { page, next } = flavorPage(req, await listFlavors(deps.client));
     const summaries = page.map((f) => ({ id: f.id, name: f.name, links: links(req, 'flavors', f.id) }));
     res.json(listBody(req, 'flavors', summaries, next));
   });
-  r.get('/flavors/detail', (req, res) => {
-    const { page, next } = listFlavors(req);
+  r.get('/flavors/detail', async (req, res) => {
+    const { page, next } = flavorPage(req, await listFlavors(deps.client));
     res.json(
       listBody(
         req,
@@ -89,16 +182,86 @@ export function flavorRoutes(): Router {
       ),
     );
   });
-  r.get('/flavors/:id/os-extra_specs', (req, res) => {
-    find(req.params.id);
-    res.json({ extra_specs: {} });
+  r.post('/flavors', async (req, res) => {
+    const { flavor: b } = parseBody(FlavorCreate, req.body);
+    const created = await changeFlavor(deps.client, {
+      op: 'create',
+      flavor: {
+        id: b.id ?? randomUUID(),
+        name: b.name,
+        ram: b.ram,
+        vcpus: b.vcpus,
+        disk: b.disk,
+        swap: b.swap ?? 0,
+        ephemeral: b['OS-FLV-EXT-DATA:ephemeral'] ?? 0,
+        isPublic: b['os-flavor-access:is_public'] ?? true,
+        rxtxFactor: b.rxtx_factor ?? 1,
+        description: null,
+        extraSpecs: {},
+        access: [],
+      },
+    });
+    res.json({ flavor: detail(req, created!) });
   });
-  r.get('/flavors/:id/os-extra_specs/:key', (req, _res) => {
-    const f = find(req.params.id);
-    throw notFound(`Flavor ${f.id} has no extra specs with key ${req.params.key}.`);
+  r.get('/flavors/:id', async (req, res) => {
+    res.json({ flavor: detail(req, await find(req)) });
   });
-  r.get('/flavors/:id', (req, res) => {
-    res.json({ flavor: detail(req, find(req.params.id)) });
+  r.delete('/flavors/:id', async (req, res) => {
+    await changeFlavor(deps.client, { op: 'delete', id: req.params.id });
+    res.status(202).end();
+  });
+  r.get('/flavors/:id/os-flavor-access', async (req, res) => {
+    const f = await find(req);
+    if (f.isPublic) throw notFound('Access list not available for public flavors.');
+    res.json({ flavor_access: accessList(f) });
+  });
+  r.post('/flavors/:id/action', async (req, res) => {
+    const action = parseBody(FlavorAction, req.body);
+    const f = await find(req);
+    if (f.isPublic) throw conflict(`Can not add access to a public flavor.`);
+    const changed =
+      'addTenantAccess' in action
+        ? await changeFlavor(deps.client, {
+            op: 'add_access',
+            id: f.id,
+            project: action.addTenantAccess.tenant,
+          })
+        : await changeFlavor(deps.client, {
+            op: 'remove_access',
+            id: f.id,
+            project: action.removeTenantAccess.tenant,
+          });
+    res.json({ flavor_access: accessList(changed!) });
+  });
+  r.get('/flavors/:id/os-extra_specs', async (req, res) => {
+    res.json({ extra_specs: (await find(req)).extraSpecs });
+  });
+  r.post('/flavors/:id/os-extra_specs', async (req, res) => {
+    const { extra_specs } = parseBody(ExtraSpecs, req.body);
+    const f = await find(req);
+    await changeFlavor(deps.client, { op: 'set_specs', id: f.id, specs: extra_specs });
+    res.json({ extra_specs });
+  });
+  r.get('/flavors/:id/os-extra_specs/:key', async (req, res) => {
+    const f = await find(req);
+    const key = req.params.key as string;
+    if (!Object.hasOwn(f.extraSpecs, key))
+      throw notFound(`Flavor ${f.id} has no extra specs with key ${key}.`);
+    res.json({ [key]: f.extraSpecs[key] });
+  });
+  r.put('/flavors/:id/os-extra_specs/:key', async (req, res) => {
+    const spec = parseBody(ExtraSpec, req.body);
+    const keys = Object.keys(spec);
+    if (keys.length > 1) throw badRequest('Request body contains too many items');
+    if (keys[0] !== req.params.key) throw badRequest('Request body and URI mismatch');
+    const f = await find(req);
+    await changeFlavor(deps.client, { op: 'set_specs', id: f.id, specs: spec });
+    res.json(spec);
+  });
+  r.delete('/flavors/:id/os-extra_specs/:key', async (req, res) => {
+    const f = await find(req);
+    await changeFlavor(deps.client, { op: 'unset_spec', id: f.id, key: req.params.key as string });
+    res.status(200).end();
   });
   return r;
 }

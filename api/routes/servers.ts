@@ -5,6 +5,7 @@ import type { AdmitResult, CreateRequest } from '../../entities/reservation/type
 import { z } from 'zod';
 import { badRequest, conflict, forbidden } from '../../common/errors';
 import { MAX_METADATA_ITEMS, METADATA_LIMIT_MESSAGE } from '../../entities/server/rules';
+import { findFlavorFor } from '../../entities/flavor/client';
 import { SERVER_STATUSES } from '../../common/status';
 import type { ServerAction } from '../../entities/server/messages';
 import type { BuildStep, CreateValidator, ServerActionHandler } from '../../extensions/types';
@@ -288,6 +289,8 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     for (const k of extraTopKeys)
       if ((body as Record<string, unknown>)[k] !== undefined) extra[k] = (body as Record<string, unknown>)[k];
     const key = idempotencyKey(req.header(IDEMPOTENCY_HEADER));
+    const flavor = await findFlavorFor(deps.client, caller, String(body.server.flavorRef));
+    if (!flavor) throw badRequest(`Flavor ${body.server.flavorRef} could not be found.`);
     const createReq = toCreateRequest(
       deps,
       caller,
@@ -295,6 +298,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       opts.extensions,
       extra,
       key === undefined ? undefined : idempotencyPrefix(caller.projectId, key),
+      flavor,
     );
     const steps = (opts.buildSteps ?? [])
       .filter((step) => !step.appliesTo || step.appliesTo(createReq))

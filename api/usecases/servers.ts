@@ -8,6 +8,7 @@ import { isReservationId, isUuid, requestIds } from '../../common/ids';
 import { findServer, isClosed, pendingOf, type FoundServer } from './server-lookup';
 import { cancelPending } from '../../entities/reservation/client';
 import { findFlavor } from '../../common/flavors';
+import type { Flavor } from '../../common/types';
 import type { ServerAction, ServerEdit } from '../../entities/server/messages';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
 import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
@@ -35,9 +36,11 @@ export function toCreateRequest(
   extra: Record<string, unknown>,
   /** Six bytes the request's ids derive from (an idempotency key's hash); random by default. */
   idPrefix?: Uint8Array,
+  /** The flavor the caller may use that flavorRef names (the API looks it up); a shipped one by default. */
+  resolved?: Flavor,
 ): CreateRequest {
   const s = body.server;
-  const flavor = findFlavor(String(s.flavorRef));
+  const flavor = resolved ?? findFlavor(String(s.flavorRef));
   if (!flavor) throw badRequest(`Flavor ${s.flavorRef} could not be found.`);
   const minCount = s.min_count ?? 1;
   const maxCount = s.max_count ?? minCount;

@@ -75,8 +75,18 @@ describe("when a create names an image (Nova's checks, before anything starts)",
   });
 
   it('then an image an admin registers is queued (400 for a create) until its data is uploaded', async () => {
-    const refused = await stack.api('POST', '/image/v2/images', { token: MEMBER, body: { name: 'mine' } });
+    // As in Glance: a member registers their project's images, never a public one.
+    const refused = await stack.api('POST', '/image/v2/images', {
+      token: MEMBER,
+      body: { name: 'mine', visibility: 'public' },
+    });
     expect(refused.status).toBe(403);
+    const own = await stack.api('POST', '/image/v2/images', {
+      token: MEMBER,
+      body: { name: 'mine', visibility: 'private' },
+    });
+    expect(own.status).toBe(201);
+    expect(own.body).toMatchObject({ name: 'mine', visibility: 'private', status: 'queued' });
     const registered = await stack.api('POST', '/image/v2/images', {
       token: ADMIN,
       body: {
@@ -106,6 +116,10 @@ describe("when a create names an image (Nova's checks, before anything starts)",
     expect(built.status).toBe(202);
     await waitForStatus(stack, built.body.server.id, ['ACTIVE'], MEMBER);
 
+    expect((await stack.api('DELETE', `/image/v2/images/${id}`, { token: MEMBER })).status).toBe(403);
+    expect((await stack.api('DELETE', `/image/v2/images/${own.body.id}`, { token: MEMBER })).status).toBe(
+      204,
+    );
     expect((await stack.api('DELETE', `/image/v2/images/${CIRROS}`, { token: ADMIN })).status).toBe(403);
     expect((await stack.api('DELETE', `/image/v2/images/${id}`, { token: ADMIN })).status).toBe(204);
     expect((await stack.api('GET', `/image/v2/images/${id}`, { token: MEMBER })).status).toBe(404);

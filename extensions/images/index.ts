@@ -38,19 +38,19 @@ export const imagesExtension: NovaExtension = {
       },
       {
         name: 'add_image',
-        check: 'rule:context_is_admin',
+        check: 'rule:project_member_or_admin',
         description: 'Register an image.',
         operations: [{ method: 'POST', path: '/v2/images' }],
       },
       {
         name: 'upload_image',
-        check: 'rule:context_is_admin',
+        check: 'rule:project_member_or_admin',
         description: "Upload an image's data (it becomes active).",
         operations: [{ method: 'PUT', path: '/v2/images/:id/file' }],
       },
       {
         name: 'delete_image',
-        check: 'rule:context_is_admin',
+        check: 'rule:project_member_or_admin',
         description: 'Delete an image.',
         operations: [{ method: 'DELETE', path: '/v2/images/:id' }],
       },

@@ -59,6 +59,14 @@ const Register = z
   })
   .catchall(z.string().max(255));
 
+/** An image the caller may change: their project's own, or any for an admin (Glance's 403 otherwise). */
+function ownImage(req: Request, image: ImageRecord): ImageRecord {
+  const { caller } = ctx(req);
+  if (!caller.isAdmin && image.owner !== caller.projectId)
+    throw forbidden(`You are not permitted to modify image ${image.id}.`);
+  return image;
+}
+
 export function imageRoutes(deps: ApiDeps): Router {
   const r = Router();
   const find = async (req: Request, id: string): Promise<ImageRecord> => {
@@ -70,7 +78,7 @@ export function imageRoutes(deps: ApiDeps): Router {
   // An upload's body is the image data, not JSON: it is counted (novaflow keeps no bits) and the image
   // becomes active.
   r.put('/v2/images/:id/file', async (req, res) => {
-    const image = await find(req, req.params.id);
+    const image = ownImage(req, await find(req, req.params.id));
     if (image.status !== 'queued')
       throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
     let size = 0;
@@ -122,6 +130,9 @@ export function imageRoutes(deps: ApiDeps): Router {
       container_format,
       ...rest
     } = body;
+    // As in Glance: members register their project's images; only admins publish one to everyone.
+    if (visibility === 'public' && !ctx(req).caller.isAdmin)
+      throw forbidden('You are not authorized to complete publicize_image action.');
     if (await findImage(deps.client, id)) throw conflict(`Image with identifier ${id} already exists!`);
     const properties = Object.fromEntries(Object.entries(rest).filter(([k]) => !CORE_KEYS.has(k))) as Record<
       string,
@@ -142,7 +153,7 @@ export function imageRoutes(deps: ApiDeps): Router {
   });
 
   r.delete('/v2/images/:id', async (req, res) => {
-    const image = await find(req, req.params.id);
+    const image = ownImage(req, await find(req, req.params.id));
     if (image.protected || DEFAULT_IMAGES.some((d) => d.id === image.id))
       throw forbidden(`Image ${image.id} is protected and cannot be deleted.`);
     await deleteImage(deps.client, image.id);

@@ -68,8 +68,14 @@ describe('when a client reads the Neutron API (as openstack network list / serve
       gateway_ip: '10.0.0.1',
     });
     expect((await net('GET', '/v2.0/floatingips')).body.floatingips).toEqual([]);
-    // Only admins create networks.
-    expect((await net('POST', '/v2.0/networks', { body: { network: { name: 'mine' } } })).status).toBe(403);
+    // As in Neutron: a member makes networks of their own project; a shared one is an admin's.
+    expect(
+      (await net('POST', '/v2.0/networks', { body: { network: { name: 'ours', shared: true } } })).status,
+    ).toBe(403);
+    const mine = await net('POST', '/v2.0/networks', { body: { network: { name: 'mine' } } });
+    expect(mine.status).toBe(201);
+    expect(mine.body.network).toMatchObject({ name: 'mine', shared: false });
+    expect((await net('DELETE', `/v2.0/networks/${mine.body.network.id}`)).status).toBe(204);
   });
 });
 
@@ -156,7 +162,7 @@ describe('when an admin creates a small network and servers fill it', () => {
     expect(bare.body.badRequest.message).toBe(
       `Network ${tiny} requires a subnet in order to boot instances on.`,
     );
-    // Only an admin makes subnets.
+    // Only the network's project (or an admin) makes its subnets.
     expect(
       (
         await net('POST', '/v2.0/subnets', {

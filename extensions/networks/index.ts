@@ -6,6 +6,7 @@ import { validateNetworks } from './validate';
 
 const READ = 'role:reader or rule:context_is_admin';
 const ADMIN = 'rule:context_is_admin';
+const MEMBER = 'role:member or rule:context_is_admin';
 
 const rule = (name: string, check: string, method: string, p: string, description: string) => ({
   name,
@@ -49,11 +50,11 @@ export const networksExtension: NovaExtension = {
     policies: [
       rule('get_network', READ, 'GET', '/v2.0/networks', 'List networks.'),
       rule('get_network:show', READ, 'GET', '/v2.0/networks/:id', 'Show a network.'),
-      rule('create_network', ADMIN, 'POST', '/v2.0/networks', 'Create a network.'),
-      rule('delete_network', ADMIN, 'DELETE', '/v2.0/networks/:id', 'Delete a network without ports.'),
+      rule('create_network', MEMBER, 'POST', '/v2.0/networks', 'Create a network.'),
+      rule('delete_network', MEMBER, 'DELETE', '/v2.0/networks/:id', 'Delete a network without ports.'),
       rule('get_subnet', READ, 'GET', '/v2.0/subnets', 'List subnets.'),
       rule('get_subnet:show', READ, 'GET', '/v2.0/subnets/:id', 'Show a subnet.'),
-      rule('create_subnet', ADMIN, 'POST', '/v2.0/subnets', "Create a network's subnet."),
+      rule('create_subnet', MEMBER, 'POST', '/v2.0/subnets', "Create a network's subnet."),
       rule('get_port', READ, 'GET', '/v2.0/ports', "List the project's ports."),
       rule('get_port:show', READ, 'GET', '/v2.0/ports/:id', 'Show a port.'),
       rule('get_floatingip', READ, 'GET', '/v2.0/floatingips', 'List floating IPs (there are none).'),

@@ -110,6 +110,14 @@ const CreateSubnet = z
   })
   .strict();
 
+/** A network the caller may change: their project's own, or any for an admin (Neutron's 403 otherwise). */
+function ownNetwork(req: Request, n: NetworkRecord): NetworkRecord {
+  const { caller } = ctx(req);
+  if (!caller.isAdmin && n.project_id !== caller.projectId)
+    throw forbidden(`Network ${n.id} belongs to another project: only an admin may change it.`);
+  return n;
+}
+
 export function networkRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.use(express.json({ limit: '64kb', type: () => true }));
@@ -146,11 +154,17 @@ export function networkRoutes(deps: ApiDeps): Router {
   });
   r.post('/v2.0/networks', async (req, res) => {
     const { network: body } = parseBody(CreateNetwork, req.body ?? {});
+    const { caller } = ctx(req);
+    // As in Neutron: members make networks of their own project; sharing one, or making one for
+    // another project, is an admin's.
+    const project = body.project_id ?? body.tenant_id ?? caller.projectId;
+    if (!caller.isAdmin && (body.shared || project !== caller.projectId))
+      throw forbidden('(rule:create_network and rule:create_network:shared) is disallowed by policy');
     const at = now();
     const record: NetworkRecord = {
       id: randomUUID(),
       name: body.name ?? '',
-      project_id: body.project_id ?? body.tenant_id ?? ctx(req).caller.projectId,
+      project_id: project,
       shared: body.shared ?? false,
       created_at: at,
       updated_at: at,
@@ -159,7 +173,7 @@ export function networkRoutes(deps: ApiDeps): Router {
     res.status(201).json({ network: networkView(await putNetwork(deps.client, record)) });
   });
   r.delete('/v2.0/networks/:id', async (req, res) => {
-    const n = await find(req, req.params.id);
+    const n = ownNetwork(req, await find(req, req.params.id));
     if (DEFAULT_NETWORKS.some((d) => d.id === n.id))
       throw forbidden(`Network ${n.id} is shipped with the cloud and cannot be deleted.`);
     if ((await listPorts(deps.client, n.id)).length > 0)
@@ -183,7 +197,7 @@ export function networkRoutes(deps: ApiDeps): Router {
   });
   r.post('/v2.0/subnets', async (req, res) => {
     const { subnet: body } = parseBody(CreateSubnet, req.body ?? {});
-    const n = await find(req, body.network_id);
+    const n = ownNetwork(req, await find(req, body.network_id));
     if (n.subnet) throw badRequest(`Network ${n.id} already has a subnet; novaflow networks have one.`);
     if (!parseCidr(body.cidr))
       throw badRequest(

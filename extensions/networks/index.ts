@@ -55,6 +55,7 @@ export const networksExtension: NovaExtension = {
       rule('get_subnet', READ, 'GET', '/v2.0/subnets', 'List subnets.'),
       rule('get_subnet:show', READ, 'GET', '/v2.0/subnets/:id', 'Show a subnet.'),
       rule('create_subnet', MEMBER, 'POST', '/v2.0/subnets', "Create a network's subnet."),
+      rule('delete_subnet', MEMBER, 'DELETE', '/v2.0/subnets/:id', 'Delete a subnet without ports.'),
       rule('get_port', READ, 'GET', '/v2.0/ports', "List the project's ports."),
       rule('get_port:show', READ, 'GET', '/v2.0/ports/:id', 'Show a port.'),
       rule('get_floatingip', READ, 'GET', '/v2.0/floatingips', 'List floating IPs (there are none).'),

@@ -228,6 +228,20 @@ export function networkRoutes(deps: ApiDeps): Router {
     res.status(201).json({ subnet: subnetView(subnet) });
   });
 
+  r.delete('/v2.0/subnets/:id', async (req, res) => {
+    const found = (await visible(req)).find((x) => x.subnet?.id === req.params.id);
+    if (!found?.subnet) throw notFound(`Subnet ${req.params.id} could not be found.`);
+    const n = ownNetwork(req, found);
+    if (DEFAULT_NETWORKS.some((d) => d.id === n.id))
+      throw forbidden(`Subnet ${req.params.id} is shipped with the cloud and cannot be deleted.`);
+    if ((await listPorts(deps.client, n.id)).length > 0)
+      throw conflict(
+        `Unable to complete operation on subnet ${req.params.id}: One or more ports have an IP allocation from this subnet.`,
+      );
+    await putNetwork(deps.client, { ...n, subnet: null, updated_at: now() });
+    res.status(204).end();
+  });
+
   r.get('/v2.0/ports', async (req, res) => {
     res.json({
       ports: filtered(req, await ports(req), [

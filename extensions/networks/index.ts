@@ -5,7 +5,6 @@ import { networkRoutes, networkVersions } from './routes';
 import { validateNetworks } from './validate';
 
 const READ = 'role:reader or rule:context_is_admin';
-const ADMIN = 'rule:context_is_admin';
 const MEMBER = 'role:member or rule:context_is_admin';
 
 const rule = (name: string, check: string, method: string, p: string, description: string) => ({

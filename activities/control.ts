@@ -5,7 +5,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NovaError, toFailure } from '../common/errors';
 import type { Placement } from '../common/types';
 import type { AllocationRatios } from '../entities/host/types';
-import type { CountedReserveRequest, QuotaReserveResult } from '../entities/quota/types';
+import type { CountedReserveRequest, QuotaLimits, QuotaReserveResult } from '../entities/quota/types';
+import { setQuotaDefaultsSignal } from '../entities/quota/messages';
+import { isNotFound } from '../entities/client-errors';
+import { NovaKind } from '../common/search-attributes';
+import { eq, visibilityQuery } from '../common/visibility';
 import type {
   AwaitAdmissionInput,
   ClaimOnHostInput,
@@ -204,6 +208,25 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     /** Claims one server's resources on an alternate host; false when the host has no room now. */
     async claimOnHost({ host, key, resources }: ClaimOnHostInput): Promise<boolean> {
       return claim(host, [{ key, resources }]);
+    },
+
+    /**
+     * Tells every running quota entity its class defaults changed (os-quota-class-sets); a project
+     * whose entity is gone gets them when it starts again. Answers how many were told.
+     */
+    async tellQuotaDefaults(defaults: Partial<QuotaLimits>): Promise<number> {
+      let told = 0;
+      const query = visibilityQuery(eq(NovaKind, 'quota'), eq('ExecutionStatus', 'Running'));
+      for await (const wf of client.workflow.list({ query })) {
+        try {
+          await client.workflow.getHandle(wf.workflowId).signal(setQuotaDefaultsSignal, defaults);
+          told++;
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // closed since it was listed: it starts with the new defaults
+        }
+        Context.current().heartbeat(told);
+      }
+      return told;
     },
 
     /** spawn: starts one server entity per instance. Starting one that exists already is a no-op. */

@@ -4,3 +4,4 @@ export { quotaWorkflow } from '../entities/quota/workflow';
 export { reservationWorkflow } from '../entities/reservation/workflow';
 export { serverWorkflow } from '../entities/server/workflow';
 export { flavorCatalogWorkflow } from '../entities/flavor/workflow';
+export { quotaClassWorkflow } from '../entities/quota/class-workflow';

@@ -394,6 +394,18 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [op('PUT', '/os-quota-sets/:project_id')],
   },
   {
+    name: 'os_compute_api:os-quota-class-sets:show',
+    check: ADMIN,
+    description: 'Show a quota class (the default limits).',
+    operations: [op('GET', '/os-quota-class-sets/:id')],
+  },
+  {
+    name: 'os_compute_api:os-quota-class-sets:update',
+    check: ADMIN,
+    description: 'Change the default quota class: every project without limits of its own.',
+    operations: [op('PUT', '/os-quota-class-sets/:id')],
+  },
+  {
     name: 'os_compute_api:os-quota-sets:delete',
     check: ADMIN,
     description: "Revert a project's quota to the defaults.",

@@ -7,7 +7,14 @@ import { DEFAULT_QUOTA } from '../../entities/quota/types';
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import { parseBody } from '../schemas/validate';
-import { getQuota, resetQuota, setQuota } from '../../entities/quota/client';
+import {
+  getQuota,
+  quotaClassDefaults,
+  quotaClassStored,
+  resetQuota,
+  setQuota,
+  setQuotaClass,
+} from '../../entities/quota/client';
 
 const limit = z
   .union([
@@ -34,6 +41,10 @@ const QuotaUpdate = z
   })
   .strict();
 
+const QuotaClassUpdate = z
+  .object({ quota_class_set: QuotaUpdate.shape.quota_set.omit({ force: true }) })
+  .strict();
+
 /**
  * Nova's network quotas, shown (at Nova's defaults; novaflow does not count them) until 2.36 removed
  * them from quota sets.
@@ -52,8 +63,32 @@ export function quotaRoutes(deps: ApiDeps): Router {
     if (!isIdentityId(project)) throw badRequest(`Invalid project id: ${project.slice(0, 64)}`);
     next();
   });
-  r.get('/os-quota-sets/:project/defaults', (req, res) => {
-    res.json({ quota_set: quotaSet(req, req.params.project, DEFAULT_QUOTA) });
+  r.get('/os-quota-sets/:project/defaults', async (req, res) => {
+    const defaults = { ...DEFAULT_QUOTA, ...(await quotaClassDefaults(deps.client)) };
+    res.json({ quota_set: quotaSet(req, req.params.project, defaults) });
+  });
+  // Nova's quota classes: only `default` is used (every project's limits where it has none of its own).
+  const classView = (req: Request, id: string, stored: Record<string, number>) => ({
+    ...quotaSet(req, id, DEFAULT_QUOTA),
+    ...Object.fromEntries(
+      Object.entries(stored).filter(
+        ([k]) => k in DEFAULT_QUOTA || (!atLeast(req, 36) && k in NETWORK_QUOTAS),
+      ),
+    ),
+  });
+  r.get('/os-quota-class-sets/:class', async (req, res) => {
+    res.json({ quota_class_set: classView(req, req.params.class, await quotaClassStored(deps.client)) });
+  });
+  r.put('/os-quota-class-sets/:class', async (req, res) => {
+    if (req.params.class !== 'default')
+      throw badRequest(`Quota class ${req.params.class.slice(0, 64)} is not used here: only 'default' is.`);
+    const body = parseBody(QuotaClassUpdate, req.body);
+    const patch = Object.fromEntries(
+      Object.entries(body.quota_class_set).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>;
+    const stored = await setQuotaClass(deps.client, patch);
+    const { id: _id, ...view } = classView(req, 'default', stored as Record<string, number>);
+    res.json({ quota_class_set: view });
   });
   r.get('/os-quota-sets/:project/detail', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);

@@ -9,10 +9,12 @@ import {
   reserveBatchUpdate,
   reserveCountedUpdate,
   reserveQuotaUpdate,
+  QUOTA_CLASS_ID,
   resetQuotaLimitsUpdate,
+  setQuotaClassUpdate,
   setQuotaLimitsUpdate,
 } from './messages';
-import { ADMISSION_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
+import { ADMISSION_TASK_QUEUE, CONTROL_TASK_QUEUE, quotaWorkflowId } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import type {
   CountedReserveRequest,
@@ -27,6 +29,7 @@ import { DEFAULT_QUOTA } from './types';
 import { readQuotaAnswer } from './rules';
 import type { AwaitAdmissionInput, ReserveQuotaInput } from '../reservation/stages';
 import type { quotaWorkflow } from './workflow';
+import type { quotaClassWorkflow } from './class-workflow';
 
 /**
  * The quota entity's client: the only code that starts `quota/<project>` or sends it updates, signals
@@ -37,11 +40,11 @@ import type { quotaWorkflow } from './workflow';
  * Starts a project's quota entity if it is missing, for an update-with-start: the entity is created
  * on first use, by whichever comes first of a create's admission or an admin's quota change.
  */
-export function quotaStartOperation(projectId: string) {
+export function quotaStartOperation(projectId: string, defaults: Partial<QuotaLimits> = {}) {
   return new WithStartWorkflowOperation<typeof quotaWorkflow>('quotaWorkflow', {
     workflowId: quotaWorkflowId(projectId),
     taskQueue: ADMISSION_TASK_QUEUE,
-    args: [{ projectId }],
+    args: [{ projectId, defaults }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [
       { key: NovaKind, value: 'quota' },
@@ -71,10 +74,11 @@ async function updateQuota<Ret, Arg>(
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    // A project's first use (rare): its entity starts from the default class's limits.
     return await client.workflow.executeUpdateWithStart(update, {
       args: [arg],
       updateId,
-      startWorkflowOperation: quotaStartOperation(projectId),
+      startWorkflowOperation: quotaStartOperation(projectId, await quotaClassDefaults(client)),
     });
   } catch (err) {
     throw (fromFailure(err) as NovaError | undefined) ?? err;
@@ -193,8 +197,39 @@ export async function getQuota(client: Client, projectId: string): Promise<Quota
     return await client.workflow.getHandle(quotaWorkflowId(projectId)).query(quotaStateQuery);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    return { projectId, limits: { ...DEFAULT_QUOTA }, usage: { instances: 0, cores: 0, ram: 0 } };
+    const limits = { ...DEFAULT_QUOTA, ...(await quotaClassDefaults(client)) };
+    return { projectId, limits, usage: { instances: 0, cores: 0, ram: 0 } };
   }
+}
+
+/** What the default quota class sets (its entity's memo), network quotas included. */
+export async function quotaClassStored(client: Client): Promise<Record<string, number>> {
+  try {
+    const memo = (await client.workflow.getHandle(QUOTA_CLASS_ID).describe()).memo;
+    return (memo?.defaults as Record<string, number> | undefined) ?? {};
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return {};
+  }
+}
+
+/** The default quota class's limits that differ from the built-in defaults: what a project's entity starts from. */
+export async function quotaClassDefaults(client: Client): Promise<Partial<QuotaLimits>> {
+  const stored = await quotaClassStored(client);
+  return Object.fromEntries(Object.entries(stored).filter(([k]) => k in DEFAULT_QUOTA));
+}
+
+/** Changes the default quota class: decided by its entity, then told to every project's entity. */
+export function setQuotaClass(client: Client, patch: Partial<QuotaLimits>): Promise<Partial<QuotaLimits>> {
+  return client.workflow.executeUpdateWithStart(setQuotaClassUpdate, {
+    args: [patch],
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof quotaClassWorkflow>('quotaClassWorkflow', {
+      workflowId: QUOTA_CLASS_ID,
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [{}],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
 }
 
 /** Forgets a project's own limits (its class defaults apply again); a project with no entity has none. */
@@ -214,6 +249,6 @@ export async function setQuota(
 ): Promise<QuotaState> {
   return client.workflow.executeUpdateWithStart(setQuotaLimitsUpdate, {
     args: [patch],
-    startWorkflowOperation: quotaStartOperation(projectId),
+    startWorkflowOperation: quotaStartOperation(projectId, await quotaClassDefaults(client)),
   });
 }

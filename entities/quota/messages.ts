@@ -23,3 +23,9 @@ export const resetQuotaLimitsUpdate = defineUpdate<QuotaState, []>('resetQuotaLi
 /** The defaults of the project's quota class changed (the default class is the only one). */
 export const setQuotaDefaultsSignal = defineSignal<[Partial<QuotaLimits>]>('setQuotaDefaults');
 export const quotaStateQuery = defineQuery<QuotaState>('quotaState');
+
+/** The quota class entity's one change: some of the default class's limits (os-quota-class-sets). */
+export const setQuotaClassUpdate = defineUpdate<Partial<QuotaLimits>, [Partial<QuotaLimits>]>(
+  'setQuotaClass',
+);
+export const QUOTA_CLASS_ID = 'quota-class/default';

@@ -132,7 +132,8 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
   });
   setHandler(setQuotaDefaultsSignal, (next) => {
     for (const k of Object.keys(defaults)) delete defaults[k as keyof QuotaLimits];
-    Object.assign(defaults, next);
+    // Only the limits quota counts (a class also keeps Nova's network quotas, which nothing counts).
+    for (const [k, v] of Object.entries(next)) if (k in DEFAULT_QUOTA) defaults[k as keyof QuotaLimits] = v;
     recompute();
   });
 

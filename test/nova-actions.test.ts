@@ -305,3 +305,37 @@ describe("when an admin reads a project's usage, and a client reads addresses, t
     expect((await stack.api('GET', '/v2.1/os-quota-sets/demo')).body.quota_set.ram).toBe(51200);
   });
 });
+
+describe('when an admin changes the default quota class', () => {
+  it("then projects without limits of their own follow it, new and existing, and a project's own limit stays", async () => {
+    // An existing entity (demo created servers above) and one with an own limit.
+    await stack.api('PUT', '/v2.1/os-quota-sets/owned', {
+      token: ADMIN,
+      body: { quota_set: { instances: 3 } },
+    });
+    const before = await stack.api('GET', '/v2.1/os-quota-class-sets/default', { token: ADMIN });
+    expect(before.body.quota_class_set).toMatchObject({ id: 'default', instances: 10, floating_ips: 10 });
+    expect((await stack.api('GET', '/v2.1/os-quota-class-sets/default')).status).toBe(403);
+    const put = await stack.api('PUT', '/v2.1/os-quota-class-sets/default', {
+      token: ADMIN,
+      body: { quota_class_set: { instances: 15, floating_ips: 20 } },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.quota_class_set).toMatchObject({ instances: 15, floating_ips: 20 });
+    expect(put.body.quota_class_set.id).toBeUndefined();
+    expect(
+      (await stack.api('GET', '/v2.1/os-quota-sets/brand-new', { token: ADMIN })).body.quota_set.instances,
+    ).toBe(15);
+    expect((await stack.api('GET', '/v2.1/os-quota-sets/demo/defaults')).body.quota_set.instances).toBe(15);
+    await eventually(async () =>
+      (await stack.api('GET', '/v2.1/os-quota-sets/demo')).body.quota_set.instances === 15 ? true : undefined,
+    );
+    expect(
+      (await stack.api('GET', '/v2.1/os-quota-sets/owned', { token: ADMIN })).body.quota_set.instances,
+    ).toBe(3);
+    await stack.api('PUT', '/v2.1/os-quota-class-sets/default', {
+      token: ADMIN,
+      body: { quota_class_set: { instances: 10 } },
+    });
+  });
+});

@@ -394,6 +394,12 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [op('PUT', '/os-quota-sets/:project_id')],
   },
   {
+    name: 'compute:servers:create:requested_destination',
+    check: ADMIN,
+    description: 'Create a server on a requested host (2.74 host, hypervisor_hostname).',
+    operations: [],
+  },
+  {
     name: 'os_compute_api:os-quota-class-sets:show',
     check: ADMIN,
     description: 'Show a quota class (the default limits).',

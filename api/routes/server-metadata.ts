@@ -8,7 +8,7 @@ import { parseBody } from '../schemas/validate';
 import { editVisibleServer, getServer } from '../usecases/servers';
 import { serverDetail } from '../views/servers';
 import { links } from '../views/links';
-import { canonicalIPv6, serverTag } from '../schemas/create-server';
+import { canonicalIPv6, hostnameProblem, serverTag } from '../schemas/create-server';
 
 /** Nova's metadata key and value rules, as at create. */
 const key = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid metadata key');
@@ -29,6 +29,7 @@ const Rename = z
           .refine((s) => s.trim() === s, 'has leading or trailing whitespace')
           .optional(),
         description: z.string().max(255).nullable().optional(),
+        hostname: z.string().min(1).max(255).optional(),
         accessIPv4: z.union([z.ipv4(), z.literal('')]).optional(),
         accessIPv6: z.union([z.ipv6().transform(canonicalIPv6), z.literal('')]).optional(),
       })
@@ -45,6 +46,14 @@ export function serverMetadataRoutes(deps: ApiDeps, decorators: ViewDecorator[])
       throw badRequest(
         "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
       );
+    if (server.hostname !== undefined) {
+      if (!atLeast(req, 90))
+        throw badRequest(
+          "Invalid input for field/attribute server. Additional properties are not allowed ('hostname' was unexpected)",
+        );
+      const problem = hostnameProblem(server.hostname, atLeast(req, 94));
+      if (problem) throw badRequest(problem);
+    }
     const record = await editVisibleServer(deps.client, ctx(req).caller, req.params.id, server);
     res.json({ server: serverDetail(req, record, decorators, { update: true }) });
   });

@@ -12,9 +12,10 @@ import type { BuildStep, CreateValidator, ServerActionHandler } from '../../exte
 import type { ApiDeps } from '../context';
 import { atLeast, ctx } from '../context';
 import type { CreateSchemaParts } from '../schemas/create-server';
-import { canonicalIPv6, createServerSchema } from '../schemas/create-server';
+import { canonicalIPv6, createServerSchema, hostnameProblem } from '../schemas/create-server';
+import { listHostNames } from '../../entities/host/client';
 import { parseBody } from '../schemas/validate';
-import { pageParams, queryString } from '../paging';
+import { pageParams, queryString, timeQuery } from '../paging';
 import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
 import { admit, newAdminPass, QuotaBatcher } from '../usecases/admission';
@@ -155,8 +156,19 @@ const Rebuild = z
     'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
     preserve_ephemeral: z.boolean().optional(),
     description: z.string().max(255).nullable().optional(),
+    key_name: z.string().min(1).max(255).nullable().optional(),
+    user_data: z.base64('is not valid base64').max(65535, 'is too long').nullable().optional(),
+    hostname: z.string().min(1).max(255).optional(),
   })
   .strict();
+
+/** Rebuild fields a later microversion adds. */
+const REBUILD_FIELDS_FROM: Record<string, number> = {
+  description: 19,
+  key_name: 54,
+  user_data: 57,
+  hostname: 90,
+};
 
 /** Nova's server actions novaflow does not offer: 404 for a server the caller cannot see, else 400. */
 const NOT_OFFERED_ACTIONS = new Set([
@@ -200,6 +212,131 @@ function extensionAction(actions: Record<string, ServerActionHandler>, body: unk
   return { handler: actions[keys[0]], input: (body as Record<string, unknown>)[keys[0]] };
 }
 
+/** The query parameters Nova's server list knows (2.75 refuses any other with a 400). */
+const SERVER_QUERY = new Set([
+  'user_id',
+  'project_id',
+  'tenant_id',
+  'launch_index',
+  'image_ref',
+  'image',
+  'kernel_id',
+  'ramdisk_id',
+  'hostname',
+  'key_name',
+  'power_state',
+  'vm_state',
+  'task_state',
+  'host',
+  'node',
+  'flavor',
+  'reservation_id',
+  'launched_at',
+  'terminated_at',
+  'availability_zone',
+  'name',
+  'display_name',
+  'description',
+  'display_description',
+  'locked_by',
+  'uuid',
+  'root_device_name',
+  'config_drive',
+  'access_ip_v4',
+  'access_ip_v6',
+  'auto_disk_config',
+  'progress',
+  'sort_key',
+  'sort_dir',
+  'all_tenants',
+  'soft_deleted',
+  'deleted',
+  'status',
+  'changes-since',
+  'changes-before',
+  'ip',
+  'ip6',
+  'created_at',
+  'block_device_mapping',
+  'services',
+  'metadata',
+  'pci_devices',
+  'security_groups',
+  'info_cache',
+  'tags',
+  'tags-any',
+  'not-tags',
+  'not-tags-any',
+  'limit',
+  'marker',
+  'locked',
+  'instance_type_id',
+  'system_metadata',
+  'ip6',
+  'fault',
+  'numa_topology',
+  'trusted_certs',
+]);
+
+function checkServerQuery(req: Request): void {
+  if (!atLeast(req, 75)) return;
+  for (const key of Object.keys(req.query))
+    if (!SERVER_QUERY.has(key))
+      throw badRequest(
+        `Invalid input for query parameters ${key}. Additional properties are not allowed ('${key}' was unexpected)`,
+      );
+}
+
+/**
+ * Nova's field filters: `changes-before` (2.66), `locked` (2.73), and the instance fields admins could
+ * always filter on and everyone may from 2.83 (zone, key, states, progress, user, times).
+ */
+function filterByFields<T extends ServerMemoView>(req: Request, servers: T[]): T[] {
+  const q = (key: string) => queryString(req, key);
+  let out = servers;
+  const before = atLeast(req, 66) ? q('changes-before') : undefined;
+  if (before !== undefined) {
+    const t = timeQuery('changes-before', before);
+    out = out.filter((s) => Date.parse(s.updated) <= t + 999);
+  }
+  const locked = atLeast(req, 73) ? q('locked') : undefined;
+  if (locked !== undefined) {
+    const want = ['true', 't', '1', 'yes', 'on'].includes(locked.toLowerCase());
+    if (!want && !['false', 'f', '0', 'no', 'off'].includes(locked.toLowerCase()))
+      throw badRequest(`Invalid input for query parameters locked. Value: ${locked}. It is not a boolean.`);
+    out = out.filter((s) => Boolean(s.locked) === want);
+  }
+  if (!(ctx(req).caller.isAdmin || atLeast(req, 83))) return out;
+  const exact: [string, (s: T) => unknown][] = [
+    ['availability_zone', (s) => s.hostZone ?? s.availabilityZone],
+    ['key_name', (s) => s.keyName],
+    ['vm_state', (s) => s.vmState],
+    ['task_state', (s) => s.taskState],
+    ['power_state', (s) => String(s.powerState)],
+    ['user_id', (s) => s.userId],
+    ['progress', (s) => String(s.progress)],
+    ['config_drive', () => ''],
+  ];
+  for (const [key, of] of exact) {
+    const want = q(key);
+    if (want !== undefined) out = out.filter((s) => String(of(s) ?? '') === want);
+  }
+  for (const [key, of] of [
+    ['created_at', (s: T) => s.created],
+    ['launched_at', (s: T) => s.launchedAt],
+    ['terminated_at', (s: T) => s.terminatedAt],
+  ] as const) {
+    const want = q(key);
+    if (want === undefined) continue;
+    const t = timeQuery(key, want);
+    out = out.filter((s) => {
+      const at = of(s);
+      return at !== null && Math.abs(Date.parse(at) - t) < 1000;
+    });
+  }
+  return out;
+}
+
 /** Nova's tag filters (2.26): comma lists, all of (`tags`), any of, not all of, none of. */
 function filterByTags<T extends { tags?: string[] }>(req: Request, servers: T[]): T[] {
   if (!atLeast(req, 26)) return servers;
@@ -240,7 +377,13 @@ async function filterByView<T extends ServerMemoView>(
 }
 
 /** Create fields a later microversion adds: before it they are unknown properties (400), as in Nova. */
-const CREATE_FIELDS_FROM: Record<string, number> = { description: 19, tags: 52 };
+const CREATE_FIELDS_FROM: Record<string, number> = {
+  description: 19,
+  tags: 52,
+  host: 74,
+  hypervisor_hostname: 74,
+  hostname: 90,
+};
 
 /**
  * Microversion 2.37's rule: `networks` is required (`auto`, `none` or a list), and before 2.37 only
@@ -283,6 +426,26 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     // `zone:host` (or `:host`) forces the host, for admins only.
     if (body.server.availability_zone?.includes(':'))
       ctx(req).enforce('os_compute_api:servers:create:forced_host');
+    if (body.server.hostname !== undefined) {
+      const problem = hostnameProblem(body.server.hostname, atLeast(req, 94));
+      if (problem) throw badRequest(problem);
+    }
+    // 2.74: a requested host (admins), which the scheduler must use: novaflow's forced host.
+    const wanted = body.server.host ?? body.server.hypervisor_hostname;
+    if (wanted !== undefined) {
+      ctx(req).enforce('compute:servers:create:requested_destination');
+      if (body.server.availability_zone?.includes(':'))
+        throw badRequest(
+          'host and hypervisor_hostname cannot be used with an availability_zone of the form zone:host.',
+        );
+      if (body.server.hypervisor_hostname !== undefined && body.server.hypervisor_hostname !== wanted)
+        throw badRequest(`Compute host ${wanted} has no hypervisor ${body.server.hypervisor_hostname}.`);
+      if (!(await listHostNames(deps.client)).includes(wanted))
+        throw badRequest(`Compute host ${wanted} could not be found.`);
+      body.server.availability_zone = `${body.server.availability_zone ?? ''}:${wanted}`;
+      delete body.server.host;
+      delete body.server.hypervisor_hostname;
+    }
     const extra: Record<string, unknown> = {};
     const server = body.server as Record<string, unknown>;
     for (const k of extraServerKeys) if (server[k] !== undefined) extra[k] = server[k];
@@ -356,6 +519,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
 
   const list = async (req: Request, detail: boolean) => {
     const { caller } = ctx(req);
+    checkServerQuery(req);
     const status = queryString(req, 'status')?.toUpperCase();
     // A status no server can have matches none, as in Nova (an empty list, not a 400).
     const noSuchStatus = status !== undefined && !SERVER_STATUSES.includes(status);
@@ -381,7 +545,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
             : undefined,
           host: caller.isAdmin ? queryString(req, 'host') : undefined,
         });
-    const servers = await filterByView(req, filterByTags(req, listed), opts.decorators);
+    const servers = await filterByView(req, filterByFields(req, filterByTags(req, listed)), opts.decorators);
     const { limit, marker } = pageParams(req);
     let start = 0;
     if (marker) {
@@ -393,7 +557,9 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     // The detail view shows a building server's live progress, as the single server view does.
     if (detail) page = await mapLimit(page, 16, (s) => withLiveProgress(deps.client, s));
     const body: Record<string, unknown> = {
-      servers: page.map((s) => (detail ? serverDetail(req, s, opts.decorators) : serverSummary(req, s))),
+      servers: page.map((s) =>
+        detail ? serverDetail(req, s, opts.decorators, { list: true }) : serverSummary(req, s),
+      ),
     };
     if (page.length > 0 && start + limit < servers.length) {
       const params = new URLSearchParams(req.query as Record<string, string>);
@@ -433,10 +599,15 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
    */
   const rebuild = async (req: Request, input: unknown) => {
     const body = parseBody(Rebuild, input);
-    if (body.description !== undefined && !atLeast(req, 19))
-      throw badRequest(
-        "Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)",
-      );
+    for (const [field, minor] of Object.entries(REBUILD_FIELDS_FROM))
+      if ((body as Record<string, unknown>)[field] !== undefined && !atLeast(req, minor))
+        throw badRequest(
+          `Invalid input for field/attribute rebuild. Additional properties are not allowed ('${field}' was unexpected)`,
+        );
+    if (body.hostname !== undefined) {
+      const problem = hostnameProblem(body.hostname, atLeast(req, 94));
+      if (problem) throw badRequest(problem);
+    }
     const { caller } = ctx(req);
     const id = req.params.id as string;
     const found = await visibleServer(deps.client, caller, id);
@@ -445,7 +616,8 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       requestId: caller.requestId,
       imageRef: body.imageRef,
       networks: 'none' as const,
-      keyName: null,
+      // The key is checked when the rebuild names one (2.54); the server's own was checked at create.
+      keyName: body.key_name ?? null,
       securityGroups: ['default'],
       minCount: 1,
       maxCount: 1,
@@ -464,6 +636,8 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       ...(body.accessIPv4 !== undefined ? { accessIPv4: body.accessIPv4 } : {}),
       ...(body.accessIPv6 !== undefined ? { accessIPv6: body.accessIPv6 } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
+      ...(body.hostname !== undefined ? { hostname: body.hostname } : {}),
+      ...(body.key_name !== undefined ? { keyName: body.key_name } : {}),
     };
     if (body.metadata && Object.keys(body.metadata).length > MAX_METADATA_ITEMS)
       throw forbidden(METADATA_LIMIT_MESSAGE);

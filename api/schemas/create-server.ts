@@ -51,6 +51,18 @@ export function canonicalIPv6(ip: string): string {
   return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
+const LABEL = '[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
+/**
+ * Nova's hostname (2.90): one DNS label; from 2.94 a fully qualified name (labels joined by dots, at
+ * most 255 characters). Answers the problem, or undefined when it is valid.
+ */
+export function hostnameProblem(hostname: string, fqdnAllowed: boolean): string | undefined {
+  const pattern = fqdnAllowed ? new RegExp(`^${LABEL}(\\.${LABEL})*\\.?$`) : new RegExp(`^${LABEL}$`);
+  return pattern.test(hostname) && hostname.length <= 255
+    ? undefined
+    : `Invalid input for field/attribute hostname. Value: ${hostname.slice(0, 80)}. It is not a valid ${fqdnAllowed ? 'FQDN' : 'hostname'}.`;
+}
+
 /** Nova's tag: 1 to 60 characters, no '/' and no ','. */
 export const serverTag = z
   .string()
@@ -84,7 +96,9 @@ export const coreServerFields = {
   block_device_mapping_v2: z.array(z.record(z.string(), z.unknown())).optional(),
   accessIPv4: z.ipv4().optional(),
   accessIPv6: z.ipv6().transform(canonicalIPv6).optional(),
-  hostname: z.string().optional(),
+  hostname: z.string().min(1).max(255).optional(),
+  host: z.string().min(1).max(255).optional(),
+  hypervisor_hostname: z.string().min(1).max(255).optional(),
   tags: z.array(serverTag).max(50, 'is too long').optional(),
 };
 

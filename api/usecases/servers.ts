@@ -85,6 +85,7 @@ export function toCreateRequest(
     ...(s.accessIPv4 ? { accessIPv4: s.accessIPv4 } : {}),
     ...(s.accessIPv6 ? { accessIPv6: s.accessIPv6 } : {}),
     ...(s.tags === undefined ? {} : { tags: [...new Set(s.tags)] }),
+    ...(s.hostname === undefined ? {} : { hostname: s.hostname }),
     extensions,
     extra,
     serverIds,

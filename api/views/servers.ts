@@ -28,6 +28,18 @@ function bookmark(req: Request, collection: string, id: string) {
   return [links(req, collection, id)[1]];
 }
 
+/** The server's hostname: the one its create or update gave (2.90), else made from its name as Nova does. */
+export function serverHostname(s: Pick<ServerMemoView, 'name' | 'hostname'>): string {
+  return (
+    s.hostname ??
+    (s.name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'server')
+  );
+}
+
 /** The summary view of `GET /servers`. */
 export function serverSummary(req: Request, s: Pick<ServerRecord, 'id' | 'name'>) {
   return { id: s.id, name: s.name, links: links(req, 'servers', s.id) };
@@ -52,8 +64,12 @@ export function serverDetail(
   req: Request,
   s: ServerMemoView | ServerRecord,
   decorators: ViewDecorator[] = [],
-  /** The answer of `PUT /servers/{id}`, which leaves out zone, key, usage, groups, states and volumes. */
-  opts: { update?: boolean } = {},
+  /**
+   * `update`: the answer of `PUT /servers/{id}` and rebuild, which before 2.75 leaves out zone, key,
+   * usage, groups, states and volumes; `list`: an item of `/servers/detail`, which never shows
+   * `server_groups` (2.71).
+   */
+  opts: { update?: boolean; list?: boolean } = {},
 ) {
   const { caller } = ctx(req);
   const status = serverStatus(s.vmState, s.taskState);
@@ -106,15 +122,17 @@ export function serverDetail(
     if (s.fault.details && (caller.isAdmin || s.fault.code !== 500)) fault.details = s.fault.details;
     view.fault = fault;
   }
-  if (opts.update) for (const k of UPDATE_LEAVES_OUT) delete view[k];
-  if (caller.isAdmin && !opts.update) {
+  // From 2.75 the update and rebuild answers are the full view.
+  const brief = opts.update && !atLeast(req, 75);
+  if (brief) for (const k of UPDATE_LEAVES_OUT) delete view[k];
+  if (caller.isAdmin && !brief) {
     view['OS-EXT-SRV-ATTR:host'] = s.host;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = s.host;
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.id.slice(0, 8)}`;
     if (atLeast(req, 3)) {
       view['OS-EXT-SRV-ATTR:reservation_id'] = s.reservationId;
       view['OS-EXT-SRV-ATTR:launch_index'] = s.launchIndex;
-      view['OS-EXT-SRV-ATTR:hostname'] = s.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+      view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
       view['OS-EXT-SRV-ATTR:kernel_id'] = '';
       view['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
       view['OS-EXT-SRV-ATTR:root_device_name'] = '/dev/vda';
@@ -124,7 +142,14 @@ export function serverDetail(
   if (atLeast(req, 9)) view.locked = Boolean(s.locked);
   if (atLeast(req, 19)) view.description = s.description;
   if (atLeast(req, 26)) view.tags = s.tags ?? [];
+  if (atLeast(req, 63)) view.trusted_image_certificates = null;
+  if (atLeast(req, 73)) view.locked_reason = s.locked?.reason ?? null;
+  // 2.90 shows the hostname to everyone.
+  if (atLeast(req, 90)) view['OS-EXT-SRV-ATTR:hostname'] = serverHostname(s);
+  if (atLeast(req, 96) && !brief)
+    view.pinned_availability_zone = parseAvailabilityZone(s.availabilityZone).zone ?? null;
   for (const decorate of decorators) decorate(req, s, view);
+  if (opts.list || !atLeast(req, 71)) delete view.server_groups;
   // Nova's update view shows addresses without their extended keys (type, MAC).
   if (opts.update && view.addresses && typeof view.addresses === 'object')
     view.addresses = Object.fromEntries(

@@ -70,6 +70,8 @@ export function applyEdit(s: ServerEntity, edit: ServerEdit): ServerRecord {
   if (edit.name !== undefined) record.name = edit.name;
   if (edit.description !== undefined) record.description = edit.description;
   if (edit.metadata) record.metadata = editedMetadata(record.metadata, edit.metadata);
+  if (edit.hostname !== undefined) record.hostname = edit.hostname;
+  if (edit.keyName !== undefined) record.keyName = edit.keyName;
   if (edit.accessIPv4 !== undefined) record.accessIPv4 = edit.accessIPv4;
   if (edit.accessIPv6 !== undefined) record.accessIPv6 = edit.accessIPv6;
   if (edit.tags) record.tags = editedTags(record.tags ?? [], edit.tags);

@@ -16,7 +16,7 @@ export type ServerAction =
       /** What the checks captured for the guest with the new image (replacing the old entries). */
       guest?: Record<string, Record<string, unknown>>;
       /** What changes with it: name, metadata (replaced), access addresses, description. */
-      changes?: Pick<ServerEdit, 'name' | 'description' | 'accessIPv4' | 'accessIPv6'> & {
+      changes?: Pick<ServerEdit, 'name' | 'description' | 'accessIPv4' | 'accessIPv6' | 'hostname' | 'keyName'> & {
         metadata?: Record<string, string>;
       };
     };
@@ -41,6 +41,10 @@ export interface ServerEdit {
   description?: string | null;
   /** Metadata: `replace` sets the whole map, `merge` adds or overwrites keys, `remove` drops one key. */
   metadata?: { replace: Record<string, string> } | { merge: Record<string, string> } | { remove: string };
+  /** The hostname (2.90). */
+  hostname?: string;
+  /** The key pair a rebuild (2.54) gives the server; null: none. */
+  keyName?: string | null;
   /** `accessIPv4` / `accessIPv6`; an empty string clears one. */
   accessIPv4?: string;
   accessIPv6?: string;

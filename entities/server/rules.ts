@@ -56,6 +56,7 @@ export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' |
     ...(req.accessIPv4 === undefined ? {} : { accessIPv4: req.accessIPv4 }),
     ...(req.accessIPv6 === undefined ? {} : { accessIPv6: req.accessIPv6 }),
     ...(req.tags === undefined ? {} : { tags: req.tags }),
+    ...(req.hostname === undefined ? {} : { hostname: req.hostname }),
     extra: req.extra,
   };
 }

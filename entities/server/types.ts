@@ -62,6 +62,8 @@ export interface ServerSeed {
   /** The create's `accessIPv4` / `accessIPv6` (absent on servers made before they were kept). */
   accessIPv4?: string;
   accessIPv6?: string;
+  /** The hostname a create or update gave (2.90); absent: made from the name. */
+  hostname?: string;
   /** Server tags (2.26), from the create (2.52) and the tag routes. */
   tags?: string[];
 }

@@ -11,6 +11,8 @@ export interface Flavor {
   disk: number;
   ephemeral: number;
   swap: number;
+  /** Its extra specs when the server was created (shown in its view from 2.47); absent: none. */
+  extraSpecs?: Record<string, string>;
 }
 
 /** Resources one server holds on a host. */

@@ -310,6 +310,12 @@ export const CORE_RULES: PolicyRule[] = [
     operations: [op('POST', '/flavors')],
   },
   {
+    name: 'os_compute_api:os-flavor-manage:update',
+    check: ADMIN,
+    description: "Change a flavor's description (2.55).",
+    operations: [op('PUT', '/flavors/:id')],
+  },
+  {
     name: 'os_compute_api:os-flavor-manage:delete',
     check: ADMIN,
     description: 'Delete a flavor.',

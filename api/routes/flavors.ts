@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { badRequest, conflict, notFound } from '../../common/errors';
-import { ctx } from '../context';
+import { atLeast, ctx } from '../context';
 import { pageParams, queryString } from '../paging';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,18 +12,40 @@ import { parseBody } from '../schemas/validate';
 import { links } from '../views/links';
 import type { Request } from 'express';
 
+/**
+ * A flavor's view: `swap` 0 rather than '' from 2.75, `description` from 2.55, `extra_specs` from 2.61
+ * (to those the extra specs policy lets read them), no `rxtx_factor` or `disabled` from 2.102.
+ */
 function detail(req: Request, f: FlavorRecord) {
-  return {
+  const view: Record<string, unknown> = {
     id: f.id,
     name: f.name,
     ram: f.ram,
     vcpus: f.vcpus,
     disk: f.disk,
-    swap: f.swap === 0 ? '' : f.swap,
+    swap: f.swap === 0 && !atLeast(req, 75) ? '' : f.swap,
     'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
     'OS-FLV-DISABLED:disabled': false,
     'os-flavor-access:is_public': f.isPublic,
     rxtx_factor: f.rxtxFactor,
+    links: links(req, 'flavors', f.id),
+  };
+  if (atLeast(req, 55)) view.description = f.description;
+  if (atLeast(req, 61) && ctx(req).can('os_compute_api:os-flavor-extra-specs:index'))
+    view.extra_specs = f.extraSpecs;
+  if (atLeast(req, 102)) {
+    delete view.rxtx_factor;
+    delete view['OS-FLV-DISABLED:disabled'];
+  }
+  return view;
+}
+
+/** The list's summary view: `description` from 2.55. */
+function summary(req: Request, f: FlavorRecord) {
+  return {
+    id: f.id,
+    name: f.name,
+    ...(atLeast(req, 55) ? { description: f.description } : {}),
     links: links(req, 'flavors', f.id),
   };
 }
@@ -138,9 +160,13 @@ const FlavorCreate = z
           .pipe(z.number().gt(0))
           .optional(),
         'os-flavor-access:is_public': looseBool.optional(),
+        description: z.string().max(65535).nullable().optional(),
       })
       .strict(),
   })
+  .strict();
+const FlavorUpdate = z
+  .object({ flavor: z.object({ description: z.string().max(65535).nullable() }).strict() })
   .strict();
 const specKey = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid extra spec key');
 const specValue = z.union([z.string().max(255), z.number(), z.boolean()]).transform(String);
@@ -168,7 +194,7 @@ export function flavorRoutes(deps: ApiDeps): Router {
   const accessList = (f: FlavorRecord) => f.access.map((tenant_id) => ({ flavor_id: f.id, tenant_id }));
   r.get('/flavors', async (req, res) => {
     const { page, next } = flavorPage(req, await listFlavors(deps.client));
-    const summaries = page.map((f) => ({ id: f.id, name: f.name, links: links(req, 'flavors', f.id) }));
+    const summaries = page.map((f) => summary(req, f));
     res.json(listBody(req, 'flavors', summaries, next));
   });
   r.get('/flavors/detail', async (req, res) => {
@@ -184,6 +210,14 @@ export function flavorRoutes(deps: ApiDeps): Router {
   });
   r.post('/flavors', async (req, res) => {
     const { flavor: b } = parseBody(FlavorCreate, req.body);
+    for (const [field, from, until] of [
+      ['description', 55, Infinity],
+      ['rxtx_factor', 0, 102],
+    ] as const)
+      if ((b as Record<string, unknown>)[field] !== undefined && (!atLeast(req, from) || atLeast(req, until)))
+        throw badRequest(
+          `Invalid input for field/attribute flavor. Additional properties are not allowed ('${field}' was unexpected)`,
+        );
     const created = await changeFlavor(deps.client, {
       op: 'create',
       flavor: {
@@ -196,7 +230,7 @@ export function flavorRoutes(deps: ApiDeps): Router {
         ephemeral: b['OS-FLV-EXT-DATA:ephemeral'] ?? 0,
         isPublic: b['os-flavor-access:is_public'] ?? true,
         rxtxFactor: b.rxtx_factor ?? 1,
-        description: null,
+        description: b.description ?? null,
         extraSpecs: {},
         access: [],
       },
@@ -205,6 +239,19 @@ export function flavorRoutes(deps: ApiDeps): Router {
   });
   r.get('/flavors/:id', async (req, res) => {
     res.json({ flavor: detail(req, await find(req)) });
+  });
+  // 2.55: a flavor's description is the one thing that changes.
+  r.put('/flavors/:id', async (req, res) => {
+    if (!atLeast(req, 55)) throw notFound('The resource could not be found.');
+    const { flavor } = parseBody(FlavorUpdate, req.body);
+    const f = (await listFlavors(deps.client)).find((x) => x.id === req.params.id);
+    if (!f) throw notFound(`Flavor ${req.params.id} could not be found.`);
+    const changed = await changeFlavor(deps.client, {
+      op: 'describe',
+      id: f.id,
+      description: flavor.description,
+    });
+    res.json({ flavor: detail(req, changed!) });
   });
   r.delete('/flavors/:id', async (req, res) => {
     await changeFlavor(deps.client, { op: 'delete', id: req.params.id });

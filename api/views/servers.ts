@@ -36,7 +36,8 @@ export function serverHostname(s: Pick<ServerMemoView, 'name' | 'hostname'>): st
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '')
-      .slice(0, 63) || 'server')
+      .slice(0, 63) ||
+      'server')
   );
 }
 
@@ -92,7 +93,7 @@ export function serverDetail(
           ephemeral: s.flavor.ephemeral,
           swap: s.flavor.swap,
           original_name: s.flavor.name,
-          extra_specs: {},
+          extra_specs: s.flavor.extraSpecs ?? {},
         }
       : { id: s.flavor.id, links: bookmark(req, 'flavors', s.flavor.id) },
     addresses: {},

@@ -44,8 +44,17 @@ export async function findFlavorFor(
   const pick = (all: FlavorRecord[]) => all.find((f) => f.id === id && flavorVisibleTo(f, caller));
   const found = pick(await recent(client).get()) ?? pick(await recent(client).get(true));
   if (!found) return undefined;
-  const { id: fid, name, vcpus, ram, disk, ephemeral, swap } = found;
-  return { id: fid, name, vcpus, ram, disk, ephemeral, swap };
+  const { id: fid, name, vcpus, ram, disk, ephemeral, swap, extraSpecs } = found;
+  return {
+    id: fid,
+    name,
+    vcpus,
+    ram,
+    disk,
+    ephemeral,
+    swap,
+    ...(Object.keys(extraSpecs).length ? { extraSpecs } : {}),
+  };
 }
 
 /** One change, decided by the catalog entity (started by the first change); 404 and 409 come back as faults. */

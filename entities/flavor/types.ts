@@ -14,6 +14,7 @@ export interface FlavorRecord extends Flavor {
 export type FlavorChange =
   | { op: 'create'; flavor: FlavorRecord }
   | { op: 'delete'; id: string }
+  | { op: 'describe'; id: string; description: string | null }
   | { op: 'set_specs'; id: string; specs: Record<string, string> }
   | { op: 'unset_spec'; id: string; key: string }
   | { op: 'add_access'; id: string; project: string }

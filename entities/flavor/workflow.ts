@@ -50,6 +50,7 @@ export async function flavorCatalogWorkflow(
         deleted.add(c.id);
       } else {
         const f = { ...find(c.id) };
+        if (c.op === 'describe') f.description = c.description;
         if (c.op === 'set_specs') f.extraSpecs = { ...f.extraSpecs, ...c.specs };
         if (c.op === 'unset_spec') {
           const { [c.key]: _gone, ...rest } = f.extraSpecs;

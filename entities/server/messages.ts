@@ -16,7 +16,10 @@ export type ServerAction =
       /** What the checks captured for the guest with the new image (replacing the old entries). */
       guest?: Record<string, Record<string, unknown>>;
       /** What changes with it: name, metadata (replaced), access addresses, description. */
-      changes?: Pick<ServerEdit, 'name' | 'description' | 'accessIPv4' | 'accessIPv6' | 'hostname' | 'keyName'> & {
+      changes?: Pick<
+        ServerEdit,
+        'name' | 'description' | 'accessIPv4' | 'accessIPv6' | 'hostname' | 'keyName'
+      > & {
         metadata?: Record<string, string>;
       };
     };

@@ -180,7 +180,7 @@ describe('when server groups are listed, shown and deleted', () => {
   it("then a create naming a group that does not exist, or another project's group, is a 400 that starts nothing", async () => {
     const theirs = await stack.api('POST', '/v2.1/os-server-groups', {
       token: 'zed:elsewhere',
-      body: { server_group: { name: 'theirs', policy: 'anti-affinity' } },
+      body: { server_group: { name: 'theirs', policies: ['anti-affinity'] } },
     });
     for (const group of ['11111111-2222-4333-8444-555555555555', theirs.body.server_group.id]) {
       const r = await stack.api('POST', '/v2.1/servers', {

@@ -51,8 +51,32 @@ const QuotaClassUpdate = z
  */
 const NETWORK_QUOTAS = { floating_ips: 10, fixed_ips: -1, security_groups: 10, security_group_rules: 20 };
 
+/** The injected-file (personality) quotas, which 2.57 removed with personality. */
+const FILE_QUOTAS = ['injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes'];
+
+/** The quotas a microversion shows: network ones below 2.36, injected-file ones below 2.57. */
+function shownQuotas<T>(req: Request, quotas: Record<string, T>): Record<string, T> {
+  return atLeast(req, 57)
+    ? Object.fromEntries(Object.entries(quotas).filter(([k]) => !FILE_QUOTAS.includes(k)))
+    : quotas;
+}
+
 function quotaSet(req: Request, id: string, limits: QuotaLimits) {
-  return { id, ...limits, ...(atLeast(req, 36) ? {} : NETWORK_QUOTAS) };
+  return { id, ...shownQuotas(req, { ...limits, ...(atLeast(req, 36) ? {} : NETWORK_QUOTAS) }) };
+}
+
+/** A quota update's keys this microversion no longer knows (network from 2.36, files from 2.57): 400. */
+function refuseRetired(req: Request, body: Record<string, unknown>, what: string): void {
+  const retired = [
+    ...(atLeast(req, 36)
+      ? ['floating_ips', 'fixed_ips', 'security_groups', 'security_group_rules', 'networks']
+      : []),
+    ...(atLeast(req, 57) ? FILE_QUOTAS : []),
+  ].filter((k) => body[k] !== undefined);
+  if (retired.length)
+    throw badRequest(
+      `Invalid input for field/attribute ${what}. Additional properties are not allowed (${retired.map((k) => `'${k}'`).join(', ')} ${retired.length > 1 ? 'were' : 'was'} unexpected)`,
+    );
 }
 
 /** Quota sets (read: owner or admin; write: admin) and the absolute limits of the caller's project. */
@@ -68,14 +92,11 @@ export function quotaRoutes(deps: ApiDeps): Router {
     res.json({ quota_set: quotaSet(req, req.params.project, defaults) });
   });
   // Nova's quota classes: only `default` is used (every project's limits where it has none of its own).
-  const classView = (req: Request, id: string, stored: Record<string, number>) => ({
-    ...quotaSet(req, id, DEFAULT_QUOTA),
-    ...Object.fromEntries(
-      Object.entries(stored).filter(
-        ([k]) => k in DEFAULT_QUOTA || (!atLeast(req, 36) && k in NETWORK_QUOTAS),
-      ),
-    ),
-  });
+  const classView = (req: Request, id: string, stored: Record<string, number>) => {
+    const view: Record<string, unknown> = { ...quotaSet(req, id, DEFAULT_QUOTA) };
+    for (const [k, v] of Object.entries(stored)) if (k in view) view[k] = v;
+    return view;
+  };
   r.get('/os-quota-class-sets/:class', async (req, res) => {
     res.json({ quota_class_set: classView(req, req.params.class, await quotaClassStored(deps.client)) });
   });
@@ -83,6 +104,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
     if (req.params.class !== 'default')
       throw badRequest(`Quota class ${req.params.class.slice(0, 64)} is not used here: only 'default' is.`);
     const body = parseBody(QuotaClassUpdate, req.body);
+    refuseRetired(req, body.quota_class_set, 'quota_class_set');
     const patch = Object.fromEntries(
       Object.entries(body.quota_class_set).filter(([, v]) => typeof v === 'number'),
     ) as Record<string, number>;
@@ -101,7 +123,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
       : Object.fromEntries(
           Object.entries(NETWORK_QUOTAS).map(([k, v]) => [k, { limit: v, in_use: 0, reserved: 0 }]),
         );
-    res.json({ quota_set: { id: req.params.project, ...detail, ...network } });
+    res.json({ quota_set: { id: req.params.project, ...shownQuotas(req, { ...detail, ...network }) } });
   });
   r.get('/os-quota-sets/:project', async (req, res) => {
     const q = await getQuota(deps.client, req.params.project);
@@ -109,6 +131,7 @@ export function quotaRoutes(deps: ApiDeps): Router {
   });
   r.put('/os-quota-sets/:project', async (req, res) => {
     const body = parseBody(QuotaUpdate, req.body);
+    refuseRetired(req, body.quota_set, 'quota_set');
     const patch = Object.fromEntries(
       Object.entries(body.quota_set).filter(([k, v]) => k in DEFAULT_QUOTA && typeof v === 'number'),
     ) as Partial<QuotaLimits>;
@@ -127,8 +150,12 @@ export function quotaRoutes(deps: ApiDeps): Router {
         rate: [],
         absolute: {
           maxImageMeta: q.limits.metadata_items,
-          maxPersonality: q.limits.injected_files,
-          maxPersonalitySize: q.limits.injected_file_content_bytes,
+          ...(atLeast(req, 57)
+            ? {}
+            : {
+                maxPersonality: q.limits.injected_files,
+                maxPersonalitySize: q.limits.injected_file_content_bytes,
+              }),
           maxSecurityGroupRules: -1,
           maxSecurityGroups: -1,
           maxServerMeta: q.limits.metadata_items,

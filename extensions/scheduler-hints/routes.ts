@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { fromFailure, notFound } from '../../common/errors';
+import { badRequest, fromFailure, notFound } from '../../common/errors';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import { NovaKind, NovaProject } from '../../common/search-attributes';
 import { eq, visibilityQuery } from '../../common/visibility';
@@ -67,6 +67,25 @@ export function serverGroupRoutes(deps: ApiDeps): Router {
   r.post('/os-server-groups', async (req, res) => {
     const { caller } = ctx(req);
     const body = parseBody(CreateGroup, req.body).server_group;
+    // Before 2.64 a group names its `policies`; from 2.64 its `policy` (and `rules`, of which novaflow
+    // enforces none, so only an empty set is taken).
+    const wrong = atLeast(req, 64)
+      ? body.policies
+        ? 'policies'
+        : undefined
+      : body.policy
+        ? 'policy'
+        : body.rules
+          ? 'rules'
+          : undefined;
+    if (wrong)
+      throw badRequest(
+        `Invalid input for field/attribute server_group. Additional properties are not allowed ('${wrong}' was unexpected)`,
+      );
+    if (body.rules && Object.keys(body.rules).length > 0)
+      throw badRequest(
+        `Invalid input for field/attribute rules. The rules ${Object.keys(body.rules).join(', ')} are not offered by this cloud.`,
+      );
     const record: ServerGroupRecord = {
       id: randomUUID(),
       name: body.name,

@@ -8,6 +8,7 @@ import { microversion } from './microversion';
 import { extensionRoutes } from './routes/extensions';
 import { flavorRoutes } from './routes/flavors';
 import { instanceActionRoutes } from './routes/instance-actions';
+import { CORE_QUERY_PARAMS, strictQuery } from './query-params';
 import { usageRoutes } from './routes/usage';
 import { quotaRoutes } from './routes/quotas';
 import { reservationRoutes } from './routes/reservations';
@@ -39,6 +40,8 @@ export interface ApiExtensionParts {
   descriptors: ExtensionDescriptor[];
   /** Top-level collections the extensions' routes own. */
   collections: string[];
+  /** The query parameters of the extensions' GET routes, by route path. */
+  queryParams: Record<string, string[]>;
   /** Async checks of a create request, run before anything is started. */
   createValidators: CreateValidator[];
   /** Server actions the extensions add, by the action's body key (never a core action's). */
@@ -58,6 +61,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   aliases: [],
   descriptors: [],
   collections: [],
+  queryParams: {},
   createValidators: [],
   serverActions: {},
   policies: [],
@@ -104,6 +108,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
+  v21.use(strictQuery({ ...CORE_QUERY_PARAMS, ...ext.queryParams }));
   v21.use(authenticate(deps.identity, ext.collections));
   v21.use(policy.middleware());
   v21.use(extensionRoutes(ext.descriptors));

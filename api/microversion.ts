@@ -4,7 +4,7 @@ import type { Microversion } from './context';
 import { setCtx } from './context';
 
 export const MIN_VERSION: Microversion = { major: 2, minor: 1 };
-export const MAX_VERSION: Microversion = { major: 2, minor: 53 };
+export const MAX_VERSION: Microversion = { major: 2, minor: 104 };
 export const format = (v: Microversion) => `${v.major}.${v.minor}`;
 
 function parse(raw: string): Microversion | 'latest' | null {

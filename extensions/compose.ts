@@ -39,6 +39,10 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     aliases: extensions.map((e) => e.descriptor.alias),
     descriptors: extensions.map((e) => e.descriptor),
     collections: extensions.flatMap((e) => e.api?.collections ?? []),
+    queryParams: Object.assign({}, ...extensions.map((e) => e.api?.queryParams ?? {})) as Record<
+      string,
+      string[]
+    >,
     createValidators: extensions.flatMap((e) => (e.api?.validateCreate ? [e.api.validateCreate] : [])),
     serverActions: {},
     policies: extensions.flatMap((e) => e.api?.policies ?? []),

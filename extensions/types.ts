@@ -28,7 +28,12 @@ export type CreateValidator = (
   deps: ApiDeps,
   caller: Caller,
   request: CreateRequest,
-) => Promise<void | { guest?: Record<string, Record<string, unknown>> }>;
+) => Promise<void | {
+  /** What the check found for the guest (the driver gets it), by name; kept out of views. */
+  guest?: Record<string, Record<string, unknown>>;
+  /** What the check found that the server's views show (a decorator reads `server.shown`), by name. */
+  shown?: Record<string, Record<string, unknown>>;
+}>;
 
 /** What an extension's server action answers; the core writes it (no body for 202/204). */
 export interface ServerActionResult {
@@ -105,6 +110,11 @@ export interface NovaExtension {
     decorators?: ViewDecorator[];
     /** First path segments under /v2.1 its routes own (so they are not read as a project id). */
     collections?: string[];
+    /**
+     * The query parameters each of its GET routes takes (`/os-keypairs`: ['user_id', ...]), by route
+     * path (`:name` is one segment): from 2.102 any other is a 400, as Nova answers.
+     */
+    queryParams?: Record<string, string[]>;
     /** Checks a create that needs I/O (does a referenced group exist?); throws a NovaError to refuse it. */
     validateCreate?: CreateValidator;
     /**

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { badRequest, conflict, notFound } from '../../common/errors';
 import { atLeast, ctx } from '../context';
+import { compileNameFilter } from '../usecases/name-filter';
 import { pageParams, queryString } from '../paging';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -78,6 +79,12 @@ function flavorPage(req: Request, all: FlavorRecord[]): { page: FlavorRecord[]; 
         ? all.filter((f) => !f.isPublic)
         : all.filter((f) => f.isPublic || shared(f));
   if (minRam !== undefined) list = list.filter((f) => f.ram >= minRam);
+  // 2.102: a name filter, a regular expression as the server list's (RE2, linear time).
+  const name = atLeast(req, 102) ? queryString(req, 'name') : undefined;
+  if (name !== undefined) {
+    const matches = compileNameFilter(name);
+    list = list.filter((f) => matches(f.name));
+  }
   if (minDisk !== undefined) list = list.filter((f) => f.disk >= minDisk);
   const { limit, marker } = pageParams(req);
   let start = 0;

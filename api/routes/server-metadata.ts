@@ -30,6 +30,7 @@ const Rename = z
           .optional(),
         description: z.string().max(255).nullable().optional(),
         hostname: z.string().min(1).max(255).optional(),
+        pinned_availability_zone: z.string().min(1).max(255).nullable().optional(),
         accessIPv4: z.union([z.ipv4(), z.literal('')]).optional(),
         accessIPv6: z.union([z.ipv6().transform(canonicalIPv6), z.literal('')]).optional(),
       })
@@ -54,7 +55,15 @@ export function serverMetadataRoutes(deps: ApiDeps, decorators: ViewDecorator[])
       const problem = hostnameProblem(server.hostname, atLeast(req, 94));
       if (problem) throw badRequest(problem);
     }
-    const record = await editVisibleServer(deps.client, ctx(req).caller, req.params.id, server);
+    const { pinned_availability_zone: pinned, ...rest } = server;
+    if (pinned !== undefined && !atLeast(req, 104))
+      throw badRequest(
+        "Invalid input for field/attribute server. Additional properties are not allowed ('pinned_availability_zone' was unexpected)",
+      );
+    const record = await editVisibleServer(deps.client, ctx(req).caller, req.params.id, {
+      ...rest,
+      ...(pinned !== undefined ? { pinnedZone: pinned } : {}),
+    });
     res.json({ server: serverDetail(req, record, decorators, { update: true }) });
   });
 

@@ -16,6 +16,7 @@ import { canonicalIPv6, createServerSchema, hostnameProblem } from '../schemas/c
 import { listHostNames } from '../../entities/host/client';
 import { parseBody } from '../schemas/validate';
 import { pageParams, queryString, timeQuery } from '../paging';
+import { SERVER_QUERY } from '../query-params';
 import { mapLimit } from '../../common/concurrency';
 import { withLiveProgress } from '../usecases/live-progress';
 import { admit, newAdminPass, QuotaBatcher } from '../usecases/admission';
@@ -212,76 +213,10 @@ function extensionAction(actions: Record<string, ServerActionHandler>, body: unk
   return { handler: actions[keys[0]], input: (body as Record<string, unknown>)[keys[0]] };
 }
 
-/** The query parameters Nova's server list knows (2.75 refuses any other with a 400). */
-const SERVER_QUERY = new Set([
-  'user_id',
-  'project_id',
-  'tenant_id',
-  'launch_index',
-  'image_ref',
-  'image',
-  'kernel_id',
-  'ramdisk_id',
-  'hostname',
-  'key_name',
-  'power_state',
-  'vm_state',
-  'task_state',
-  'host',
-  'node',
-  'flavor',
-  'reservation_id',
-  'launched_at',
-  'terminated_at',
-  'availability_zone',
-  'name',
-  'display_name',
-  'description',
-  'display_description',
-  'locked_by',
-  'uuid',
-  'root_device_name',
-  'config_drive',
-  'access_ip_v4',
-  'access_ip_v6',
-  'auto_disk_config',
-  'progress',
-  'sort_key',
-  'sort_dir',
-  'all_tenants',
-  'soft_deleted',
-  'deleted',
-  'status',
-  'changes-since',
-  'changes-before',
-  'ip',
-  'ip6',
-  'created_at',
-  'block_device_mapping',
-  'services',
-  'metadata',
-  'pci_devices',
-  'security_groups',
-  'info_cache',
-  'tags',
-  'tags-any',
-  'not-tags',
-  'not-tags-any',
-  'limit',
-  'marker',
-  'locked',
-  'instance_type_id',
-  'system_metadata',
-  'ip6',
-  'fault',
-  'numa_topology',
-  'trusted_certs',
-]);
-
 function checkServerQuery(req: Request): void {
   if (!atLeast(req, 75)) return;
   for (const key of Object.keys(req.query))
-    if (!SERVER_QUERY.has(key))
+    if (!SERVER_QUERY.includes(key))
       throw badRequest(
         `Invalid input for query parameters ${key}. Additional properties are not allowed ('${key}' was unexpected)`,
       );
@@ -476,6 +411,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     for (const check of checks) {
       if (check.status === 'rejected') throw check.reason;
       if (check.value?.guest) createReq.guest = { ...createReq.guest, ...check.value.guest };
+      if (check.value?.shown) createReq.shown = { ...createReq.shown, ...check.value.shown };
     }
     const admitted = await admitOnce(createReq);
     if (body.server.return_reservation_id) {
@@ -625,10 +561,12 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       serverIds: [id],
     };
     let guest: Record<string, Record<string, unknown>> | undefined;
+    let shown: Record<string, Record<string, unknown>> | undefined;
     const checks = await Promise.allSettled((opts.validators ?? []).map((v) => v(deps, caller, probe)));
     for (const check of checks) {
       if (check.status === 'rejected') throw check.reason;
       if (check.value?.guest) guest = { ...guest, ...check.value.guest };
+      if (check.value?.shown) shown = { ...shown, ...check.value.shown };
     }
     const changes = {
       ...(body.name !== undefined ? { name: body.name } : {}),
@@ -645,6 +583,7 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       type: 'rebuild',
       imageRef: body.imageRef,
       ...(guest ? { guest } : {}),
+      ...(shown ? { shown } : {}),
       changes,
     });
     const record = await getServer(deps.client, caller, id);

@@ -13,6 +13,7 @@ import {
   METADATA_LIMIT_MESSAGE,
 } from './rules';
 import { PowerState } from './types';
+import { parseAvailabilityZone } from '../../common/zones';
 import { badRequest, conflict, forbidden, notFound, toFailure } from '../../common/errors';
 
 /** The update's validator: Nova's 409 when vm_state/task_state forbid the action (nothing is written). */
@@ -58,6 +59,16 @@ export function validateEdit(s: ServerEntity, edit: ServerEdit): void {
     if (editedTags(current, t).length > MAX_TAGS)
       throw toFailure(badRequest(`The number of tags exceeded the per-server limit ${MAX_TAGS}`));
   }
+  if (edit.pinnedZone !== undefined && edit.pinnedZone !== null) {
+    const here = record.hostZone ?? parseAvailabilityZone(record.availabilityZone).zone ?? null;
+    const pinned = parseAvailabilityZone(record.availabilityZone).zone ?? null;
+    if (pinned !== null && pinned !== edit.pinnedZone)
+      throw toFailure(conflict(`Server ${record.id} is pinned to ${pinned}: unpin it first.`));
+    if (edit.pinnedZone !== here)
+      throw toFailure(
+        conflict(`Server ${record.id} is in availability zone ${here ?? 'none'}, not ${edit.pinnedZone}.`),
+      );
+  }
   if (edit.lock && 'unlock' in edit.lock && record.locked?.by === 'admin' && !edit.asAdmin)
     throw toFailure(
       forbidden("Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed."),
@@ -71,6 +82,18 @@ export function applyEdit(s: ServerEntity, edit: ServerEdit): ServerRecord {
   if (edit.description !== undefined) record.description = edit.description;
   if (edit.metadata) record.metadata = editedMetadata(record.metadata, edit.metadata);
   if (edit.hostname !== undefined) record.hostname = edit.hostname;
+  if (edit.pinnedZone !== undefined) {
+    // The zone part of what the create asked for; a forced host stays with it.
+    const { host } = parseAvailabilityZone(record.availabilityZone);
+    record.availabilityZone =
+      edit.pinnedZone === null
+        ? host
+          ? `:${host}`
+          : null
+        : host
+          ? `${edit.pinnedZone}:${host}`
+          : edit.pinnedZone;
+  }
   if (edit.keyName !== undefined) record.keyName = edit.keyName;
   if (edit.accessIPv4 !== undefined) record.accessIPv4 = edit.accessIPv4;
   if (edit.accessIPv6 !== undefined) record.accessIPv6 = edit.accessIPv6;
@@ -99,6 +122,7 @@ export function acceptAction(s: ServerEntity, req: ServerActionRequest): void {
   if (req.action.type === 'rebuild') {
     record.imageRef = req.action.imageRef;
     if (req.action.guest) record.guest = { ...record.guest, ...req.action.guest };
+    if (req.action.shown) record.shown = { ...record.shown, ...req.action.shown };
     const { metadata, ...changes } = req.action.changes ?? {};
     applyEdit(s, { ...changes, ...(metadata ? { metadata: { replace: metadata } } : {}) });
     record.progress = 0;

@@ -15,6 +15,8 @@ export type ServerAction =
       imageRef: string;
       /** What the checks captured for the guest with the new image (replacing the old entries). */
       guest?: Record<string, Record<string, unknown>>;
+      /** What the checks captured for the views with the new image. */
+      shown?: Record<string, Record<string, unknown>>;
       /** What changes with it: name, metadata (replaced), access addresses, description. */
       changes?: Pick<
         ServerEdit,
@@ -44,6 +46,8 @@ export interface ServerEdit {
   description?: string | null;
   /** Metadata: `replace` sets the whole map, `merge` adds or overwrites keys, `remove` drops one key. */
   metadata?: { replace: Record<string, string> } | { merge: Record<string, string> } | { remove: string };
+  /** 2.104: pin the server to its zone (that zone's name) or unpin it (null). */
+  pinnedZone?: string | null;
   /** The hostname (2.90). */
   hostname?: string;
   /** The key pair a rebuild (2.54) gives the server; null: none. */

@@ -53,6 +53,7 @@ export function sharedSeed(req: CreateRequest): Omit<ServerSeed, 'id' | 'name' |
     description: req.description,
     ...(req.networks === undefined ? {} : { networks: req.networks }),
     ...(req.guest === undefined ? {} : { guest: req.guest }),
+    ...(req.shown === undefined ? {} : { shown: req.shown }),
     ...(req.accessIPv4 === undefined ? {} : { accessIPv4: req.accessIPv4 }),
     ...(req.accessIPv6 === undefined ? {} : { accessIPv6: req.accessIPv6 }),
     ...(req.tags === undefined ? {} : { tags: req.tags }),

@@ -55,6 +55,8 @@ export interface ServerSeed {
    * made before it was kept). The core only carries it; an extension that builds networks reads it.
    */
   networks?: RequestedNetworks;
+  /** What the extensions' create checks captured for the server's views, by name (absent when nothing). */
+  shown?: Record<string, Record<string, unknown>>;
   /** What the extensions' create checks captured for the guest, by name (absent when nothing). */
   guest?: Record<string, Record<string, unknown>>;
   /** Request fields that extensions added to the create schema, by field name. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { imagePropertiesView } from './view';
 import type { NovaExtension } from '../types';
 import { imageRoutes, imageVersions } from './routes';
 import { validateImage } from './validate';
@@ -19,6 +20,7 @@ export const imagesExtension: NovaExtension = {
     updated: '2026-12-01T00:00:00Z',
   },
   api: {
+    decorators: [imagePropertiesView],
     validateCreate: validateImage,
     services: [
       { type: 'image', name: 'glance', path: '/image', routes: imageRoutes, versions: imageVersions },

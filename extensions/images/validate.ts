@@ -29,5 +29,7 @@ export const validateImage: CreateValidator = async (deps, caller, request) => {
         properties: image.properties,
       },
     },
+    // Shown in the server's `image` from 2.98, as Nova keeps the image's properties with the instance.
+    shown: { images: { properties: image.properties } },
   };
 };

@@ -20,6 +20,7 @@ export const keypairsExtension: NovaExtension = {
   },
   api: {
     routes: keypairRoutes,
+    queryParams: { '/os-keypairs': ['user_id', 'limit', 'marker'], '/os-keypairs/:name': ['user_id'] },
     collections: ['os-keypairs'],
     // Checks key_name, and captures the public key for the guest (as Nova keeps it with the instance).
     validateCreate: async (deps, caller, request) => {

@@ -49,6 +49,13 @@ export function keypairRoutes(deps: ApiDeps): Router {
   r.post('/os-keypairs', async (req, res) => {
     const { caller } = ctx(req);
     const { keypair } = parseBody(Create, req.body);
+    // Nova's names: '@' and '.' only from 2.92, which also stops generating keys (import only).
+    if (!atLeast(req, 92) && /[@.]/.test(keypair.name))
+      throw badRequest(
+        `Invalid input for field/attribute name. Value: ${keypair.name}. Keypair name contains unsafe characters`,
+      );
+    if (atLeast(req, 92) && keypair.public_key === undefined)
+      throw badRequest("Invalid input for field/attribute keypair. 'public_key' is a required property");
     const userId = ownerOf(req, 'create', keypair.user_id);
     const { limits } = await getQuota(deps.client, caller.projectId);
     const mine = await listKeypairs(deps.client, userId);

@@ -17,6 +17,11 @@ export const hypervisorsExtension: NovaExtension = {
   },
   api: {
     routes: hypervisorRoutes,
+    queryParams: {
+      '/os-hypervisors': ['limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers'],
+      '/os-hypervisors/detail': ['limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers'],
+      '/os-hypervisors/:id': ['with_servers'],
+    },
     collections: ['os-hypervisors'],
     policies: [
       ['list', '/os-hypervisors', 'List hypervisors.'],

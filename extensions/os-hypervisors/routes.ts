@@ -11,6 +11,7 @@ import type { ApiDeps } from '../../api/context';
 import { atLeast } from '../../api/context';
 import { serviceUuid } from '../../api/routes/services';
 import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
+import { mapLimit } from '../../common/concurrency';
 
 /**
  * A hypervisor's id: a name-based uuid (version 5 layout over sha1 of the host name), so it is
@@ -61,6 +62,22 @@ function detail(req: Request, s: HostState, downAfterMs: number) {
     cpu_info: atLeast(req, 28) ? {} : '{}',
   };
 }
+
+/** What 2.88 took out of a hypervisor's detail (misleading totals; placement knows better). */
+const RETIRED_IN_288 = [
+  'current_workload',
+  'cpu_info',
+  'vcpus',
+  'vcpus_used',
+  'free_disk_gb',
+  'local_gb',
+  'local_gb_used',
+  'disk_available_least',
+  'free_ram_mb',
+  'memory_mb',
+  'memory_mb_used',
+  'running_vms',
+];
 
 /** Nova's totals over every hypervisor. */
 function statistics(states: HostState[]) {
@@ -125,7 +142,8 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     return states.map((s) => {
       const v = view(s);
       const servers = serversOn(s);
-      if (withServers && servers.length > 0) v.servers = servers;
+      // From 2.75 the field is there even when the host has no servers.
+      if (withServers && (servers.length > 0 || atLeast(req, 75))) v.servers = servers;
       return v;
     });
   };
@@ -138,13 +156,46 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     return states;
   };
 
+  /** A host's uptime line from its driver (null when it is down or cannot say). */
+  const uptimeOf = async (state: HostState): Promise<string | null> => {
+    if (!isAlive(state, downAfterMs)) return null;
+    try {
+      return await deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>('hypervisorUptimeWorkflow', {
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
+        args: [{ host: state.name } satisfies HypervisorUptimeInput],
+        workflowExecutionTimeout: '1 minute',
+      });
+    } catch {
+      return null;
+    }
+  };
+  /** The detail view of a microversion: from 2.88 without the retired totals and with the uptime. */
+  const detailOf = async (req: Request, s: HostState) => {
+    const v: Record<string, unknown> = detail(req, s, downAfterMs);
+    if (!atLeast(req, 88)) return v;
+    for (const k of RETIRED_IN_288) delete v[k];
+    v.uptime = await uptimeOf(s);
+    return v;
+  };
+
   r.get('/os-hypervisors', async (req, res) => {
     res.json({ hypervisors: await listed(req, (s) => summary(s, downAfterMs)) });
   });
   r.get('/os-hypervisors/detail', async (req, res) => {
-    res.json({ hypervisors: await listed(req, (s) => detail(req, s, downAfterMs)) });
+    const views = await listed(req, (s) => detail(req, s, downAfterMs));
+    if (atLeast(req, 88)) {
+      const states = new Map((await loadHostStates(deps.client)).map((s) => [hypervisorId(s.name), s]));
+      await mapLimit(views, 8, async (v) => {
+        for (const k of RETIRED_IN_288) delete v[k];
+        const state = states.get(v.id as string);
+        v.uptime = state ? await uptimeOf(state) : null;
+      });
+    }
+    res.json({ hypervisors: views });
   });
-  r.get('/os-hypervisors/statistics', async (_req, res) => {
+  r.get('/os-hypervisors/statistics', async (req, res) => {
+    if (atLeast(req, 88)) throw notFound('The resource could not be found.');
     res.json({ hypervisor_statistics: statistics(await loadHostStates(deps.client)) });
   });
   r.get('/os-hypervisors/:pattern/search', async (req, res) => {
@@ -160,15 +211,19 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   });
   r.get('/os-hypervisors/:id', async (req, res) => {
     const state = await find(req.params.id);
-    const view: Record<string, unknown> = detail(req, state, downAfterMs);
+    const view = await detailOf(req, state);
     if (
       atLeast(req, 53) &&
       ['1', 'true', 'yes', 'on'].includes(String(req.query.with_servers ?? '').toLowerCase())
-    )
-      view.servers = serversOn(state);
+    ) {
+      const servers = serversOn(state);
+      if (servers.length > 0 || atLeast(req, 75)) view.servers = servers;
+    }
     res.json({ hypervisor: view });
   });
   r.get('/os-hypervisors/:id/uptime', async (req, res) => {
+    // 2.88 folded the uptime into the hypervisor's view.
+    if (atLeast(req, 88)) throw notFound('The resource could not be found.');
     const state = await find(req.params.id);
     const base = summary(state, downAfterMs);
     // Nova checks the service first: a host known to be down answers at once.

@@ -6,6 +6,7 @@ import { HINT_KEYS, SCHEDULER_HINTS_ALIAS } from './hints';
 import { serverGroupRoutes } from './routes';
 import { schedulerHintsSchema } from './schema';
 import { validateGroupHint } from './validate';
+import { hintsView } from './view';
 
 /**
  * Scheduler hints and server groups: two top-level create fields, a schedule-stage hook (workflow
@@ -21,6 +22,7 @@ export const schedulerHintsExtension: NovaExtension = {
   },
   api: {
     routes: serverGroupRoutes,
+    queryParams: { '/os-server-groups': ['all_projects', 'limit', 'offset'] },
     collections: ['os-server-groups'],
     policies: [
       {
@@ -54,6 +56,7 @@ export const schedulerHintsExtension: NovaExtension = {
       },
     ],
     validateCreate: validateGroupHint,
+    decorators: [hintsView],
     topLevelFields: Object.fromEntries(HINT_KEYS.map((k) => [k, schedulerHintsSchema])),
   },
   control: { activities: createServerGroupActivities, filters: SCHEDULER_HINT_FILTERS },

@@ -172,6 +172,33 @@ const FlavorCreate = z
       .strict(),
   })
   .strict();
+/**
+ * 2.86: Nova validates the values of extra specs it knows. These are the common ones; a key it does
+ * not list here is taken as it is (Nova would also check the rest of its namespaces).
+ */
+const KNOWN_SPECS: Record<string, RegExp> = {
+  'hw:cpu_policy': /^(shared|dedicated|mixed)$/,
+  'hw:cpu_thread_policy': /^(prefer|isolate|require)$/,
+  'hw:cpu_sockets': /^[1-9]\d*$/,
+  'hw:cpu_cores': /^[1-9]\d*$/,
+  'hw:cpu_threads': /^[1-9]\d*$/,
+  'hw:numa_nodes': /^[1-9]\d*$/,
+  'hw:mem_page_size': /^(small|large|any|\d+([KMG]i?B?)?)$/i,
+  'hw:watchdog_action': /^(none|pause|poweroff|reset|disabled)$/,
+  'hw:boot_menu': /^(true|false|yes|no|1|0)$/i,
+  'hw_rng:allowed': /^(true|false|yes|no|1|0)$/i,
+  'hw_video:ram_max_mb': /^\d+$/,
+};
+
+function checkSpecs(req: Request, specs: Record<string, string>): void {
+  if (!atLeast(req, 86)) return;
+  for (const [key, value] of Object.entries(specs)) {
+    const pattern = KNOWN_SPECS[key];
+    if (pattern && !pattern.test(value))
+      throw badRequest(`Validation failed; '${value}' is not a valid value for extra spec '${key}'.`);
+  }
+}
+
 const FlavorUpdate = z
   .object({ flavor: z.object({ description: z.string().max(65535).nullable() }).strict() })
   .strict();
@@ -292,6 +319,7 @@ export function flavorRoutes(deps: ApiDeps): Router {
   });
   r.post('/flavors/:id/os-extra_specs', async (req, res) => {
     const { extra_specs } = parseBody(ExtraSpecs, req.body);
+    checkSpecs(req, extra_specs);
     const f = await find(req);
     await changeFlavor(deps.client, { op: 'set_specs', id: f.id, specs: extra_specs });
     res.json({ extra_specs });
@@ -308,6 +336,7 @@ export function flavorRoutes(deps: ApiDeps): Router {
     const keys = Object.keys(spec);
     if (keys.length > 1) throw badRequest('Request body contains too many items');
     if (keys[0] !== req.params.key) throw badRequest('Request body and URI mismatch');
+    checkSpecs(req, spec);
     const f = await find(req);
     await changeFlavor(deps.client, { op: 'set_specs', id: f.id, specs: spec });
     res.json(spec);

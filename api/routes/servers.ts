@@ -588,6 +588,13 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
     });
     const record = await getServer(deps.client, caller, id);
     const view = serverDetail(req, record, opts.decorators, { update: true });
+    // 2.54: the rebuild answer shows the key (a rebuild may change it).
+    if (atLeast(req, 54)) view.key_name = record.keyName;
+    // 2.57: the rebuild's user data beside the view (novaflow keeps no user data, so only what came).
+    if (atLeast(req, 57)) {
+      delete view['OS-EXT-SRV-ATTR:user_data'];
+      view.user_data = body.user_data ?? null;
+    }
     return { server: { ...view, adminPass: body.adminPass ?? newAdminPass() } };
   };
 

@@ -1,9 +1,10 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { badRequest, notFound } from '../../common/errors';
 import { isIdentityId } from '../../common/ids';
-import { NovaKind, NovaProject } from '../../common/search-attributes';
-import { eq, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
+import { NovaProject } from '../../common/search-attributes';
+import { eq } from '../../common/visibility';
+import { serverViewsWhere } from '../usecases/servers';
 import type { ServerMemoView } from '../../entities/server/rules';
 import type { ApiDeps } from '../context';
 import { queryString } from '../paging';
@@ -30,23 +31,8 @@ function periodOf(req: Request): { start: number; stop: number } {
 }
 
 /** Every server (deleted ones too, while Temporal keeps them) of one project or of all. */
-async function serversOf(client: Client, projectId: string | undefined): Promise<ServerMemoView[]> {
-  let query: string;
-  try {
-    query = visibilityQuery(
-      eq(NovaKind, 'server'),
-      projectId === undefined ? undefined : eq(NovaProject, projectId),
-    );
-  } catch (err) {
-    if (err instanceof UnsafeQueryValue) return [];
-    throw err;
-  }
-  const byId = new Map<string, ServerMemoView>();
-  for await (const wf of client.workflow.list({ query })) {
-    const view = (wf as WorkflowExecutionInfo).memo?.view as ServerMemoView | undefined;
-    if (view) byId.set(view.id, view);
-  }
-  return [...byId.values()];
+function serversOf(client: Client, projectId: string | undefined): Promise<ServerMemoView[]> {
+  return serverViewsWhere(client, projectId === undefined ? undefined : eq(NovaProject, projectId));
 }
 
 interface ServerUsage {

@@ -11,7 +11,7 @@ import { findFlavor } from '../../common/flavors';
 import type { Flavor } from '../../common/types';
 import type { ServerAction, ServerEdit } from '../../entities/server/messages';
 import { NovaKind, NovaProject, NovaReservation, NovaStatus } from '../../common/search-attributes';
-import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery } from '../../common/visibility';
+import { eq, ne, oneOf, UnsafeQueryValue, visibilityQuery, type Clause } from '../../common/visibility';
 import { compileNameFilter } from './name-filter';
 import { timeQuery } from '../paging';
 import type { Caller } from '../../common/types';
@@ -212,24 +212,17 @@ export interface ListFilters {
   host?: string;
 }
 
-/** Servers of the caller's project (of every project with all_tenants, which policy allowed), newest first. */
-export async function listServers(client: Client, caller: Caller, f: ListFilters): Promise<ServerMemoView[]> {
-  // A filter no server could match (a reservation id of another shape) matches nothing: no query.
-  if (f.reservationId !== undefined && !isReservationId(f.reservationId)) return [];
-  const nameFilter = f.name === undefined ? undefined : compileNameFilter(f.name);
+/**
+ * The views the memos of server entities matching the clauses keep (no query to any workflow); a
+ * clause value that could add a clause of its own matches nothing.
+ */
+export async function serverViewsWhere(
+  client: Client,
+  ...clauses: (Clause | undefined)[]
+): Promise<ServerMemoView[]> {
   let query: string;
   try {
-    query = visibilityQuery(
-      eq(NovaKind, 'server'),
-      ne(NovaStatus, 'DELETED'),
-      f.allTenants
-        ? f.projectId === undefined
-          ? undefined
-          : eq(NovaProject, f.projectId)
-        : eq(NovaProject, caller.projectId),
-      f.reservationId === undefined ? undefined : eq(NovaReservation, f.reservationId),
-      f.status === undefined ? undefined : eq(NovaStatus, f.status),
-    );
+    query = visibilityQuery(eq(NovaKind, 'server'), ...clauses);
   } catch (err) {
     if (err instanceof UnsafeQueryValue) return [];
     throw err;
@@ -239,6 +232,29 @@ export async function listServers(client: Client, caller: Caller, f: ListFilters
     const view = (wf as WorkflowExecutionInfo).memo?.view as ServerMemoView | undefined;
     if (view) byId.set(view.id, view);
   }
+  return [...byId.values()];
+}
+
+/** Servers of the caller's project (of every project with all_tenants, which policy allowed), newest first. */
+export async function listServers(client: Client, caller: Caller, f: ListFilters): Promise<ServerMemoView[]> {
+  // A filter no server could match (a reservation id of another shape) matches nothing: no query.
+  if (f.reservationId !== undefined && !isReservationId(f.reservationId)) return [];
+  const nameFilter = f.name === undefined ? undefined : compileNameFilter(f.name);
+  const byId = new Map(
+    (
+      await serverViewsWhere(
+        client,
+        ne(NovaStatus, 'DELETED'),
+        f.allTenants
+          ? f.projectId === undefined
+            ? undefined
+            : eq(NovaProject, f.projectId)
+          : eq(NovaProject, caller.projectId),
+        f.reservationId === undefined ? undefined : eq(NovaReservation, f.reservationId),
+        f.status === undefined ? undefined : eq(NovaStatus, f.status),
+      )
+    ).map((v) => [v.id, v]),
+  );
   if (!f.status || f.status === 'BUILD') {
     const scoped = f.allTenants ? { ...caller, isAdmin: true } : { ...caller, isAdmin: false };
     for (const p of await pendingServers(client, scoped, f.reservationId))

@@ -145,7 +145,8 @@ describe('when a client discovers versions and flavors', () => {
   it('then the version documents and the default flavors are there', async () => {
     const root = await stack.api('GET', '/', { token: null });
     expect(root.status).toBe(200);
-    expect(root.body.versions[0].id).toBe('v2.1');
+    // Nova lists the legacy v2.0 first (SUPPORTED), then v2.1.
+    expect(root.body.versions.map((v: { id: string }) => v.id)).toEqual(['v2.0', 'v2.1']);
     const v21 = await stack.api('GET', '/v2.1', { token: null });
     expect(v21.body.version).toMatchObject({ id: 'v2.1', status: 'CURRENT', min_version: '2.1' });
     const flavors = await stack.api('GET', '/v2.1/flavors/detail');

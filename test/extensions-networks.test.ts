@@ -162,14 +162,15 @@ describe('when an admin creates a small network and servers fill it', () => {
     expect(bare.body.badRequest.message).toBe(
       `Network ${tiny} requires a subnet in order to boot instances on.`,
     );
-    // Only the network's project (or an admin) makes its subnets.
+    // Only the network's project (or an admin) makes its subnets: another project does not even see it.
     expect(
       (
         await net('POST', '/v2.0/subnets', {
+          token: 'bob:other',
           body: { subnet: { network_id: tiny, cidr: '192.168.7.0/29', ip_version: 4 } },
         })
       ).status,
-    ).toBe(403);
+    ).toBe(404);
     const sub = await net('POST', '/v2.0/subnets', {
       token: ADMIN,
       body: { subnet: { network_id: tiny, cidr: '192.168.7.0/29', ip_version: 4, name: 'tiny-sub' } },

@@ -6,7 +6,7 @@ import { workflowEntry } from '../../extensions/bundle';
 import { builtinWorkflowModules, builtinWorkflowTypes } from '../../extensions/registry';
 
 export const NAMESPACE_POOL = Array.from(
-  { length: 40 },
+  { length: 60 },
   (_, i) => `nf-test-${String(i + 1).padStart(2, '0')}`,
 );
 

@@ -31,7 +31,7 @@ function quietRuntime() {
 /** Takes a namespace of the run's pool that no other test file holds (files may run in parallel). */
 export function claimNamespace(): string {
   const dir = path.join(process.env.NOVAFLOW_TEST_DIR!, 'claims');
-  for (let i = 1; i <= 40; i++) {
+  for (let i = 1; i <= 60; i++) {
     const ns = `nf-test-${String(i).padStart(2, '0')}`;
     try {
       fs.writeFileSync(path.join(dir, ns), String(process.pid), { flag: 'wx' });

@@ -108,9 +108,10 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.use(versionRoutes());
   const v21 = express.Router();
   v21.use(microversion);
-  v21.use(strictQuery({ ...CORE_QUERY_PARAMS, ...ext.queryParams }));
   v21.use(authenticate(deps.identity, ext.collections));
   v21.use(policy.middleware());
+  // After identity and policy: a stranger's request is a 401 or 403 whatever its query says.
+  v21.use(strictQuery({ ...CORE_QUERY_PARAMS, ...ext.queryParams }));
   v21.use(extensionRoutes(ext.descriptors));
   v21.use(flavorRoutes(deps));
   v21.use(

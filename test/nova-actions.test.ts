@@ -291,6 +291,19 @@ describe("when an admin reads a project's usage, and a client reads addresses, t
     ]);
     expect((await stack.api('GET', `/v2.1/servers/${id}/ips/nowhere`)).status).toBe(404);
     expect((await stack.api('GET', '/v2.1/servers?changes-since=2011/01/01')).status).toBe(400);
+    // Unknown query parameters: ignored before 2.75 (servers) and 2.102 (every GET), then a 400 —
+    // after identity, so a stranger still gets the 401.
+    expect((await stack.api('GET', '/v2.1/servers?colour=red')).status).toBe(200);
+    expect((await stack.api('GET', '/v2.1/servers?colour=red', { headers: v(75) })).status).toBe(400);
+    expect((await stack.api('GET', '/v2.1/flavors?colour=red', { headers: v(101) })).status).toBe(200);
+    expect((await stack.api('GET', '/v2.1/flavors?colour=red', { headers: v(102) })).status).toBe(400);
+    expect((await stack.api('GET', '/v2.1/flavors?name=tiny', { headers: v(102) })).body.flavors).toEqual([
+      expect.objectContaining({ name: 'm1.tiny' }),
+    ]);
+    expect((await stack.api('GET', '/v2.1/os-keypairs?user_id=x', { headers: v(102) })).status).not.toBe(400);
+    expect(
+      (await stack.api('GET', '/v2.1/flavors?colour=red', { headers: v(102), token: null })).status,
+    ).toBe(401);
     expect((await stack.api('GET', `/v2.1/servers/${id}/os-server-password`)).body).toEqual({ password: '' });
 
     const updated = await stack.api('PUT', `/v2.1/servers/${id}`, {

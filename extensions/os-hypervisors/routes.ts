@@ -157,15 +157,19 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   };
 
   /** A host's uptime line from its driver (null when it is down or cannot say). */
+  /** A host's uptime line, asked of its driver through a workflow on the host's queue. */
+  const fetchUptime = (state: HostState): Promise<string> =>
+    deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>('hypervisorUptimeWorkflow', {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
+      args: [{ host: state.name } satisfies HypervisorUptimeInput],
+      workflowExecutionTimeout: '1 minute',
+    });
+  /** The uptime a 2.88 view shows: null when the host is down or cannot say. */
   const uptimeOf = async (state: HostState): Promise<string | null> => {
     if (!isAlive(state, downAfterMs)) return null;
     try {
-      return await deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>('hypervisorUptimeWorkflow', {
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
-        args: [{ host: state.name } satisfies HypervisorUptimeInput],
-        workflowExecutionTimeout: '1 minute',
-      });
+      return await fetchUptime(state);
     } catch {
       return null;
     }
@@ -229,17 +233,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     // Nova checks the service first: a host known to be down answers at once.
     if (base.state === 'down')
       throw badRequest(`Compute service of ${state.name} is unavailable at this time.`);
-    const input: HypervisorUptimeInput = { host: state.name };
-    const uptime = await deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>(
-      'hypervisorUptimeWorkflow',
-      {
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
-        args: [input],
-        workflowExecutionTimeout: '1 minute',
-      },
-    );
-    res.json({ hypervisor: { ...base, uptime } });
+    res.json({ hypervisor: { ...base, uptime: await fetchUptime(state) } });
   });
   return r;
 }

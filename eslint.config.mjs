@@ -33,6 +33,7 @@ export default tseslint.config(
       '.temporal/',
       '.keystone/',
       '.conformance/',
+      '.qemu/',
       'coverage/',
       'bench/results/',
       'test/histories/',

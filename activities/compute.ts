@@ -46,6 +46,7 @@ export function createComputeActivities({ driver }: ComputeDeps) {
             {
               id: input.serverId,
               name: input.name,
+              ...(input.hostname ? { hostname: input.hostname } : {}),
               flavor: input.flavor,
               imageRef: input.imageRef,
               metadata: input.metadata,
@@ -74,6 +75,11 @@ export function createComputeActivities({ driver }: ComputeDeps) {
     },
     async powerOn({ serverId }: { serverId: string }): Promise<void> {
       await driver.powerOn(serverId).catch(translate);
+    },
+    /** Whether the server's machine runs here (null: this host has no such machine). */
+    async powerState({ serverId }: { serverId: string }): Promise<{ running: boolean } | null> {
+      const info = await driver.getInfo(serverId);
+      return info ? { running: info.running } : null;
     },
   };
 }

@@ -29,6 +29,12 @@ export const EnvSchema = z.object({
   NOVAFLOW_FAKE_RAM_MB: num(32768),
   NOVAFLOW_FAKE_DISK_GB: num(500),
   NOVAFLOW_FAKE_SPAWN_MS: num(0),
+  /** The qemu driver: where instances keep their files (default .data/qemu/<host>), the image cache, the accelerator. */
+  NOVAFLOW_QEMU_STATE: z.string().optional(),
+  NOVAFLOW_QEMU_IMAGES: z.string().optional(),
+  NOVAFLOW_QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+  /** How often a compute node compares its instances with what their servers say (power state, orphans). */
+  NOVAFLOW_SYNC_MS: num(10_000),
   NOVAFLOW_HEARTBEAT_MS: num(5000),
   NOVAFLOW_HOST_DOWN_AFTER_MS: num(20000),
   NOVAFLOW_CPU_ALLOCATION_RATIO: num(16),

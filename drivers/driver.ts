@@ -6,6 +6,8 @@ export type DriverCapability = 'uptime' | 'console-output';
 export interface InstanceSpec {
   id: string;
   name: string;
+  /** The guest's hostname (Nova's, from the name or set by 2.90); drivers fall back to the name. */
+  hostname?: string;
   flavor: Flavor;
   imageRef: string;
   metadata: Record<string, string>;
@@ -20,6 +22,15 @@ export interface InstanceInfo {
   id: string;
   running: boolean;
   pid?: number;
+  /** Seconds since the guest last booted (or was reset), when the driver knows. */
+  uptimeSeconds?: number;
+}
+
+/** Something that happened to an instance that no driver call asked for (its process died, the guest powered off). */
+export interface InstanceEvent {
+  id: string;
+  running: boolean;
+  reason: string;
 }
 
 /** Resources the hypervisor offers, reported when the compute node starts. */
@@ -52,13 +63,23 @@ export interface VirtDriver {
   powerOff(id: string): Promise<void>;
   powerOn(id: string): Promise<void>;
   getInfo(id: string): Promise<InstanceInfo | null>;
+  /**
+   * Prepares the driver before the node takes work: finds the instances that outlived the node (a
+   * driver whose instances are not the node's processes) and probes the hypervisor.
+   */
+  start?(): Promise<void>;
+  /** The ids of every instance on this host, running or not. */
+  listInstances?(): Promise<string[]>;
+  /** Calls `listener` when an instance stops (or starts) without being asked to. */
+  watch?(listener: (event: InstanceEvent) => void): void;
   /** The hypervisor's uptime line; only with the `uptime` capability. */
   uptime?(): Promise<string>;
   /** The instance's console log; only with the `console-output` capability. */
   consoleOutput?(id: string, length?: number): Promise<string>;
   /**
    * Releases what the driver holds on this machine when the compute node stops; a driver whose
-   * instances are processes of the node stops them here, so none outlives it.
+   * instances are processes of the node stops them here, so none outlives it. A driver whose
+   * instances are the hypervisor's (QEMU daemons) leaves them running for the node's next start.
    */
   close?(): Promise<void>;
 }

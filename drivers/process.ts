@@ -1,9 +1,17 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { DriverCapability, DriverInventory, InstanceInfo, InstanceSpec, VirtDriver } from './driver';
+import type {
+  DriverCapability,
+  DriverInventory,
+  InstanceEvent,
+  InstanceInfo,
+  InstanceSpec,
+  VirtDriver,
+} from './driver';
 import { InstanceNotFound, RescheduleError } from './driver';
 import { hostInventory, hostUptime } from './host-info';
+import { KeyedQueue } from './keyed-queue';
 import { LineRing } from './ring-buffer';
 
 export interface ProcessDriverOptions {
@@ -27,6 +35,8 @@ interface Guest {
   spec: InstanceSpec;
   child: ChildProcess | null;
   console: LineRing;
+  /** A driver call is stopping it: its exit is not news. */
+  stopping?: boolean;
 }
 
 /** The prompt a guest prints once it has booted; the driver reports the spawn done when it shows. */
@@ -52,8 +62,8 @@ export class ProcessDriver implements VirtDriver {
     'console-output',
   ]);
   private readonly guests = new Map<string, Guest>();
-  /** Per-instance queue: a retried activity must not race the call it retries. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
+  private readonly listeners: ((e: InstanceEvent) => void)[] = [];
   private readonly opts: Required<Omit<ProcessDriverOptions, 'inventory'>> & ProcessDriverOptions;
   private closed = false;
 
@@ -126,6 +136,14 @@ export class ProcessDriver implements VirtDriver {
     return running ? { id, running, pid: guest.child!.pid } : { id, running };
   }
 
+  async listInstances(): Promise<string[]> {
+    return [...this.guests.keys()];
+  }
+
+  watch(listener: (event: InstanceEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   async uptime(): Promise<string> {
     return hostUptime();
   }
@@ -147,14 +165,7 @@ export class ProcessDriver implements VirtDriver {
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.queues.set(id, settled);
-    void settled.then(() => {
-      if (this.queues.get(id) === settled) this.queues.delete(id);
-    });
-    return next;
+    return this.queue.run(id, fn);
   }
 
   /** Starts the guest's process and waits for its login prompt. */
@@ -179,9 +190,16 @@ export class ProcessDriver implements VirtDriver {
         if (line.endsWith(READY_MARK)) ready();
       });
     }
+    let up = false;
     child.once('exit', (code, signal) => {
-      if (guest.child === child) guest.child = null;
-      guest.console.push(`[novaflow] process ${child.pid} exited (${signal ?? `code ${code}`})`);
+      const mine = guest.child === child;
+      if (mine) guest.child = null;
+      const how = signal ?? `code ${code}`;
+      guest.console.push(`[novaflow] process ${child.pid} exited (${how})`);
+      // A booted guest that ended with no driver call stopping it (killed, crashed) is news.
+      if (mine && up && !guest.stopping && !this.closed)
+        for (const l of this.listeners)
+          l({ id: spec.id, running: false, reason: `the guest process ended (${how})` });
     });
 
     await new Promise<void>((resolve, reject) => {
@@ -204,6 +222,7 @@ export class ProcessDriver implements VirtDriver {
     } finally {
       clearTimeout(timer);
     }
+    up = true;
     progress(100);
   }
 
@@ -215,6 +234,7 @@ export class ProcessDriver implements VirtDriver {
       return;
     }
     const gone = exited(child);
+    guest.stopping = true;
     child.kill(signal);
     if (signal === 'SIGTERM') {
       let timer: NodeJS.Timeout | undefined;
@@ -227,5 +247,6 @@ export class ProcessDriver implements VirtDriver {
     }
     await gone;
     guest.child = null;
+    guest.stopping = false;
   }
 }

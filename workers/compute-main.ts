@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnv } from '../config/env';
 import { connectWorkerProcess, runAsBuildWorker } from './connect';
@@ -22,6 +23,11 @@ async function main() {
       },
       spawnLatencyMs: env.NOVAFLOW_FAKE_SPAWN_MS,
     },
+    qemu: {
+      stateDir: env.NOVAFLOW_QEMU_STATE ?? path.resolve('.data', 'qemu', host),
+      imageDir: env.NOVAFLOW_QEMU_IMAGES ?? path.resolve(__dirname, '..', '.qemu', 'images'),
+      accel: env.NOVAFLOW_QEMU_ACCEL,
+    },
   });
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
   const { connection, client } = await connectWorkerProcess(env);
@@ -33,6 +39,7 @@ async function main() {
     driver,
     availabilityZone: values.az ?? env.NOVAFLOW_AZ,
     heartbeatMs: env.NOVAFLOW_HEARTBEAT_MS,
+    syncMs: env.NOVAFLOW_SYNC_MS,
     extraActivities: ext.computeActivities({ driver, host }),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => node.shutdown());
@@ -40,7 +47,7 @@ async function main() {
   try {
     await node.run();
   } finally {
-    // Instances that are processes of this node must not outlive it.
+    // Instances that are processes of this node must not outlive it; QEMU's machines do, for its next start.
     await driver.close?.();
   }
   await connection.close();

@@ -3,8 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createComputeActivities } from '../activities/compute';
-import { reportHost } from '../entities/host/client';
-import { computeTaskQueue } from '../common/names';
+import { loadHostStates, reportHost } from '../entities/host/client';
+import { computeTaskQueue, serverWorkflowId } from '../common/names';
+import { powerReportSignal } from '../entities/server/messages';
 import type { HostReport } from '../entities/host/types';
 import type { VirtDriver } from '../drivers/driver';
 
@@ -16,6 +17,8 @@ export interface ComputeNodeOptions {
   driver: VirtDriver;
   availabilityZone: string;
   heartbeatMs: number;
+  /** How often the node compares its instances with its host's claims and power states (default 10 s). */
+  syncMs?: number;
   /** Activities extensions run on compute nodes, built for this node's driver. */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   tuning?: Partial<WorkerOptions>;
@@ -32,6 +35,9 @@ export interface ComputeNode {
 }
 
 export async function createComputeNode(opts: ComputeNodeOptions): Promise<ComputeNode> {
+  // A driver whose instances outlive the node finds them again before the node takes work.
+  await opts.driver.start?.();
+  const sync = instanceSync(opts);
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -89,11 +95,15 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
         return ran;
       }
       timer = setInterval(heartbeat, opts.heartbeatMs);
+      await sync.once(true);
+      const syncTimer = setInterval(() => void sync.once(false), opts.syncMs ?? 10_000);
       try {
         await worker.run();
       } finally {
         clearInterval(timer);
+        clearInterval(syncTimer);
         await inFlight;
+        await sync.idle();
       }
     },
     shutdown() {
@@ -102,5 +112,60 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
       // Idempotent: a node a test already stopped may be shut down again when the stack goes.
       if (worker.getState() === 'RUNNING') worker.shutdown();
     },
+  };
+}
+
+/**
+ * What the node does on its own, as Nova's periodic tasks do: tells a server's entity when its machine
+ * stopped without being asked (the driver's events, and a sweep that finds one stopped), and destroys
+ * machines its host no longer claims (a node killed mid-spawn whose server went elsewhere, or a
+ * server deleted while the node was down) — at once when the node starts, otherwise once a second
+ * sweep still finds the claim gone (a claim always precedes its machine, so none is mistaken).
+ */
+function instanceSync(opts: ComputeNodeOptions) {
+  const { driver, client, host } = opts;
+  /** Instances reported stopped, until they run again: each stop is told once. */
+  const told = new Set<string>();
+  const suspects = new Set<string>();
+  let running: Promise<void> | undefined;
+  const tell = (id: string, reason: string) => {
+    if (told.has(id)) return;
+    told.add(id);
+    void client.workflow
+      .getHandle(serverWorkflowId(id))
+      .signal(powerReportSignal, { host, running: false, reason })
+      .then(() => console.log(`[${host}] instance ${id} stopped (${reason}); its server is told`))
+      .catch(() => undefined);
+  };
+  driver.watch?.((e) => (e.running ? told.delete(e.id) : tell(e.id, e.reason)));
+  const sweep = async (starting: boolean) => {
+    const ids = (await driver.listInstances?.()) ?? [];
+    if (ids.length === 0) return;
+    const [state] = await loadHostStates(client, [host]);
+    if (!state) return;
+    for (const id of ids) {
+      if (!(id in state.allocations)) {
+        if (starting || suspects.has(id)) {
+          suspects.delete(id);
+          await driver.destroy(id);
+          told.delete(id);
+          console.log(`[${host}] destroyed instance ${id}: its host no longer claims it`);
+        } else suspects.add(id);
+        continue;
+      }
+      suspects.delete(id);
+      const info = await driver.getInfo(id);
+      if (info?.running) told.delete(id);
+      else if (info) tell(id, starting ? 'found stopped when the node started' : 'found stopped');
+    }
+  };
+  return {
+    once(starting: boolean): Promise<void> {
+      running ??= sweep(starting)
+        .catch((err) => console.error(`[${host}] instance sync failed: ${(err as Error).message}`))
+        .finally(() => (running = undefined));
+      return running;
+    },
+    idle: () => running ?? Promise.resolve(),
   };
 }

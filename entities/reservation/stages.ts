@@ -92,6 +92,8 @@ export interface ServerWorkflowInput {
 export interface SpawnInput {
   serverId: string;
   name: string;
+  /** The guest's hostname (absent in spawns scheduled before it was passed: the driver derives one). */
+  hostname?: string;
   flavor: Flavor;
   imageRef: string;
   metadata: Record<string, string>;

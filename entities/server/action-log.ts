@@ -21,7 +21,10 @@ export function failureMessage(err: unknown): { type: string | undefined; messag
 export class ActionLog {
   constructor(private readonly actions: InstanceAction[]) {}
 
-  start(action: string, caller: Pick<Caller, 'userId' | 'projectId' | 'requestId'>): InstanceAction {
+  start(
+    action: string,
+    caller: Pick<Caller, 'projectId' | 'requestId'> & { userId: string | null },
+  ): InstanceAction {
     const entry: InstanceAction = {
       action,
       requestId: caller.requestId,

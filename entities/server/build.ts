@@ -47,6 +47,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
       await computeOn(host).spawn({
         serverId: seed.id,
         name: seed.name,
+        ...(record.hostname ? { hostname: record.hostname } : {}),
         flavor: seed.flavor,
         // The record's: a rebuild changes the image (and what was captured with it).
         imageRef: record.imageRef,

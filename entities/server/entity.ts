@@ -25,7 +25,7 @@ import type {
   ServerWorkflowInput,
 } from '../reservation/stages';
 import { ActionLog, nowIso } from './action-log';
-import type { ServerActionRequest } from './messages';
+import type { PowerReport, ServerActionRequest } from './messages';
 import { initialServerRecord, memoView } from './rules';
 import type { ServerRecord, ServerSeed } from './types';
 
@@ -85,6 +85,9 @@ const stepActivities = {
   }),
 };
 
+/** Work for the main loop: an accepted action, or a power state a compute node saw change. */
+export type QueuedWork = ServerActionRequest | { powerReport: PowerReport };
+
 /** What the server workflow carries into its next run when its history grows long. */
 export interface ServerContinuation {
   record: ServerRecord;
@@ -101,8 +104,8 @@ export class ServerEntity {
   readonly seed: ServerSeed;
   readonly record: ServerRecord;
   readonly log: ActionLog;
-  /** Accepted actions waiting for the main loop. */
-  readonly queue: ServerActionRequest[] = [];
+  /** Accepted actions (and power reports) waiting for the main loop. */
+  readonly queue: QueuedWork[] = [];
   holdsQuota: boolean;
   /** The build in progress, so a delete can interrupt it instead of waiting for a slow spawn. */
   buildScope: CancellationScope | undefined;
@@ -190,7 +193,7 @@ export class ServerEntity {
   }
 
   deleteQueued(): boolean {
-    return this.queue.some((r) => r.action.type === 'delete');
+    return this.queue.some((r) => 'action' in r && r.action.type === 'delete');
   }
 
   async reportBuilt(): Promise<void> {

@@ -1,6 +1,7 @@
 import { failureMessage, nowIso } from './action-log';
 import { computeOn, type ServerEntity } from './entity';
-import type { ServerAction, ServerActionRequest, ServerEdit } from './messages';
+import { uuid4 } from '@temporalio/workflow';
+import type { PowerReport, ServerAction, ServerActionRequest, ServerEdit } from './messages';
 import type { ServerRecord } from './types';
 import { retry } from './retry';
 import {
@@ -200,6 +201,7 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
         await driver!.spawn({
           serverId: seed.id,
           name: record.name,
+          ...(record.hostname ? { hostname: record.hostname } : {}),
           flavor: seed.flavor,
           imageRef: record.imageRef,
           metadata: record.metadata,
@@ -225,6 +227,42 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
       break;
     }
   }
+  record.taskState = null;
+  s.touch();
+}
+
+/**
+ * A compute node says the server's machine stopped on its own. Believed only for a server that runs
+ * on that host with nothing in progress (an action under way knows better), once per report in queue.
+ */
+export function notePowerReport(s: ServerEntity, report: PowerReport): void {
+  const { record } = s;
+  if (report.running || report.host !== record.host) return;
+  if (record.vmState !== 'active' || record.taskState !== null) return;
+  if (s.queue.some((w) => 'powerReport' in w)) return;
+  s.queue.push({ powerReport: report });
+}
+
+/**
+ * Nova's power state sync: asks the host whether the machine runs; if it does not, the server is
+ * stopped as Nova's periodic task stops it (a `stop` instance action with no user, power state
+ * SHUTDOWN), so what the API shows is what the hypervisor has. A host that cannot answer changes nothing.
+ */
+export async function syncPower(s: ServerEntity, report: PowerReport): Promise<void> {
+  const { record, seed, log } = s;
+  if (record.vmState !== 'active' || record.taskState !== null || record.host !== report.host) return;
+  let info: { running: boolean } | null;
+  try {
+    info = await computeOn(report.host).powerState({ serverId: seed.id });
+  } catch {
+    return;
+  }
+  if (info?.running) return;
+  const entry = log.start('stop', { userId: null, projectId: seed.projectId, requestId: `req-${uuid4()}` });
+  const event = log.begin(entry, 'compute_sync_power_state', report.host);
+  log.finish(entry, event);
+  record.vmState = 'stopped';
+  record.powerState = PowerState.SHUTDOWN;
   record.taskState = null;
   s.touch();
 }

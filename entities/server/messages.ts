@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Caller } from '../../common/types';
 import type { ServerLock, ServerRecord } from './types';
 
@@ -64,6 +64,17 @@ export interface ServerEdit {
   /** The editor is an admin: a lock does not stop the change, and an admin's lock may be lifted. */
   asAdmin?: boolean;
 }
+
+/**
+ * What a compute node saw of a server's machine that no action asked for: it stopped (QEMU was
+ * killed, the guest powered itself off). The entity checks with the host before it believes it.
+ */
+export interface PowerReport {
+  host: string;
+  running: boolean;
+  reason: string;
+}
+export const powerReportSignal = defineSignal<[PowerReport]>('powerReport');
 
 /** Answers the record after the change; a metadata change refused by the state is a 409. */
 export const editServerUpdate = defineUpdate<ServerRecord, [ServerEdit]>('editServer');

@@ -26,7 +26,8 @@ export interface InstanceActionEvent {
 export interface InstanceAction {
   action: string;
   requestId: string;
-  userId: string;
+  /** Null for what novaflow did on its own (Nova's power state sync), as Nova's admin context has no user. */
+  userId: string | null;
   projectId: string;
   startTime: string;
   updatedAt: string;

@@ -3,8 +3,16 @@ import { ENTITY_HISTORY_LIMIT } from '../../workflows/entity';
 import type { ServerWorkflowInput } from '../reservation/stages';
 import { build } from './build';
 import { ServerEntity, type ServerContinuation } from './entity';
-import { acceptAction, applyEdit, perform, validateAction, validateEdit } from './lifecycle';
-import { describeServerQuery, editServerUpdate, serverActionUpdate } from './messages';
+import {
+  acceptAction,
+  applyEdit,
+  notePowerReport,
+  perform,
+  syncPower,
+  validateAction,
+  validateEdit,
+} from './lifecycle';
+import { describeServerQuery, editServerUpdate, powerReportSignal, serverActionUpdate } from './messages';
 import type { ServerRecord } from './types';
 
 export { MAX_ATTEMPTS } from './build';
@@ -27,6 +35,7 @@ export async function serverWorkflow(
     validator: (req) => validateAction(s, req),
   });
   setHandler(editServerUpdate, (edit) => applyEdit(s, edit), { validator: (edit) => validateEdit(s, edit) });
+  setHandler(powerReportSignal, (report) => notePowerReport(s, report));
 
   if (!resumed) {
     const create = s.log.start('create', {
@@ -50,7 +59,8 @@ export async function serverWorkflow(
       await continueAsNew<typeof serverWorkflow>(input, { record, input, holdsQuota: s.holdsQuota });
       return record;
     }
-    await perform(s, next);
+    if ('powerReport' in next) await syncPower(s, next.powerReport);
+    else await perform(s, next);
     if (record.vmState === 'deleted') return record;
   }
 }

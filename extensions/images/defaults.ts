@@ -1,3 +1,4 @@
+import { GUEST_IMAGE_ID, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
 import type { ImageRecord } from './types';
 
 /** The images every stack has; the first is the one Nova's API samples boot. Admins add more. */
@@ -31,4 +32,21 @@ export const DEFAULT_IMAGES: readonly ImageRecord[] = [
     size: 611434496,
     properties: { os_distro: 'ubuntu', os_version: '24.04', architecture: 'x86_64' },
   }),
+  // novaflow's own guest, which the qemu driver boots for real (npm run guest-image builds its parts
+  // into each host's image cache): a kernel and an initramfs, named by the bootable image as Glance's
+  // AMI-style images name theirs.
+  image(GUEST_IMAGE_ID, 'novaflow-guest', {
+    disk_format: 'ami',
+    container_format: 'ami',
+    min_ram: 128,
+    properties: {
+      kernel_id: GUEST_KERNEL_ID,
+      ramdisk_id: GUEST_RAMDISK_ID,
+      os_command_line: 'console=ttyS0 panic=-1',
+      os_distro: 'novaflow-guest',
+      architecture: 'x86_64',
+    },
+  }),
+  image(GUEST_KERNEL_ID, 'novaflow-guest-kernel', { disk_format: 'aki', container_format: 'aki' }),
+  image(GUEST_RAMDISK_ID, 'novaflow-guest-initramfs', { disk_format: 'ari', container_format: 'ari' }),
 ];

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { composeExtensions, type ComposedExtensions } from './compose';
 import { consoleOutputExtension } from './os-console-output';
+import { serverDiagnosticsExtension } from './os-server-diagnostics';
 import { hypervisorsExtension } from './os-hypervisors';
 import { imagesExtension } from './images';
 import { keypairsExtension } from './keypairs';
@@ -15,6 +16,7 @@ import type { NovaExtension } from './types';
 export const BUILTIN_EXTENSIONS: NovaExtension[] = [
   hypervisorsExtension,
   consoleOutputExtension,
+  serverDiagnosticsExtension,
   multipleCreateExtension,
   schedulerHintsExtension,
   imagesExtension,

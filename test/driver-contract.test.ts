@@ -7,6 +7,7 @@ import { InstanceNotFound, RescheduleError } from '../drivers/driver';
 import { FakeDriver } from '../drivers/fake';
 import { ProcessDriver } from '../drivers/process';
 import { QemuDriver } from '../drivers/qemu/driver';
+import { READY_MARK } from '../drivers/qemu/guest-image';
 import { QEMU_IMAGES } from './support/qemu';
 
 /**
@@ -68,15 +69,20 @@ const spec = (id: string): InstanceSpec => ({
   guest: {
     images: {
       name: 'novaflow-guest',
-      properties: { kernel_id: GUEST_KERNEL_ID, ramdisk_id: GUEST_RAMDISK_ID },
+      properties: {
+        kernel_id: GUEST_KERNEL_ID,
+        ramdisk_id: GUEST_RAMDISK_ID,
+        novaflow_ready_line: READY_MARK,
+      },
     },
   },
 });
 
 describe.each(DRIVERS)('the $name driver keeps the virt driver contract', ({ make, broken, onClose }) => {
   let driver: VirtDriver;
-  beforeAll(() => {
+  beforeAll(async () => {
     driver = make();
+    await driver.start?.();
   });
   afterAll(async () => {
     await driver.close?.();

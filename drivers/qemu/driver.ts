@@ -319,7 +319,15 @@ export class QemuDriver implements VirtDriver {
         flavor: { vcpus: 1, ram: 256 } as InstanceSpec['flavor'],
         imageRef: GUEST_KERNEL_ID,
         metadata: {},
-        guest: { images: { properties: { kernel_id: GUEST_KERNEL_ID, ramdisk_id: GUEST_RAMDISK_ID } } },
+        guest: {
+          images: {
+            properties: {
+              kernel_id: GUEST_KERNEL_ID,
+              ramdisk_id: GUEST_RAMDISK_ID,
+              novaflow_ready_line: READY_MARK,
+            },
+          },
+        },
       },
       dir,
       pid: null,
@@ -509,10 +517,17 @@ export class QemuDriver implements VirtDriver {
     timeoutMs = this.opts.bootTimeoutMs,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const mark = readyLine(vm.spec);
+    if (mark === undefined) {
+      // An image that names no ready line is up once QEMU runs it, as Nova's libvirt driver has it.
+      const status = await vm.qmp?.execute<{ running: boolean }>('query-status').catch(() => null);
+      if (status?.running) return;
+      throw new RescheduleError(`QEMU does not run ${vm.id}: ${vm.halted ?? 'the machine ended'}`);
+    }
     let reached = 0;
     for (;;) {
       const text = this.readConsole(vm, vm.bootOffset);
-      if (text.includes(READY_MARK)) return;
+      if (text.includes(mark)) return;
       for (const [mark, percent] of MILESTONES) {
         if (percent > reached && mark.test(text)) {
           reached = percent;
@@ -524,12 +539,12 @@ export class QemuDriver implements VirtDriver {
         const why = PANIC.test(text)
           ? 'the guest kernel panicked'
           : (vm.halted ?? 'the machine ended during boot');
-        throw new BuildAbortError(`${why}; console: ${this.consoleTail(vm).slice(-FAULT_LINES).join(' | ')}`);
+        throw new BuildAbortError(`${why}; console: ${faultLines(this.consoleTail(vm)).join(' | ')}`);
       }
       if (signal?.aborted) return;
       if (Date.now() > deadline)
         throw new RescheduleError(
-          `no ready line within ${timeoutMs} ms; console: ${this.consoleTail(vm).slice(-FAULT_LINES).join(' | ')}`,
+          `no ready line within ${timeoutMs} ms; console: ${faultLines(this.consoleTail(vm)).join(' | ')}`,
         );
       await sleep(100);
     }
@@ -643,3 +658,20 @@ export class QemuDriver implements VirtDriver {
 
 /** The name QEMU runs an instance under; how the driver knows its processes from any other. */
 const guestName = (id: string) => `novaflow-${id}`;
+
+/** The console line that says the image's guest is up (its `novaflow_ready_line` property), if it names one. */
+function readyLine(spec: InstanceSpec): string | undefined {
+  const props = (spec.guest?.images as { properties?: Record<string, string> } | undefined)?.properties;
+  const line = props?.novaflow_ready_line;
+  return typeof line === 'string' && line.length > 0 ? line : undefined;
+}
+
+/**
+ * The console lines a fault quotes: what led to a kernel panic and the panic itself (not the call
+ * trace after it), or else the last lines.
+ */
+function faultLines(lines: string[]): string[] {
+  let panic = lines.length - 1;
+  while (panic >= 0 && !PANIC.test(lines[panic])) panic--;
+  return panic >= 0 ? lines.slice(Math.max(0, panic - 3), panic + 1) : lines.slice(-FAULT_LINES);
+}

@@ -43,6 +43,8 @@ export const DEFAULT_IMAGES: readonly ImageRecord[] = [
       kernel_id: GUEST_KERNEL_ID,
       ramdisk_id: GUEST_RAMDISK_ID,
       os_command_line: 'console=ttyS0 panic=-1',
+      // The line the guest prints once it is up: the qemu driver's build ends when it shows.
+      novaflow_ready_line: 'novaflow-guest: ready',
       os_distro: 'novaflow-guest',
       architecture: 'x86_64',
     },

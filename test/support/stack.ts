@@ -71,6 +71,8 @@ export interface StackOptions {
   admissionWaitMs?: number;
   /** Leave the control worker out: the test runs it in a process of its own (to kill it). */
   externalControl?: boolean;
+  /** How often compute nodes compare their instances with their claims and power states. */
+  syncMs?: number;
 }
 
 export interface ApiResponse<T = any> {
@@ -149,6 +151,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       driver,
       availabilityZone: spec.availabilityZone ?? 'nova',
       heartbeatMs,
+      syncMs: opts.syncMs,
       extraActivities: ext.computeActivities({ driver, host: spec.name }),
     });
     nodes[spec.name] = node;

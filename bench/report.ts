@@ -1,3 +1,4 @@
+import type { VmResult } from './vms';
 import type { FloorResult } from './floor';
 import type { AdmissionResult, ChurnResult, CreateResult } from './scenarios';
 
@@ -11,6 +12,8 @@ export interface BenchResults {
   sizes: { n: number; floor: FloorResult; create: CreateResult; ratio: number }[];
   admission: AdmissionResult[];
   churn: ChurnResult | null;
+  /** Real VMs on the qemu driver (absent when the run had none). */
+  vms?: VmResult;
   processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
   /** CPU seconds each process spent in each phase: where the time goes. */
   cpuByPhase: Record<string, Record<string, number>>;
@@ -100,6 +103,35 @@ export function renderMarkdown(r: BenchResults): string {
         `(${f(c.serversPerSecond, 1)} servers/s), ${c.errors} errors; afterwards quota in use ` +
         `${c.quotaLeft.instances} instances / ${c.quotaLeft.cores} cores / ${c.quotaLeft.ram} MB, ` +
         `${c.hostAllocationsLeft} host allocations.`,
+      '',
+    );
+  }
+  if (r.vms) {
+    const v = r.vms;
+    out.push(
+      `**Real VMs** (qemu driver, ${v.hypervisor === 'KVM' ? 'KVM' : 'TCG: no working KVM here'}): one \`POST /servers\` ` +
+        `of ${v.n} servers booting novaflow-guest (m1.tiny), beside the same request on the fake driver`,
+      '',
+      table(
+        ['measure', 'value'],
+        [
+          ['all ACTIVE (each guest said ready)', `${f(v.seconds)} s (fake driver: ${f(v.fakeSeconds)} s)`],
+          ['POST to QEMU start, p50 / max', `${f(v.qemuStart.p50)} / ${f(v.qemuStart.max)} s`],
+          ['POST to ACTIVE, p50 / max', `${f(v.active.p50)} / ${f(v.active.max)} s`],
+          [
+            'guest boot to its ready line (guest uptime), p50 / max',
+            `${f(v.guestBoot.p50)} / ${f(v.guestBoot.max)} s`,
+          ],
+          ['host CPU per VM to ACTIVE', `${f(v.cpuSecondsPerBoot)} s`],
+          ['host CPU per idle VM', `${f(v.idleCpuPercentPerVm)} %`],
+          ['RSS per VM, mean / max', `${v.rssMb.mean} / ${v.rssMb.max} MB`],
+          [
+            'm1.tiny VMs this machine holds: by RAM inventory x1.5 / by measured RSS',
+            `${v.fits.byInventory} / ${v.fits.byRss}`,
+          ],
+          ['left after delete: QEMU processes / instance dirs', `${v.left.processes} / ${v.left.files}`],
+        ],
+      ),
       '',
     );
   }

@@ -10,6 +10,7 @@ import { novaApi, round } from './measure';
 import { renderMarkdown, type BenchResults } from './report';
 import { runAdmission, runChurn, runCreate, unlimitedQuota, type ScenarioContext } from './scenarios';
 import { BENCH_NAMESPACE, cpuSeconds, peakRssMb, startBenchStack, type BenchStack } from './stack';
+import { runVms, VM_HOST, VM_ZONE } from './vms';
 
 /**
  * `npm run bench [-- --quick]`: starts its own stack, runs every scenario, prints progress and writes
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     churn: { type: 'string' },
     dc: { type: 'string', multiple: true },
     out: { type: 'string' },
+    // Real VMs on a qemu host in one request (0: none).
+    vms: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -56,6 +59,8 @@ const PLAN = {
   churn: values.churn === undefined ? BASE.churn : Number(values.churn),
 };
 const HOSTS = ['bench-1', 'bench-2', 'bench-3'];
+const VMS = values.vms === undefined ? (QUICK ? 5 : 20) : Number(values.vms);
+const VM_STATE = path.join(ROOT, '.data', 'bench-qemu');
 /** Where results go: bench/results/latest.{json,md} unless --out names another path prefix. */
 const OUT = values.out ?? path.join(ROOT, 'bench', 'results', 'latest');
 
@@ -104,6 +109,7 @@ async function main() {
       hosts: HOSTS,
       log,
       dynamicConfig: values.dc,
+      ...(VMS > 0 ? { qemu: { host: VM_HOST, zone: VM_ZONE, stateDir: VM_STATE } } : {}),
     });
     const s = stack;
     floor = await startFloorWorkers(s.address, BENCH_NAMESPACE);
@@ -121,7 +127,8 @@ async function main() {
         return (await s.hostStates()).reduce((n, h) => n + Object.keys(h.allocations).length, 0);
       },
     };
-    for (const p of ['bench-create', 'bench-admission', 'bench-churn']) await unlimitedQuota(api, p);
+    for (const p of ['bench-create', 'bench-admission', 'bench-churn', 'bench-vms'])
+      await unlimitedQuota(api, p);
 
     // CPU time of every process per phase shows which one a scenario waits on.
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
@@ -176,6 +183,16 @@ async function main() {
       log(
         `create N=${n}: ${cr.seconds.toFixed(2)} s (${ratio}x floor), ${(cr.secondsPerServer * 1000).toFixed(1)} ms/server, ` +
           `${cr.history.eventsPer} events and ${(cr.history.bytesPer / 1024).toFixed(1)} KB history/server`,
+      );
+    }
+
+    if (VMS > 0) {
+      log(`vms: ${VMS} real VMs in one request on ${VM_HOST} (qemu), beside the fake driver ...`);
+      const v = await phase('vms', () => runVms(ctx, 'bench-vms', VMS, VM_STATE));
+      results.vms = v;
+      log(
+        `vms: ${v.n} ACTIVE in ${v.seconds} s (${v.hypervisor}; fake driver ${v.fakeSeconds} s); guest boot p50 ` +
+          `${v.guestBoot.p50} s; ${v.cpuSecondsPerBoot} CPU s per boot; RSS ${v.rssMb.mean} MB per VM`,
       );
     }
 

@@ -41,6 +41,8 @@ export interface BenchStackOptions {
   log: (line: string) => void;
   /** Dev server dynamic config beyond the defaults (experiments). */
   dynamicConfig?: string[];
+  /** A compute node with the qemu driver: its host name, zone and state directory (real VMs). */
+  qemu?: { host: string; zone: string; stateDir: string };
 }
 
 /** Hosts big enough that capacity never limits a benchmark: it measures the pipeline, not the filter. */
@@ -145,13 +147,27 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       runChild(host, 'workers/compute-main.ts', ['--host', host], { ...env, NOVAFLOW_HOST: host }, log),
     );
   }
+  const hosts = [...opts.hosts];
+  if (opts.qemu) {
+    const { host, zone, stateDir } = opts.qemu;
+    processes.push(
+      runChild(
+        host,
+        'workers/compute-main.ts',
+        ['--host', host, '--driver', 'qemu', '--az', zone],
+        { ...env, NOVAFLOW_HOST: host, NOVAFLOW_QEMU_STATE: stateDir },
+        path.join(opts.dir, `${host}.log`),
+      ),
+    );
+    hosts.push(host);
+  }
   processes.push(runChild('api', 'api/main.ts', [], env, path.join(opts.dir, 'api.log')));
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: BENCH_NAMESPACE });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const hostStates = () =>
-    Promise.all(opts.hosts.map((h) => client.workflow.getHandle(hostWorkflowId(h)).query(hostStateQuery)));
+    Promise.all(hosts.map((h) => client.workflow.getHandle(hostWorkflowId(h)).query(hostStateQuery)));
   // A host state with an inventory means its node reported and the control worker runs workflows.
   await until('the compute hosts to register', 120_000, async () => {
     const states = await hostStates();
@@ -165,14 +181,14 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       query: `NovaKind = 'host' AND ExecutionStatus = 'Running'`,
     }))
       seen++;
-    return seen >= opts.hosts.length ? true : undefined;
+    return seen >= hosts.length ? true : undefined;
   });
 
   return {
     address,
     apiUrl,
     client,
-    hosts: opts.hosts,
+    hosts,
     processes,
     hostStates,
     async stop() {

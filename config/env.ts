@@ -33,6 +33,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_QEMU_STATE: z.string().optional(),
   NOVAFLOW_QEMU_IMAGES: z.string().optional(),
   NOVAFLOW_QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+  /** Where the images API keeps uploaded data (read by the extension itself; listed here for the record). */
+  NOVAFLOW_IMAGE_STORE: z.string().optional(),
   /** How often a compute node compares its instances with what their servers say (power state, orphans). */
   NOVAFLOW_SYNC_MS: num(10_000),
   NOVAFLOW_HEARTBEAT_MS: num(5000),

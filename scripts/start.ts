@@ -15,7 +15,12 @@ import { loadExtensions } from '../extensions/registry';
  * two compute nodes and the API, each restarted by a supervisor when it dies.
  * A second start on the same .data/ resumes every unfinished workflow.
  */
-const COMPUTE_HOSTS = (process.env.NOVAFLOW_COMPUTE_HOSTS ?? 'compute-1,compute-2')
+// A driver that runs real machines (qemu, process) reports this machine's whole inventory: one node
+// per machine, or two nodes would offer the same CPUs and RAM twice.
+const REAL_DRIVER = ['qemu', 'process'].includes(process.env.NOVAFLOW_DRIVER ?? '');
+const COMPUTE_HOSTS = (
+  process.env.NOVAFLOW_COMPUTE_HOSTS ?? (REAL_DRIVER ? 'compute-1' : 'compute-1,compute-2')
+)
   .split(',')
   .filter(Boolean);
 

@@ -20,9 +20,18 @@ let stack: Stack;
 let driver: QemuDriver;
 const children: ChildProcess[] = [];
 
+// Each test boots real machines, several times: more than jest's default two minutes on a busy machine.
+jest.setTimeout(300_000);
+
 beforeAll(async () => {
   assertQemuInstalled();
-  driver = new QemuDriver({ stateDir, imageDir: QEMU_IMAGES, accel: 'tcg', shutdownTimeoutMs: 10_000 });
+  driver = new QemuDriver({
+    stateDir,
+    imageDir: QEMU_IMAGES,
+    imageStores: [process.env.NOVAFLOW_IMAGE_STORE!],
+    accel: 'tcg',
+    shutdownTimeoutMs: 10_000,
+  });
   stack = await startStack({ hosts: [{ name: 'q-1', driverInstance: driver }], syncMs: 1000 });
 });
 
@@ -43,6 +52,32 @@ const create = async (name: string, extra: Record<string, unknown> = {}) => {
   expect(r.status).toBe(202);
   return r.body.server.id as string;
 };
+
+/** Waits for ACTIVE; a server that ends in ERROR fails at once with what its build attempts said. */
+async function active(id: string) {
+  return eventually(
+    async () => {
+      const r = await stack.api('GET', `/v2.1/servers/${id}`, { token: ADMIN });
+      const server = r.body.server;
+      if (server?.status === 'ERROR') {
+        const actions = await stack.api('GET', `/v2.1/servers/${id}/os-instance-actions`, { token: ADMIN });
+        const details = await Promise.all(
+          actions.body.instanceActions.map((a: { request_id: string }) =>
+            stack.api('GET', `/v2.1/servers/${id}/os-instance-actions/${a.request_id}`, { token: ADMIN }),
+          ),
+        );
+        const events = details.flatMap((d) => d.body.instanceAction.events);
+        return { error: `server ${id} ended in ERROR: ${JSON.stringify({ fault: server.fault, events })}` };
+      }
+      return server?.status === 'ACTIVE' ? { server } : undefined;
+    },
+    BOOT_MS,
+    `server ${id} to be ACTIVE`,
+  ).then((r) => {
+    if ('error' in r) throw new Error(r.error);
+    return r.server;
+  });
+}
 
 const consoleOf = async (id: string) => {
   const r = await stack.api('POST', `/v2.1/servers/${id}/action`, { body: { 'os-getConsoleOutput': {} } });
@@ -77,7 +112,7 @@ describe('when a user boots a server with the qemu driver', () => {
     const key = await stack.api('POST', '/v2.1/os-keypairs', { body: { keypair: { name: 'vm-key' } } });
     expect(key.status).toBe(200);
     const id = await create('vm-real', { key_name: 'vm-key' });
-    const server = await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    const server = await active(id);
     const [address] = Object.values(server.addresses as Record<string, { addr: string }[]>).flat();
     expect(address?.addr).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(qemuProcesses(id)).toHaveLength(1);
@@ -111,7 +146,7 @@ describe('when a user boots a server with the qemu driver', () => {
       BOOT_MS,
       'a second boot',
     );
-    await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    await active(id);
     const soft = await consoleOf(id);
     expect(soft).toContain('novaflow-guest: power button pressed: powering off');
     expect((await diagnostics(id)).uptime).toBeLessThan(before);
@@ -124,7 +159,7 @@ describe('when a user boots a server with the qemu driver', () => {
       BOOT_MS,
       'a third boot',
     );
-    await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    await active(id);
     expect(qemuProcesses(id)).toEqual([pid]);
 
     await act(id, { 'os-stop': null });
@@ -133,7 +168,7 @@ describe('when a user boots a server with the qemu driver', () => {
     expect(qemuProcesses(id)).toEqual([]);
     expect((await diagnostics(id)).state).toBe('shutdown');
     await act(id, { 'os-start': null });
-    await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    await active(id);
     expect(readyLines(await consoleOf(id))).toHaveLength(4);
 
     expect((await stack.api('DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
@@ -146,7 +181,7 @@ describe('when a user boots a server with the qemu driver', () => {
 describe('when the QEMU process of an ACTIVE server is killed (kill -9)', () => {
   it("then the server becomes SHUTOFF with power state SHUTDOWN and a 'stop' action no user asked for, and starts again", async () => {
     const id = await create('vm-killed');
-    await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    await active(id);
     const [pid] = qemuProcesses(id);
     process.kill(pid, 'SIGKILL');
     const after = await waitForStatus(stack, id, ['SHUTOFF'], undefined, 30_000);
@@ -163,7 +198,7 @@ describe('when the QEMU process of an ACTIVE server is killed (kill -9)', () => 
     ]);
 
     await act(id, { 'os-start': null });
-    await waitForStatus(stack, id, ['ACTIVE'], undefined, BOOT_MS);
+    await active(id);
     expect(qemuProcesses(id)).toHaveLength(1);
     expect((await stack.api('DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
     await gone(id);
@@ -255,14 +290,24 @@ describe('when the compute node process is killed (kill -9) while its VM boots',
     });
     try {
       const id = await create('vm-orphan');
-      await eventually(async () => (qemuProcesses(id).length === 1 ? true : undefined), 60_000, 'its QEMU');
+      // Its QEMU once daemonised: the pid its pid file names (the parent that forks it lives a moment).
+      const pidFile = path.join(state, id, 'qemu.pid');
+      await eventually(
+        async () => {
+          const pids = qemuProcesses(id);
+          const named = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : 0;
+          return pids.length === 1 && pids[0] === named ? true : undefined;
+        },
+        60_000,
+        'its QEMU',
+      );
       node.kill('SIGKILL');
       const vm = qemuProcesses(id);
       // The VM is the hypervisor's, not the node's: it runs on without it.
       await new Promise((r) => setTimeout(r, 1000));
       expect(qemuProcesses(id)).toEqual(vm);
       node = startNode('q-doomed', state);
-      const server = await waitForStatus(stack, id, ['ACTIVE'], ADMIN, BOOT_MS);
+      const server = await active(id);
       expect(server['OS-EXT-SRV-ATTR:host']).toBe('q-doomed');
       expect(qemuProcesses(id)).toEqual(vm);
       expect((await stack.api('DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
@@ -309,5 +354,41 @@ describe('when the compute node process is killed (kill -9) while its VM boots',
     } finally {
       node.kill('SIGTERM');
     }
+  });
+});
+
+describe('when a user uploads a disk image and boots it (it names no ready line)', () => {
+  it('then the upload is kept in the image store, QEMU boots the disk and the server is ACTIVE once the machine runs', async () => {
+    const image = await stack.api('POST', '/image/v2/images', {
+      body: { name: 'blank-disk', disk_format: 'raw', container_format: 'bare' },
+    });
+    expect(image.status).toBe(201);
+    const data = Buffer.alloc(1024 * 1024);
+    const upload = await fetch(`${stack.url}/image/v2/images/${image.body.id}/file`, {
+      method: 'PUT',
+      headers: { 'X-Auth-Token': 'alice:demo', 'Content-Type': 'application/octet-stream' },
+      body: data,
+    });
+    expect(upload.status).toBe(204);
+    const shown = await stack.api('GET', `/image/v2/images/${image.body.id}`);
+    expect(shown.body).toMatchObject({ status: 'active', size: data.length, os_hash_algo: 'sha512' });
+    const download = await fetch(`${stack.url}/image/v2/images/${image.body.id}/file`, {
+      headers: { 'X-Auth-Token': 'alice:demo' },
+    });
+    expect(Buffer.from(await download.arrayBuffer()).equals(data)).toBe(true);
+
+    const id = (
+      await stack.api('POST', '/v2.1/servers', {
+        body: { server: { name: 'vm-disk', imageRef: image.body.id, flavorRef: '1' } },
+      })
+    ).body.server.id as string;
+    await active(id);
+    const [pid] = qemuProcesses(id);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(
+      `file=${process.env.NOVAFLOW_IMAGE_STORE}/${image.body.id},format=raw`,
+    );
+    expect((await stack.api('DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
+    await gone(id);
+    expect(qemuProcesses(id)).toEqual([]);
   });
 });

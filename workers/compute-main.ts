@@ -26,6 +26,8 @@ async function main() {
     qemu: {
       stateDir: env.NOVAFLOW_QEMU_STATE ?? path.resolve('.data', 'qemu', host),
       imageDir: env.NOVAFLOW_QEMU_IMAGES ?? path.resolve(__dirname, '..', '.qemu', 'images'),
+      // Where the images API keeps uploads: on one machine the same folder, on several a shared volume.
+      imageStores: [env.NOVAFLOW_IMAGE_STORE ?? path.resolve('.data', 'images')],
       accel: env.NOVAFLOW_QEMU_ACCEL,
     },
   });

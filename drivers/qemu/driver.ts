@@ -26,6 +26,8 @@ export interface QemuDriverOptions {
   stateDir: string;
   /** The host's image cache: an image's data is the file named by its id (kernels, ramdisks, disks). */
   imageDir: string;
+  /** More places to find image data, read-only, after the cache (the image store uploads go to). */
+  imageStores?: string[];
   /** The emulator (default `qemu-system-x86_64` on the PATH). */
   binary?: string;
   /** `auto` (default): KVM when a guest really boots under it, TCG otherwise. */
@@ -93,7 +95,7 @@ export class QemuDriver implements VirtDriver {
   private readonly vms = new Map<string, Vm>();
   private readonly queue = new KeyedQueue();
   private readonly listeners: ((e: InstanceEvent) => void)[] = [];
-  private readonly opts: Required<Omit<QemuDriverOptions, 'inventory'>> & QemuDriverOptions;
+  private readonly opts: Required<Omit<QemuDriverOptions, 'inventory' | 'imageStores'>> & QemuDriverOptions;
   private accel: Accel = 'tcg';
   private version = 0;
   private started: Promise<void> | undefined;
@@ -382,7 +384,9 @@ export class QemuDriver implements VirtDriver {
     const image = spec.guest?.images as
       { id?: string; disk_format?: string | null; properties?: Record<string, string> } | undefined;
     const props = image?.properties ?? {};
-    const cached = (id: string) => path.join(this.opts.imageDir, id);
+    const dirs = [this.opts.imageDir, ...(this.opts.imageStores ?? [])];
+    const cached = (id: string) =>
+      dirs.map((d) => path.join(d, id)).find((f) => fs.existsSync(f)) ?? path.join(this.opts.imageDir, id);
     const kernelId = props.kernel_id;
     if (kernelId) {
       const ramdiskId = props.ramdisk_id;

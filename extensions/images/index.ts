@@ -51,6 +51,12 @@ export const imagesExtension: NovaExtension = {
         operations: [{ method: 'PUT', path: '/v2/images/:id/file' }],
       },
       {
+        name: 'download_image',
+        check: READ,
+        description: "Download an image's data.",
+        operations: [{ method: 'GET', path: '/v2/images/:id/file' }],
+      },
+      {
         name: 'delete_image',
         check: 'rule:project_member_or_admin',
         description: 'Delete an image.',

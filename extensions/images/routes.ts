@@ -7,6 +7,7 @@ import { parseBody } from '../../api/schemas/validate';
 import { badRequest, conflict, forbidden, notFound } from '../../common/errors';
 import { deleteImage, findImage, imageVisibleTo, listImages, putImage } from './client';
 import { DEFAULT_IMAGES } from './defaults';
+import { imageDataPath, removeImageData, storeImageData } from './store';
 import type { ImageRecord } from './types';
 
 /** Glance v2's read API (and an admin's register, upload, delete) over novaflow's image catalog. */
@@ -33,9 +34,9 @@ function view(image: ImageRecord): Record<string, unknown> {
     ...properties,
     ...core,
     tags: [],
-    checksum: null,
-    os_hash_algo: null,
-    os_hash_value: null,
+    checksum: image.checksum ?? null,
+    os_hash_algo: image.os_hash_value ? 'sha512' : null,
+    os_hash_value: image.os_hash_value ?? null,
     os_hidden: false,
     virtual_size: null,
     self: `/v2/images/${image.id}`,
@@ -75,16 +76,34 @@ export function imageRoutes(deps: ApiDeps): Router {
     return image;
   };
 
-  // An upload's body is the image data, not JSON: it is counted (novaflow keeps no bits) and the image
-  // becomes active.
+  // An upload's body is the image data, not JSON: it goes to the image store (which compute nodes
+  // that boot images for real read) and the image becomes active.
   r.put('/v2/images/:id/file', async (req, res) => {
     const image = ownImage(req, await find(req, req.params.id));
     if (image.status !== 'queued')
       throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
-    let size = 0;
-    for await (const chunk of req) size += (chunk as Buffer).length;
-    await putImage(deps.client, image.id, { status: 'active', size });
+    const stored = await storeImageData(image.id, req);
+    await putImage(deps.client, image.id, {
+      status: 'active',
+      size: stored.size,
+      checksum: stored.checksum,
+      os_hash_value: stored.hash,
+    });
     res.status(204).end();
+  });
+
+  // Glance's download: the stored data, or 204 for an image that has none here.
+  r.get('/v2/images/:id/file', async (req, res) => {
+    const image = await find(req, req.params.id);
+    const file = imageDataPath(image.id);
+    if (!file) {
+      res.status(204).end();
+      return;
+    }
+    res.setHeader('Content-Type', 'application/octet-stream');
+    if (image.checksum) res.setHeader('Content-MD5', image.checksum);
+    // The store may sit under a dot-folder (.data/images): sendFile would refuse it by default.
+    res.sendFile(file, { dotfiles: 'allow' });
   });
   r.use(express.json({ limit: '64kb', type: () => true }));
 
@@ -157,6 +176,7 @@ export function imageRoutes(deps: ApiDeps): Router {
     if (image.protected || DEFAULT_IMAGES.some((d) => d.id === image.id))
       throw forbidden(`Image ${image.id} is protected and cannot be deleted.`);
     await deleteImage(deps.client, image.id);
+    removeImageData(image.id);
     res.status(204).end();
   });
   return r;

@@ -11,6 +11,9 @@ export interface ImageRecord {
   disk_format: string | null;
   container_format: string | null;
   size: number | null;
+  /** MD5 and SHA-512 of the uploaded data (null until then, and for shipped images). */
+  checksum?: string | null;
+  os_hash_value?: string | null;
   owner: string | null;
   protected: boolean;
   created_at: string;

@@ -38,5 +38,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.NOVAFLOW_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.NOVAFLOW_TEST_BUNDLE = codePath;
   process.env.NOVAFLOW_TEST_DIR = dir;
+  // Uploaded image data goes to the run's own folder, never to the checkout's .data/.
+  process.env.NOVAFLOW_IMAGE_STORE = path.join(dir, 'images');
   (globalThis as { __novaflowDevServer?: typeof server }).__novaflowDevServer = server;
 }

@@ -15,19 +15,4 @@ export function assertQemuInstalled(): void {
       );
 }
 
-/** Live (not zombie) QEMU processes whose command line mentions `needle`. */
-export function qemuProcesses(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmd.startsWith('qemu-system') && cmd.includes(needle) && !/^\d+ \(.*\) Z/.test(stat))
-        pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
+export { qemuProcesses } from '../../drivers/qemu/processes';

@@ -62,6 +62,7 @@ const stats = (xs: number[]) => ({ p50: round(percentile(xs, 50), 2), max: round
 interface ServerView {
   id: string;
   status: string;
+  fault?: { message: string; details?: string };
 }
 
 /**
@@ -102,7 +103,7 @@ export async function runVms(
     );
     servers = list.body.servers ?? [];
     for (const s of servers) {
-      if (s.status === 'ERROR') throw new Error(`VM ${s.id} ended in ERROR`);
+      if (s.status === 'ERROR') throw new Error(`VM ${s.id} ended in ERROR: ${JSON.stringify(s.fault)}`);
       if (s.status === 'ACTIVE' && !activeAt.has(s.id)) activeAt.set(s.id, Date.now());
     }
     await new Promise((res) => setTimeout(res, 200));

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type {
@@ -13,6 +14,7 @@ import type {
 import { BuildAbortError, InstanceNotFound, RescheduleError } from '../driver';
 import { hostInventory, hostUptime } from '../host-info';
 import { KeyedQueue } from '../keyed-queue';
+import { Slots } from '../slots';
 import { guestConfigArchive, guestInterfaces } from './guest-config';
 import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID, READY_MARK } from './guest-image';
 import { QmpClient } from './qmp';
@@ -42,6 +44,11 @@ export interface QemuDriverOptions {
   inventory?: Partial<DriverInventory>;
   /** How often a running instance's process is checked when no QMP event says it ended (default 2 s). */
   pollMs?: number;
+  /**
+   * Guests booting at once (default: the machine's CPUs, at least 2). A boot under TCG is CPU-bound:
+   * twenty at once on two cores each take twenty times as long, so later ones wait their turn.
+   */
+  maxConcurrentBoots?: number;
 }
 
 /** One instance: its files and, while it runs, its QEMU process and QMP connection. */
@@ -94,6 +101,7 @@ export class QemuDriver implements VirtDriver {
   ]);
   private readonly vms = new Map<string, Vm>();
   private readonly queue = new KeyedQueue();
+  private readonly boots: Slots;
   private readonly listeners: ((e: InstanceEvent) => void)[] = [];
   private readonly opts: Required<Omit<QemuDriverOptions, 'inventory' | 'imageStores'>> & QemuDriverOptions;
   private accel: Accel = 'tcg';
@@ -110,8 +118,10 @@ export class QemuDriver implements VirtDriver {
       shutdownTimeoutMs: 15_000,
       tbSizeMb: 32,
       pollMs: 2000,
+      maxConcurrentBoots: Math.max(2, os.availableParallelism()),
       ...options,
     };
+    this.boots = new Slots(this.opts.maxConcurrentBoots);
     fs.mkdirSync(this.opts.stateDir, { recursive: true });
   }
 
@@ -151,9 +161,12 @@ export class QemuDriver implements VirtDriver {
         fs.mkdirSync(vm.dir, { recursive: true });
         fs.writeFileSync(path.join(vm.dir, 'console.log'), '');
         progress(10);
-        await this.launch(vm);
-        progress(20);
-        await this.waitReady(vm, progress, signal);
+        await this.boots.run(async () => {
+          if (signal?.aborted) return;
+          await this.launch(vm);
+          progress(20);
+          await this.waitReady(vm, progress, signal);
+        });
       } catch (err) {
         // A machine that never booted is no instance: nothing of it stays for a later host to trip on.
         await this.remove(vm);
@@ -182,13 +195,16 @@ export class QemuDriver implements VirtDriver {
         await vm.qmp!.execute('system_reset');
         vm.bootedAt = Date.now();
         this.save(vm);
+        await this.boots.run(() => this.waitReady(vm, () => undefined));
       } else {
         // SOFT: the guest shuts down on the power button and the machine starts again; a guest that
         // does not answer in time is ended (Nova's fall-back to a hard reboot).
         if (this.alive(vm)) await this.stop(vm, true);
-        await this.launch(vm);
+        await this.boots.run(async () => {
+          await this.launch(vm);
+          await this.waitReady(vm, () => undefined);
+        });
       }
-      await this.waitReady(vm, () => undefined);
     });
   }
 
@@ -202,8 +218,10 @@ export class QemuDriver implements VirtDriver {
     await this.queue.run(id, async () => {
       const vm = this.get(id);
       if (this.alive(vm)) return;
-      await this.launch(vm);
-      await this.waitReady(vm, () => undefined);
+      await this.boots.run(async () => {
+        await this.launch(vm);
+        await this.waitReady(vm, () => undefined);
+      });
     });
   }
 
@@ -477,7 +495,8 @@ export class QemuDriver implements VirtDriver {
 
   /** Connects to the instance's QMP socket and follows what QEMU says of it. */
   private async attach(vm: Vm): Promise<void> {
-    const qmp = await QmpClient.connect(path.join(vm.dir, 'qmp.sock'));
+    // A QEMU among many booting under TCG may take seconds to answer its socket.
+    const qmp = await QmpClient.connect(path.join(vm.dir, 'qmp.sock'), 30_000);
     vm.qmp = qmp;
     qmp.on('event', (e) => {
       // QEMU pauses a machine it cannot run on (e.g. "KVM internal error"): the boot will never end.

@@ -99,6 +99,17 @@ const diagnostics = async (id: string) => {
 const act = async (id: string, body: unknown) =>
   expect((await stack.api('POST', `/v2.1/servers/${id}/action`, { body })).status).toBe(202);
 
+/** Reboots and waits for the guest's `boots`-th ready line on the console, then for ACTIVE. */
+async function reboot(id: string, type: 'SOFT' | 'HARD', boots: number) {
+  await act(id, { reboot: { type } });
+  await eventually(
+    async () => (readyLines(await consoleOf(id)).length === boots ? true : undefined),
+    BOOT_MS,
+    `boot ${boots}`,
+  );
+  await active(id);
+}
+
 async function gone(id: string) {
   await eventually(
     async () => ((await stack.api('GET', `/v2.1/servers/${id}`)).status === 404 ? true : undefined),
@@ -140,26 +151,14 @@ describe('when a user boots a server with the qemu driver', () => {
     expect(before).toBeGreaterThanOrEqual(3);
 
     // SOFT: the guest hears the power button, powers off, and boots again.
-    await act(id, { reboot: { type: 'SOFT' } });
-    await eventually(
-      async () => (readyLines(await consoleOf(id)).length === 2 ? true : undefined),
-      BOOT_MS,
-      'a second boot',
-    );
-    await active(id);
+    await reboot(id, 'SOFT', 2);
     const soft = await consoleOf(id);
     expect(soft).toContain('novaflow-guest: power button pressed: powering off');
     expect((await diagnostics(id)).uptime).toBeLessThan(before);
 
     // HARD: the machine's reset line; the same QEMU process boots the guest again.
     const pid = qemuProcesses(id)[0];
-    await act(id, { reboot: { type: 'HARD' } });
-    await eventually(
-      async () => (readyLines(await consoleOf(id)).length === 3 ? true : undefined),
-      BOOT_MS,
-      'a third boot',
-    );
-    await active(id);
+    await reboot(id, 'HARD', 3);
     expect(qemuProcesses(id)).toEqual([pid]);
 
     await act(id, { 'os-stop': null });

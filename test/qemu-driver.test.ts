@@ -391,3 +391,58 @@ describe('when a user uploads a disk image and boots it (it names no ready line)
     expect(qemuProcesses(id)).toEqual([]);
   });
 });
+
+describe('when an image names host files or a format with backing files', () => {
+  it('then the create is a 400 when its kernel or ramdisk is no image the caller sees, and the driver boots neither paths nor qcow2', async () => {
+    const image = await stack.api('POST', '/image/v2/images', {
+      body: {
+        name: 'sneaky',
+        disk_format: 'ami',
+        container_format: 'ami',
+        kernel_id: GUEST_KERNEL_ID,
+        ramdisk_id: '../../../../etc/shadow',
+      },
+    });
+    expect(image.status).toBe(201);
+    await fetch(`${stack.url}/image/v2/images/${image.body.id}/file`, {
+      method: 'PUT',
+      headers: { 'X-Auth-Token': 'alice:demo', 'Content-Type': 'application/octet-stream' },
+      body: 'x',
+    });
+    const refused = await stack.api('POST', '/v2.1/servers', {
+      body: { server: { name: 'vm-sneaky', imageRef: image.body.id, flavorRef: '1' } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.badRequest.message).toBe('Image ../../../../etc/shadow could not be found.');
+
+    // Below the API, the driver refuses them too, and keeps nothing.
+    const spec = (id: string, images: Record<string, unknown>) => ({
+      id,
+      name: id,
+      flavor: { vcpus: 1, ram: 256 } as never,
+      imageRef: GUEST_IMAGE_ID,
+      metadata: {},
+      guest: { images },
+    });
+    const traversal = '0badc0de-0000-4000-8000-000000000002';
+    await expect(
+      driver.spawn(
+        spec(traversal, {
+          properties: { kernel_id: '../../../../boot/vmlinuz', ramdisk_id: GUEST_RAMDISK_ID },
+        }),
+        () => undefined,
+      ),
+    ).rejects.toThrow('../../../../boot/vmlinuz is not an image id');
+    const qcow2 = '0badc0de-0000-4000-8000-000000000003';
+    await expect(
+      driver.spawn(
+        spec(qcow2, { id: GUEST_KERNEL_ID, disk_format: 'qcow2', properties: {} }),
+        () => undefined,
+      ),
+    ).rejects.toThrow(/not bootable here/);
+    for (const id of [traversal, qcow2]) {
+      expect(await driver.getInfo(id)).toBeNull();
+      expect(fs.existsSync(path.join(stateDir, id))).toBe(false);
+    }
+  });
+});

@@ -82,6 +82,7 @@ const MILESTONES: [RegExp, number][] = [
   [/novaflow-guest: booting/, 80],
 ];
 const PANIC = /Kernel panic|end Kernel panic/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONSOLE_TAIL_BYTES = 512 * 1024;
 const FAULT_LINES = 8;
 
@@ -403,8 +404,13 @@ export class QemuDriver implements VirtDriver {
       { id?: string; disk_format?: string | null; properties?: Record<string, string> } | undefined;
     const props = image?.properties ?? {};
     const dirs = [this.opts.imageDir, ...(this.opts.imageStores ?? [])];
-    const cached = (id: string) =>
-      dirs.map((d) => path.join(d, id)).find((f) => fs.existsSync(f)) ?? path.join(this.opts.imageDir, id);
+    const cached = (id: string) => {
+      // Ids are image ids (uuids), never paths: `../` in a property must not reach the host's files.
+      if (!UUID.test(id)) throw new BuildAbortError(`${id} is not an image id`);
+      return (
+        dirs.map((d) => path.join(d, id)).find((f) => fs.existsSync(f)) ?? path.join(this.opts.imageDir, id)
+      );
+    };
     const kernelId = props.kernel_id;
     if (kernelId) {
       const ramdiskId = props.ramdisk_id;
@@ -431,8 +437,14 @@ export class QemuDriver implements VirtDriver {
     if (!fs.existsSync(cached(id)))
       throw new RescheduleError(`image ${id} is not in this host's image cache`);
     // A disk image boots from its own bootloader; writes go to a temporary overlay, never to the cache.
-    const format = image?.disk_format === 'raw' ? 'raw' : 'qcow2';
-    return ['-drive', `file=${cached(id)},format=${format},if=virtio,snapshot=on`];
+    // Raw only, and said so to QEMU: a qcow2 (or a probed format) can name a backing file anywhere on
+    // the host, which the guest would then read.
+    if (image?.disk_format !== 'raw')
+      throw new BuildAbortError(
+        `image ${id} (disk_format ${image?.disk_format ?? 'unknown'}) is not bootable here: ` +
+          'the qemu driver boots raw disks, or kernel_id + ramdisk_id',
+      );
+    return ['-drive', `file=${cached(id)},format=raw,if=virtio,snapshot=on`];
   }
 
   /** Starts the instance's QEMU (daemonised), then connects to its QMP socket. */
@@ -446,9 +458,7 @@ export class QemuDriver implements VirtDriver {
       '-device',
       `virtio-net-pci,netdev=net${i},mac=${n.mac.toLowerCase()}`,
     ]);
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(spec.id)
-      ? ['-uuid', spec.id]
-      : [];
+    const uuid = UUID.test(spec.id) ? ['-uuid', spec.id] : [];
     const args = [
       '-name',
       `guest=${guestName(spec.id)}`,

@@ -17,6 +17,14 @@ export const validateImage: CreateValidator = async (deps, caller, request) => {
     throw badRequest("Flavor's memory is too small for requested image.");
   if (image.min_disk > request.flavor.disk)
     throw badRequest("Flavor's disk is too small for requested image.");
+  // An image that boots a kernel and ramdisk of the catalog needs both to be there for the caller.
+  for (const key of ['kernel_id', 'ramdisk_id'] as const) {
+    const part = image.properties[key];
+    if (part === undefined) continue;
+    const found = await findImage(deps.client, part);
+    if (!found || !imageVisibleTo(found, caller) || found.status !== 'active')
+      throw badRequest(`Image ${part} could not be found.`);
+  }
   // What the driver boots: the image as the catalog describes it now.
   return {
     guest: {

@@ -15,6 +15,7 @@ import { BuildAbortError, InstanceNotFound, RescheduleError } from '../driver';
 import { hostInventory, hostUptime } from '../host-info';
 import { KeyedQueue } from '../keyed-queue';
 import { Slots } from '../slots';
+import { ConsoleLog, PANIC } from './console-log';
 import { guestConfigArchive, guestInterfaces } from './guest-config';
 import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID, READY_MARK } from './guest-image';
 import { QmpClient } from './qmp';
@@ -56,6 +57,7 @@ interface Vm {
   id: string;
   spec: InstanceSpec;
   dir: string;
+  console: ConsoleLog;
   pid: number | null;
   qmp: QmpClient | null;
   /** The console log's size when the guest last booted: its boot is what follows. */
@@ -81,10 +83,7 @@ const MILESTONES: [RegExp, number][] = [
   [/Run \/init|Freeing unused kernel/, 60],
   [/novaflow-guest: booting/, 80],
 ];
-const PANIC = /Kernel panic|end Kernel panic/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CONSOLE_TAIL_BYTES = 512 * 1024;
-const FAULT_LINES = 8;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -160,7 +159,7 @@ export class QemuDriver implements VirtDriver {
       vm.spec = spec;
       try {
         fs.mkdirSync(vm.dir, { recursive: true });
-        fs.writeFileSync(path.join(vm.dir, 'console.log'), '');
+        vm.console.reset();
         progress(10);
         await this.boots.run(async () => {
           if (signal?.aborted) return;
@@ -192,7 +191,7 @@ export class QemuDriver implements VirtDriver {
       const vm = this.get(id);
       if (this.alive(vm) && hard) {
         // HARD: the machine's reset line, as a power cycle without ending the process.
-        vm.bootOffset = this.consoleSize(vm);
+        vm.bootOffset = vm.console.size();
         await vm.qmp!.execute('system_reset');
         vm.bootedAt = Date.now();
         this.save(vm);
@@ -252,7 +251,7 @@ export class QemuDriver implements VirtDriver {
   /** The serial console: everything the firmware, the kernel and the guest printed, across reboots. */
   async consoleOutput(id: string, length?: number): Promise<string> {
     await this.start();
-    const lines = this.consoleTail(this.get(id));
+    const lines = this.get(id).console.lines();
     return (length === undefined ? lines : lines.slice(-length)).join('\n');
   }
 
@@ -351,6 +350,7 @@ export class QemuDriver implements VirtDriver {
         },
       },
       dir,
+      console: new ConsoleLog(path.join(dir, 'console.log')),
       pid: null,
       qmp: null,
       bootOffset: 0,
@@ -358,7 +358,7 @@ export class QemuDriver implements VirtDriver {
       stopping: false,
     };
     try {
-      fs.writeFileSync(path.join(dir, 'console.log'), '');
+      probe.console.reset();
       await this.launch(probe, 'kvm');
       await this.waitReady(probe, () => undefined, undefined, 10_000);
       return 'kvm';
@@ -375,6 +375,7 @@ export class QemuDriver implements VirtDriver {
       id: spec.id,
       spec,
       dir: path.join(this.opts.stateDir, spec.id),
+      console: new ConsoleLog(path.join(this.opts.stateDir, spec.id, 'console.log')),
       pid: null,
       qmp: null,
       bootOffset: 0,
@@ -475,7 +476,7 @@ export class QemuDriver implements VirtDriver {
       '-display',
       'none',
       '-chardev',
-      `file,id=console,path=${path.join(dir, 'console.log')},append=on`,
+      `file,id=console,path=${vm.console.file},append=on`,
       '-serial',
       'chardev:console',
       '-qmp',
@@ -486,7 +487,8 @@ export class QemuDriver implements VirtDriver {
       ...boot,
       ...nics,
     ];
-    vm.bootOffset = this.consoleSize(vm);
+    vm.console.trim();
+    vm.bootOffset = vm.console.size();
     try {
       await run(this.opts.binary, args, { timeout: 30_000 });
     } catch (err) {
@@ -528,7 +530,7 @@ export class QemuDriver implements VirtDriver {
   private noticeEnd(vm: Vm): void {
     if (vm.stopping || vm.pid === null || this.alive(vm)) return;
     vm.pid = null;
-    const last = this.consoleTail(vm).slice(-1)[0] ?? '';
+    const last = vm.console.lines().slice(-1)[0] ?? '';
     const reason = /Power down|powering off/.test(last) ? 'the guest powered off' : 'the QEMU process ended';
     for (const l of this.listeners) l({ id: vm.id, running: false, reason });
   }
@@ -559,7 +561,7 @@ export class QemuDriver implements VirtDriver {
     }
     let reached = 0;
     for (;;) {
-      const text = this.readConsole(vm, vm.bootOffset);
+      const text = vm.console.read(vm.bootOffset);
       if (text.includes(mark)) return;
       for (const [mark, percent] of MILESTONES) {
         if (percent > reached && mark.test(text)) {
@@ -572,12 +574,12 @@ export class QemuDriver implements VirtDriver {
         const why = PANIC.test(text)
           ? 'the guest kernel panicked'
           : (vm.halted ?? 'the machine ended during boot');
-        throw new BuildAbortError(`${why}; console: ${faultLines(this.consoleTail(vm)).join(' | ')}`);
+        throw new BuildAbortError(`${why}; console: ${vm.console.faultExcerpt()}`);
       }
       if (signal?.aborted) return;
       if (Date.now() > deadline)
         throw new RescheduleError(
-          `no ready line within ${timeoutMs} ms; console: ${faultLines(this.consoleTail(vm)).join(' | ')}`,
+          `no ready line within ${timeoutMs} ms; console: ${vm.console.faultExcerpt()}`,
         );
       await sleep(100);
     }
@@ -655,38 +657,6 @@ export class QemuDriver implements VirtDriver {
   private alive(vm: Vm): boolean {
     return vm.pid !== null && this.isOurs(vm, vm.pid);
   }
-
-  private consoleSize(vm: Vm): number {
-    try {
-      return fs.statSync(path.join(vm.dir, 'console.log')).size;
-    } catch {
-      return 0;
-    }
-  }
-
-  private readConsole(vm: Vm, from: number): string {
-    const file = path.join(vm.dir, 'console.log');
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(file, 'r');
-      const size = fs.fstatSync(fd).size;
-      const start = Math.max(from, size - CONSOLE_TAIL_BYTES);
-      const buf = Buffer.alloc(Math.max(0, size - start));
-      fs.readSync(fd, buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } catch {
-      return '';
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
-  }
-
-  private consoleTail(vm: Vm): string[] {
-    const text = this.readConsole(vm, 0).replace(/\r/g, '');
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines;
-  }
 }
 
 /** The name QEMU runs an instance under; how the driver knows its processes from any other. */
@@ -697,14 +667,4 @@ function readyLine(spec: InstanceSpec): string | undefined {
   const props = (spec.guest?.images as { properties?: Record<string, string> } | undefined)?.properties;
   const line = props?.novaflow_ready_line;
   return typeof line === 'string' && line.length > 0 ? line : undefined;
-}
-
-/**
- * The console lines a fault quotes: what led to a kernel panic and the panic itself (not the call
- * trace after it), or else the last lines.
- */
-function faultLines(lines: string[]): string[] {
-  let panic = lines.length - 1;
-  while (panic >= 0 && !PANIC.test(lines[panic])) panic--;
-  return panic >= 0 ? lines.slice(Math.max(0, panic - 3), panic + 1) : lines.slice(-FAULT_LINES);
 }

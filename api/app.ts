@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
 import { extensionRoutes } from './routes/extensions';
 import { flavorRoutes } from './routes/flavors';
+import { healthRoutes } from './routes/health';
 import { instanceActionRoutes } from './routes/instance-actions';
 import { CORE_QUERY_PARAMS, strictQuery } from './query-params';
 import { usageRoutes } from './routes/usage';
@@ -83,6 +84,8 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestId);
+  // Probes for orchestrators: no token, no microversion, nothing of the Nova API.
+  app.use(healthRoutes(deps));
   if (deps.publicUrl) {
     const baseUrl = deps.publicUrl.replace(/\/$/, '');
     app.use((req, _res, next) => {

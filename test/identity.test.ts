@@ -65,6 +65,14 @@ const create = (who: string, name: string) =>
   });
 
 describe('when callers present Keystone tokens', () => {
+  it('then readiness checks Keystone as well as Temporal, with no token needed', async () => {
+    const ready = await stack.api('GET', '/readyz', { token: null });
+    expect(ready).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { temporal: { status: 'ok' }, keystone: { status: 'ok' } } },
+    });
+  });
+
   it("then a member's server carries Keystone's user and project ids", async () => {
     const created = await create('demo', 'ks-1');
     expect(created.status).toBe(202);

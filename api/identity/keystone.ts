@@ -81,6 +81,12 @@ export class KeystoneIdentity implements IdentityProvider {
     return verdict.identity;
   }
 
+  /** Keystone answers its version document: it is there to validate tokens with. */
+  async ready(): Promise<void> {
+    const res = await this.fetch('', { method: 'GET' });
+    if (!res.ok) throw new KeystoneUnavailable(`it answered ${res.status}`);
+  }
+
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     try {
       return await fetch(this.opts.url.replace(/\/$/, '') + path, {

@@ -15,4 +15,6 @@ export interface IdentityProvider {
   authenticate(token: string): Promise<Identity>;
   /** The 401 for a missing or bad token (naming where to get one). */
   unauthorized(): NovaError;
+  /** Resolves when the identity service answers (readiness); absent when there is none to ask. */
+  ready?(): Promise<void>;
 }

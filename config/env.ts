@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_IMAGE_STORE: z.string().optional(),
   /** How often a compute node compares its instances with what their servers say (power state, orphans). */
   NOVAFLOW_SYNC_MS: num(10_000),
+  /** Port of a worker process's /healthz and /readyz (unset: none; the API serves its own on its port). */
+  NOVAFLOW_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   NOVAFLOW_HEARTBEAT_MS: num(5000),
   NOVAFLOW_HOST_DOWN_AFTER_MS: num(20000),
   NOVAFLOW_CPU_ALLOCATION_RATIO: num(16),

@@ -4,7 +4,11 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { KeystoneIdentity } from '../api/identity/keystone';
 import { noAuth } from '../api/identity/noauth';
-import { freePort, startDevServer, type DevServer } from '../scripts/temporal';
+import { NativeConnection } from '@temporalio/worker';
+import { FakeDriver } from '../drivers/fake';
+import { freePort, registerSearchAttributes, startDevServer, type DevServer } from '../scripts/temporal';
+import { serveHealth } from '../workers/health';
+import { createComputeNode } from '../workers/compute';
 import { eventually } from './support/stack';
 
 /**
@@ -84,5 +88,59 @@ describe('when an orchestrator probes the API', () => {
     });
     // The probes need no token: the Nova API behind them still does.
     expect((await fetch(`${api}/v2.1/servers`)).status).toBe(401);
+  });
+});
+
+describe('when an orchestrator probes a worker process (NOVAFLOW_HEALTH_PORT)', () => {
+  it('then /readyz is 200 while Temporal answers and its worker runs, 503 when Temporal is killed, and 503 once the worker stopped', async () => {
+    await registerSearchAttributes(server.address, 'default');
+    const native = await NativeConnection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: 'default' });
+    const node = await createComputeNode({
+      connection: native,
+      client,
+      namespace: 'default',
+      host: 'probed',
+      driver: new FakeDriver(),
+      availabilityZone: 'nova',
+      heartbeatMs: 1000,
+    });
+    const running = node.run();
+    const probes = await serveHealth({ port: 0, host: '127.0.0.1', client, workers: () => [node.worker] });
+    listeners.push(probes);
+    const url = `http://127.0.0.1:${(probes.address() as { port: number }).port}`;
+    try {
+      expect(await get(`${url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+      await eventually(
+        async () => ((await get(`${url}/readyz`)).status === 200 ? true : undefined),
+        20_000,
+        'ready',
+      );
+      expect((await get(`${url}/readyz`)).body.checks).toEqual({
+        temporal: { status: 'ok' },
+        workers: { status: 'ok' },
+      });
+
+      await server.stop('SIGKILL');
+      const down = await get(`${url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(down.body.checks.temporal.status).toBe('failed');
+      server = await startDevServer({ port, dbFile });
+      await eventually(
+        async () => ((await get(`${url}/readyz`)).status === 200 ? true : undefined),
+        60_000,
+        'ready again',
+      );
+
+      node.shutdown();
+      await running;
+      const stopped = await get(`${url}/readyz`);
+      expect(stopped.status).toBe(503);
+      expect(stopped.body.checks.workers).toEqual({ status: 'failed', error: 'worker state STOPPED' });
+    } finally {
+      node.shutdown();
+      await running.catch(() => undefined);
+      await native.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GUEST_IMAGE_ID, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../common/guest-image';
 import { QemuDriver } from '../drivers/qemu/driver';
+import { READY_MARK } from '../drivers/qemu/guest-image';
 import { assertQemuInstalled, QEMU_IMAGES, qemuProcesses } from './support/qemu';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
@@ -444,5 +445,44 @@ describe('when an image names host files or a format with backing files', () => 
       expect(await driver.getInfo(id)).toBeNull();
       expect(fs.existsSync(path.join(stateDir, id))).toBe(false);
     }
+  });
+});
+
+describe('when a node died before it saved what it had started (its QEMU runs, its state file does not exist)', () => {
+  it('then a spawn of that instance on the next start ends the stray QEMU first: one machine, never two', async () => {
+    const state = path.join(stateRoot, 'q-lost');
+    const id = '0badc0de-0000-4000-8000-000000000004';
+    const spec = {
+      id,
+      name: 'lost',
+      flavor: { vcpus: 1, ram: 256 } as never,
+      imageRef: GUEST_IMAGE_ID,
+      metadata: {},
+      guest: {
+        images: {
+          properties: {
+            kernel_id: GUEST_KERNEL_ID,
+            ramdisk_id: GUEST_RAMDISK_ID,
+            novaflow_ready_line: READY_MARK,
+          },
+        },
+      },
+    };
+    const first = new QemuDriver({ stateDir: state, imageDir: QEMU_IMAGES, accel: 'tcg' });
+    await first.spawn(spec, () => undefined);
+    await first.close();
+    const [stray] = qemuProcesses(id);
+    fs.rmSync(path.join(state, id, 'state.json'));
+
+    const next = new QemuDriver({ stateDir: state, imageDir: QEMU_IMAGES, accel: 'tcg' });
+    await next.start();
+    expect(await next.getInfo(id)).toBeNull();
+    await next.spawn(spec, () => undefined);
+    const now = qemuProcesses(id);
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(stray);
+    await next.destroy(id);
+    expect(qemuProcesses(id)).toEqual([]);
+    await next.close();
   });
 });

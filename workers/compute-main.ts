@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnv } from '../config/env';
-import { connectWorkerProcess, runAsBuildWorker } from './connect';
+import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
 import { createDriver } from '../drivers/index';
 import { loadWorkerExtensions } from '../extensions/registry';
 import { createComputeNode } from './compute';
@@ -44,7 +44,12 @@ async function main() {
     syncMs: env.NOVAFLOW_SYNC_MS,
     extraActivities: ext.computeActivities({ driver, host }),
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => node.shutdown());
+  const health = await probes(env, client, () => [node.worker]);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      health?.close();
+      node.shutdown();
+    });
   console.log(`[${host}] compute node up (driver ${driver.name}), task queue compute/${host}`);
   try {
     await node.run();

@@ -1,7 +1,9 @@
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type http from 'node:http';
 import type { Env } from '../config/env';
+import { serveHealth, type WorkerLike } from './health';
 
 /** A worker process's connections: the worker's native one and a client for the activities to use. */
 export async function connectWorkerProcess(
@@ -28,4 +30,16 @@ export function runAsBuildWorker(env: Env): void {
   } catch (err) {
     console.warn(`could not lower the process priority: ${(err as Error).message}`);
   }
+}
+
+/** The process's probes on NOVAFLOW_HEALTH_PORT, when it is set. */
+export async function probes(
+  env: Env,
+  client: Client,
+  workers: () => WorkerLike[],
+): Promise<http.Server | undefined> {
+  if (env.NOVAFLOW_HEALTH_PORT === undefined) return undefined;
+  const server = await serveHealth({ port: env.NOVAFLOW_HEALTH_PORT, client, workers });
+  console.log(`probes on :${env.NOVAFLOW_HEALTH_PORT} (/healthz, /readyz)`);
+  return server;
 }

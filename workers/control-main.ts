@@ -1,5 +1,5 @@
 import { loadEnv } from '../config/env';
-import { connectWorkerProcess, runAsBuildWorker } from './connect';
+import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
 
@@ -28,7 +28,12 @@ async function main() {
     filterFactories: ext.filterFactories,
     concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
+  const health = await probes(env, client, () => [worker]);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      health?.close();
+      worker.shutdown();
+    });
   console.log(`[control] polling task queue novaflow on ${env.TEMPORAL_ADDRESS}`);
   await worker.run();
   await connection.close();

@@ -1,28 +1,7 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { check, readiness, temporalCheck, type Check } from '../../common/readiness';
 import type { IdentityProvider } from '../identity/types';
-
-/** How long a readiness check may take before it counts as failed. */
-const CHECK_MS = 2000;
-
-type Check = { status: 'ok' } | { status: 'failed'; error: string } | { status: 'not used' };
-
-async function check(call: () => Promise<unknown>): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      call(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_MS} ms`)), CHECK_MS);
-      }),
-    ]);
-    return { status: 'ok' };
-  } catch (err) {
-    return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Probes for orchestrators and load balancers, outside the Nova API and its identity: `GET /healthz`
@@ -37,19 +16,13 @@ export function healthRoutes(deps: { client: Client; identity: IdentityProvider 
   });
   r.get('/readyz', async (_req, res) => {
     const [temporal, keystone] = await Promise.all([
-      check(() =>
-        deps.client.connection.withDeadline(Date.now() + CHECK_MS, () =>
-          deps.client.workflowService.getSystemInfo({}),
-        ),
-      ),
+      temporalCheck(deps.client),
       deps.identity.ready
         ? check(() => deps.identity.ready!())
         : Promise.resolve<Check>({ status: 'not used' }),
     ]);
-    const ready = temporal.status !== 'failed' && keystone.status !== 'failed';
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not ready', checks: { temporal, keystone } });
+    const { status, body } = readiness({ temporal, keystone });
+    res.status(status).json(body);
   });
   return r;
 }

@@ -18,6 +18,7 @@ import { Slots } from '../slots';
 import { ConsoleLog, PANIC } from './console-log';
 import { guestConfigArchive, guestInterfaces } from './guest-config';
 import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID, READY_MARK } from './guest-image';
+import { isQemuNamed, qemuProcessesNamed } from './processes';
 import { QmpClient } from './qmp';
 
 const run = promisify(execFile);
@@ -489,6 +490,17 @@ export class QemuDriver implements VirtDriver {
     ];
     vm.console.trim();
     vm.bootOffset = vm.console.size();
+    // Saved before QEMU starts: a node killed at any moment from here finds the machine on its next start.
+    this.save(vm);
+    // A QEMU of this instance that the driver lost track of (its state was never saved) is ended
+    // first: two machines of one instance must never run.
+    for (const stray of qemuProcessesNamed(guestName(vm.id))) {
+      try {
+        process.kill(stray, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     try {
       await run(this.opts.binary, args, { timeout: 30_000 });
     } catch (err) {
@@ -644,14 +656,7 @@ export class QemuDriver implements VirtDriver {
 
   /** A pid is this instance's QEMU while it lives and names the instance (pids are reused). */
   private isOurs(vm: Vm, pid: number): boolean {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // A zombie has ended; only its parent has not reaped it yet.
-      if (/^\d+ \(.*\) Z/.test(stat)) return false;
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`guest=${guestName(vm.id)}`);
-    } catch {
-      return false;
-    }
+    return isQemuNamed(pid, guestName(vm.id));
   }
 
   private alive(vm: Vm): boolean {

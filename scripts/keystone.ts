@@ -94,7 +94,9 @@ export async function prepareKeystone(dir: string, port: number, host = '127.0.0
   if (fs.existsSync(secretsFile) && fs.existsSync(path.join(dir, 'keystone.db'))) {
     return { dir, port, url, secrets: JSON.parse(fs.readFileSync(secretsFile, 'utf8')) };
   }
-  const secret = () => randomBytes(18).toString('base64url');
+  // base64url may begin with '-', which a command line reads as an option (keystone-manage did, and
+  // failed one bootstrap in 64): the secrets start with a letter, and go as --option=value.
+  const secret = () => `k${randomBytes(18).toString('base64url')}`;
   const secrets: KeystoneSecrets = { admin: secret(), demo: secret(), reader: secret(), service: secret() };
   const owner = [
     '--keystone-user',
@@ -108,8 +110,7 @@ export async function prepareKeystone(dir: string, port: number, host = '127.0.0
   await manage(
     dir,
     'bootstrap',
-    '--bootstrap-password',
-    secrets.admin,
+    `--bootstrap-password=${secrets.admin}`,
     '--bootstrap-region-id',
     'RegionOne',
     ...['admin', 'internal', 'public'].flatMap((i) => [`--bootstrap-${i}-url`, `${url}/`]),

@@ -135,7 +135,9 @@ function instanceSync(opts: ComputeNodeOptions) {
       .getHandle(serverWorkflowId(id))
       .signal(powerReportSignal, { host, running: false, reason })
       .then(() => console.log(`[${host}] instance ${id} stopped (${reason}); its server is told`))
-      .catch(() => undefined);
+      // Not delivered (Temporal unreachable): the next sweep finds it stopped and tells again. A
+      // server already gone (deleted) has no workflow to tell, and a later sweep no instance either.
+      .catch(() => told.delete(id));
   };
   driver.watch?.((e) => (e.running ? told.delete(e.id) : tell(e.id, e.reason)));
   const sweep = async (starting: boolean) => {

@@ -13,8 +13,8 @@ import { eventually } from './support/stack';
 
 /**
  * The API's probes against a Temporal server of the test's own, stopped and started for real (kill -9,
- * then a restart on the same SQLite file). Runs beside the durability test, in a jest process of its
- * own: the client's reconnect timers must not outlive the stopped server into other files.
+ * then a restart on the same SQLite file). Runs last, in a jest process of its own (as the durability
+ * test does): the client's reconnect timers must not outlive the stopped server into other files.
  */
 let server: DevServer;
 let port: number;
@@ -44,6 +44,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const l of listeners) l.close();
+  // Calls made while the server was down retry on timers past their deadline; closing the channel
+  // under them would throw from a timer into whatever runs next. Let them run out first.
+  await new Promise((r) => setTimeout(r, 6000));
   await connection?.close();
   await server?.stop('SIGKILL');
 });

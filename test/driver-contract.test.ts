@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../common/guest-image';
+import { GUEST_BOOT_PROPERTIES } from '../common/guest-image';
 import type { InstanceEvent, InstanceSpec, VirtDriver } from '../drivers/driver';
 import { InstanceNotFound, RescheduleError } from '../drivers/driver';
 import { FakeDriver } from '../drivers/fake';
 import { ProcessDriver } from '../drivers/process';
 import { QemuDriver } from '../drivers/qemu/driver';
-import { READY_MARK } from '../drivers/qemu/guest-image';
 import { QEMU_IMAGES } from './support/qemu';
 
 /**
@@ -69,11 +68,7 @@ const spec = (id: string): InstanceSpec => ({
   guest: {
     images: {
       name: 'novaflow-guest',
-      properties: {
-        kernel_id: GUEST_KERNEL_ID,
-        ramdisk_id: GUEST_RAMDISK_ID,
-        novaflow_ready_line: READY_MARK,
-      },
+      properties: { ...GUEST_BOOT_PROPERTIES },
     },
   },
 });

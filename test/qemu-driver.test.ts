@@ -2,9 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GUEST_IMAGE_ID, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../common/guest-image';
+import {
+  GUEST_BOOT_PROPERTIES,
+  GUEST_IMAGE_ID,
+  GUEST_KERNEL_ID,
+  GUEST_RAMDISK_ID,
+} from '../common/guest-image';
 import { QemuDriver } from '../drivers/qemu/driver';
-import { READY_MARK } from '../drivers/qemu/guest-image';
 import { assertQemuInstalled, QEMU_IMAGES, qemuProcesses } from './support/qemu';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
@@ -460,11 +464,7 @@ describe('when a node died before it saved what it had started (its QEMU runs, i
       metadata: {},
       guest: {
         images: {
-          properties: {
-            kernel_id: GUEST_KERNEL_ID,
-            ramdisk_id: GUEST_RAMDISK_ID,
-            novaflow_ready_line: READY_MARK,
-          },
+          properties: { ...GUEST_BOOT_PROPERTIES },
         },
       },
     };

@@ -17,7 +17,7 @@ import { KeyedQueue } from '../keyed-queue';
 import { Slots } from '../slots';
 import { ConsoleLog, PANIC } from './console-log';
 import { guestConfigArchive, guestInterfaces } from './guest-config';
-import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID, READY_MARK } from './guest-image';
+import { GUEST_BOOT_PROPERTIES, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
 import { isQemuNamed, qemuProcessesNamed } from './processes';
 import { QmpClient } from './qmp';
 
@@ -332,32 +332,17 @@ export class QemuDriver implements VirtDriver {
   /** Boots the default guest under KVM: 'kvm' if it says ready within 10 s (it takes under one). */
   private async bootUnderKvm(): Promise<Accel> {
     const dir = fs.mkdtempSync(path.join(this.opts.stateDir, '.kvm-probe-'));
-    const probe: Vm = {
-      id: 'kvm-probe',
-      spec: {
+    const probe = newVm(
+      {
         id: 'kvm-probe',
         name: 'kvm-probe',
         flavor: { vcpus: 1, ram: 256 } as InstanceSpec['flavor'],
         imageRef: GUEST_KERNEL_ID,
         metadata: {},
-        guest: {
-          images: {
-            properties: {
-              kernel_id: GUEST_KERNEL_ID,
-              ramdisk_id: GUEST_RAMDISK_ID,
-              novaflow_ready_line: READY_MARK,
-            },
-          },
-        },
+        guest: { images: { properties: { ...GUEST_BOOT_PROPERTIES } } },
       },
       dir,
-      console: new ConsoleLog(path.join(dir, 'console.log')),
-      pid: null,
-      qmp: null,
-      bootOffset: 0,
-      bootedAt: null,
-      stopping: false,
-    };
+    );
     try {
       probe.console.reset();
       await this.launch(probe, 'kvm');
@@ -372,17 +357,7 @@ export class QemuDriver implements VirtDriver {
   }
 
   private track(spec: InstanceSpec): Vm {
-    const vm: Vm = {
-      id: spec.id,
-      spec,
-      dir: path.join(this.opts.stateDir, spec.id),
-      console: new ConsoleLog(path.join(this.opts.stateDir, spec.id, 'console.log')),
-      pid: null,
-      qmp: null,
-      bootOffset: 0,
-      bootedAt: null,
-      stopping: false,
-    };
+    const vm = newVm(spec, path.join(this.opts.stateDir, spec.id));
     this.vms.set(spec.id, vm);
     return vm;
   }
@@ -662,6 +637,21 @@ export class QemuDriver implements VirtDriver {
   private alive(vm: Vm): boolean {
     return vm.pid !== null && this.isOurs(vm, vm.pid);
   }
+}
+
+/** A machine not started yet, keeping its files in `dir`. */
+function newVm(spec: InstanceSpec, dir: string): Vm {
+  return {
+    id: spec.id,
+    spec,
+    dir,
+    console: new ConsoleLog(path.join(dir, 'console.log')),
+    pid: null,
+    qmp: null,
+    bootOffset: 0,
+    bootedAt: null,
+    stopping: false,
+  };
 }
 
 /** The name QEMU runs an instance under; how the driver knows its processes from any other. */

@@ -18,7 +18,7 @@ import { GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
 export { GUEST_IMAGE_ID, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
 
 /** The line the guest prints once it is up; the driver's spawn ends when it shows. */
-export const READY_MARK = 'novaflow-guest: ready';
+export { GUEST_READY_LINE as READY_MARK } from '../../common/guest-image';
 
 /** Kernel modules the guest loads, in dependency order: virtio NICs, the power button, input events. */
 const MODULES = [

@@ -1,4 +1,9 @@
-import { GUEST_IMAGE_ID, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
+import {
+  GUEST_BOOT_PROPERTIES,
+  GUEST_IMAGE_ID,
+  GUEST_KERNEL_ID,
+  GUEST_RAMDISK_ID,
+} from '../../common/guest-image';
 import type { ImageRecord } from './types';
 
 /** The images every stack has; the first is the one Nova's API samples boot. Admins add more. */
@@ -40,11 +45,9 @@ export const DEFAULT_IMAGES: readonly ImageRecord[] = [
     container_format: 'ami',
     min_ram: 128,
     properties: {
-      kernel_id: GUEST_KERNEL_ID,
-      ramdisk_id: GUEST_RAMDISK_ID,
+      // Its kernel, its initramfs, and the line the qemu driver's build waits for.
+      ...GUEST_BOOT_PROPERTIES,
       os_command_line: 'console=ttyS0 panic=-1',
-      // The line the guest prints once it is up: the qemu driver's build ends when it shows.
-      novaflow_ready_line: 'novaflow-guest: ready',
       os_distro: 'novaflow-guest',
       architecture: 'x86_64',
     },

@@ -30,6 +30,7 @@ import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters
 import { CORE_FILTERS } from './scheduler/filters';
 import { plan } from './scheduler/plan';
 import type { WeighStrategy } from './scheduler/weighers';
+import { noValidHost as noValidHostCount, schedulePlans } from '../common/observability/metrics';
 
 export interface SchedulerConfig {
   ratios: AllocationRatios;
@@ -147,7 +148,9 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       };
       const placements: Record<string, Placement> = {};
       let pending = [...input.serverIds];
+      const started = process.hrtime.bigint();
       let refusal: string | null = null;
+      let refusedBy: string | null = null;
       let fit = 0;
       let fresh = false;
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
@@ -162,6 +165,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         }));
         const planned = plan(candidates, filters, spec, pending.length, scheduler.weigher);
         refusal = planned.refusal;
+        refusedBy = planned.refusedBy;
         fit = Object.keys(placements).length + planned.placements.length;
         // A short plan on cached states proves nothing: plan again on what the hosts say now.
         fresh = true;
@@ -202,6 +206,11 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         keep.size === 0
           ? `${Math.max(fit, prefix.length)} of ${input.serverIds.length} server(s) could be placed, ${input.minCount} needed: ${refusal ?? 'hosts refused the claims'}`
           : null;
+      if (noValidHost) noValidHostCount.inc({ filter: refusedBy ?? 'claims_refused' });
+      schedulePlans.observe(
+        { result: noValidHost ? 'no_valid_host' : 'placed' },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
       return { placements: result, noValidHost };
     },
 

@@ -3,6 +3,8 @@ import type { ApiDeps } from './context';
 import { ctx, setCtx } from './context';
 import { authenticate, requestId } from './auth';
 import { bodyDepth } from './body-depth';
+import { observe } from './observe';
+import type { Tracer } from '@opentelemetry/api';
 import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
 import { extensionRoutes } from './routes/extensions';
@@ -76,6 +78,8 @@ export interface AppDeps extends ApiDeps {
   identity: IdentityProvider;
   /** A policy file's rules, which override the defaults. */
   policyOverrides?: Record<string, string>;
+  /** Traces requests when tracing is on: each request a server span its Temporal calls continue. */
+  tracer?: Tracer;
 }
 
 /** The Nova API app: thin routes over use cases, one error handler. */
@@ -84,6 +88,7 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestId);
+  app.use(observe(deps.tracer));
   // Probes for orchestrators: no token, no microversion, nothing of the Nova API.
   app.use(healthRoutes(deps));
   if (deps.publicUrl) {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isNotFound } from '../entities/client-errors';
 import { fromFailure, NovaError } from '../common/errors';
+import { requestLog } from './observe';
 
 /** A body-parser error: malformed JSON or an unsupported body. */
 function bodyParserError(err: { type?: string; status?: number; message: string }): NovaError | undefined {
@@ -38,7 +39,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     fromFailure(err) ??
     (isNotFound(err) ? new NovaError('itemNotFound', 'The resource could not be found.') : undefined);
   if (!nova) {
-    console.error(`[api] ${req.method} ${req.originalUrl}:`, err);
+    requestLog(req).error({ err }, 'unexpected error');
   }
   const fault =
     nova ??

@@ -6,11 +6,16 @@ import { KeystoneIdentity } from './identity/keystone';
 import { noAuth } from './identity/noauth';
 import type { IdentityProvider } from './identity/types';
 import { readPolicyFile } from './policy/enforce';
+import { initLogging, logger } from '../common/observability/log';
+import { startTracing } from '../common/observability/tracing';
+import { temporalConnectionOptions } from '../common/temporal-connection';
+
+const log = logger('api');
 
 function identityOf(env: Env): IdentityProvider {
   if (env.NOVAFLOW_AUTH === 'noauth') {
-    console.warn(
-      '[api] *** NOVAFLOW_AUTH=noauth: tokens are NOT validated; any caller may claim any identity, ' +
+    log.warn(
+      '*** NOVAFLOW_AUTH=noauth: tokens are NOT validated; any caller may claim any identity, ' +
         'and "admin:<project>" is an admin. Development only. ***',
     );
     return noAuth;
@@ -32,11 +37,18 @@ function identityOf(env: Env): IdentityProvider {
 /** Entry of the API process. */
 async function main() {
   const env = loadEnv();
+  initLogging('api');
+  const tracing = startTracing('api');
   const ext = loadExtensions(env.NOVAFLOW_EXTENSIONS);
   const identity = identityOf(env);
   const policyOverrides = env.NOVAFLOW_POLICY_FILE ? readPolicyFile(env.NOVAFLOW_POLICY_FILE) : undefined;
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const connection = await Connection.connect(temporalConnectionOptions(env.TEMPORAL_ADDRESS));
+  const client = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    // The request's span continues into every workflow it starts, signals or updates.
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
   const app = createApp(
     {
       client,
@@ -47,19 +59,33 @@ async function main() {
       hostDownAfterMs: env.NOVAFLOW_HOST_DOWN_AFTER_MS,
       identity,
       policyOverrides,
+      tracer: tracing?.tracer,
     },
     ext.api,
   );
   const server = app.listen(env.NOVAFLOW_API_PORT, env.NOVAFLOW_API_HOST, () => {
-    console.log(`[api] Nova API on http://${env.NOVAFLOW_API_HOST}:${env.NOVAFLOW_API_PORT}/v2.1`);
-    console.log(`[api] identity: ${identity.description}`);
+    log.info(
+      {
+        url: `http://${env.NOVAFLOW_API_HOST}:${env.NOVAFLOW_API_PORT}/v2.1`,
+        identity: identity.description,
+        tracing: Boolean(tracing),
+      },
+      'Nova API listening',
+    );
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => server.close(() => connection.close().then(() => process.exit(0))));
+    process.once(sig, () =>
+      server.close(() =>
+        connection
+          .close()
+          .then(() => tracing?.shutdown())
+          .then(() => process.exit(0)),
+      ),
+    );
   }
 }
 
 main().catch((err) => {
-  console.error('[api]', err);
+  log.fatal({ err }, 'API failed');
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { loadEnv } from '../config/env';
+import { logger } from '../common/observability/log';
 import { ADMISSION_TASK_QUEUE } from '../common/names';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createAdmissionWorker } from './admission';
@@ -8,12 +9,13 @@ import { connectWorkerProcess, probes } from './connect';
 async function main() {
   const env = loadEnv();
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const { connection, client } = await connectWorkerProcess(env);
+  const { connection, client, tracing, plugins } = await connectWorkerProcess(env, 'admission');
   const worker = await createAdmissionWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
     workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
+    tuning: { plugins },
   });
   const health = await probes(env, client, () => [worker]);
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -21,12 +23,13 @@ async function main() {
       health?.close();
       worker.shutdown();
     });
-  console.log(`[admission] polling task queue ${ADMISSION_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}`);
+  logger('admission').info({ task_queue: ADMISSION_TASK_QUEUE }, 'polling');
   await worker.run();
+  await tracing?.shutdown();
   await connection.close();
 }
 
 main().catch((err) => {
-  console.error('[admission]', err);
+  logger('admission').fatal({ err }, 'admission worker failed');
   process.exit(1);
 });

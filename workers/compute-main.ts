@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnv } from '../config/env';
+import { logger } from '../common/observability/log';
 import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
 import { createDriver } from '../drivers/index';
 import { loadWorkerExtensions } from '../extensions/registry';
@@ -32,7 +33,7 @@ async function main() {
     },
   });
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const { connection, client } = await connectWorkerProcess(env);
+  const { connection, client, tracing, plugins } = await connectWorkerProcess(env, host);
   const node = await createComputeNode({
     connection,
     client,
@@ -43,6 +44,7 @@ async function main() {
     heartbeatMs: env.NOVAFLOW_HEARTBEAT_MS,
     syncMs: env.NOVAFLOW_SYNC_MS,
     extraActivities: ext.computeActivities({ driver, host }),
+    tuning: { plugins },
   });
   const health = await probes(env, client, () => [node.worker]);
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -50,17 +52,18 @@ async function main() {
       health?.close();
       node.shutdown();
     });
-  console.log(`[${host}] compute node up (driver ${driver.name}), task queue compute/${host}`);
+  logger('compute').info({ host, driver: driver.name, task_queue: `compute/${host}` }, 'compute node up');
   try {
     await node.run();
   } finally {
     // Instances that are processes of this node must not outlive it; QEMU's machines do, for its next start.
     await driver.close?.();
   }
+  await tracing?.shutdown();
   await connection.close();
 }
 
 main().catch((err) => {
-  console.error('[compute]', err);
+  logger('compute').fatal({ err }, 'compute node failed');
   process.exit(1);
 });

@@ -8,6 +8,9 @@ import { computeTaskQueue, serverWorkflowId } from '../common/names';
 import { powerReportSignal } from '../entities/server/messages';
 import type { HostReport } from '../entities/host/types';
 import type { VirtDriver } from '../drivers/driver';
+import { logger } from '../common/observability/log';
+
+const log = logger('compute');
 
 export interface ComputeNodeOptions {
   connection: NativeConnection;
@@ -43,7 +46,7 @@ export async function createComputeNode(opts: ComputeNodeOptions): Promise<Compu
     namespace: opts.namespace,
     taskQueue: computeTaskQueue(opts.host),
     activities: {
-      ...createComputeActivities({ driver: opts.driver }),
+      ...createComputeActivities({ driver: opts.driver, host: opts.host }),
       ...opts.extraActivities,
     },
     // Heartbeats carry spawn progress and bring cancellation (a delete during the build): send them
@@ -134,7 +137,7 @@ function instanceSync(opts: ComputeNodeOptions) {
     void client.workflow
       .getHandle(serverWorkflowId(id))
       .signal(powerReportSignal, { host, running: false, reason })
-      .then(() => console.log(`[${host}] instance ${id} stopped (${reason}); its server is told`))
+      .then(() => log.info({ host, server_id: id, reason }, 'instance stopped; its server is told'))
       // Not delivered (Temporal unreachable): the next sweep finds it stopped and tells again. A
       // server already gone (deleted) has no workflow to tell, and a later sweep no instance either.
       .catch(() => told.delete(id));
@@ -151,7 +154,7 @@ function instanceSync(opts: ComputeNodeOptions) {
           suspects.delete(id);
           await driver.destroy(id);
           told.delete(id);
-          console.log(`[${host}] destroyed instance ${id}: its host no longer claims it`);
+          log.info({ host, server_id: id }, 'destroyed an instance its host no longer claims');
         } else suspects.add(id);
         continue;
       }
@@ -164,7 +167,7 @@ function instanceSync(opts: ComputeNodeOptions) {
   return {
     once(starting: boolean): Promise<void> {
       running ??= sweep(starting)
-        .catch((err) => console.error(`[${host}] instance sync failed: ${(err as Error).message}`))
+        .catch((err) => log.error({ host, err }, 'instance sync failed'))
         .finally(() => (running = undefined));
       return running;
     },

@@ -1,21 +1,53 @@
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, type WorkerPlugin } from '@temporalio/worker';
 import type http from 'node:http';
 import type { Env } from '../config/env';
+import { initLogging, logger, temporalLogger } from '../common/observability/log';
+import { freePort, setSdkMetricsUrl } from '../common/observability/metrics';
+import { startTracing, type Tracing } from '../common/observability/tracing';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 import { serveHealth, type WorkerLike } from './health';
 
-/** A worker process's connections: the worker's native one and a client for the activities to use. */
-export async function connectWorkerProcess(
-  env: Env,
-): Promise<{ connection: NativeConnection; client: Client }> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({
-    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
-    namespace: env.TEMPORAL_NAMESPACE,
+const log = logger('process');
+
+/** A worker process's connections and what it observes itself with. */
+export interface WorkerProcess {
+  connection: NativeConnection;
+  /** A client for the activities to use (its calls continue the activity's trace). */
+  client: Client;
+  tracing?: Tracing;
+  /** Plugins every worker of the process takes (tracing's interceptors and span sink). */
+  plugins: WorkerPlugin[];
+}
+
+/**
+ * Starts a worker process (`service` names it in logs, metrics and traces): JSON logs, the Temporal
+ * SDK's runtime logging through them and exporting its metrics to /metrics (when the process serves
+ * probes), tracing when configured, and its Temporal connections.
+ */
+export async function connectWorkerProcess(env: Env, service: string): Promise<WorkerProcess> {
+  initLogging(service);
+  const tracing = startTracing(service);
+  let metrics: { prometheus: { bindAddress: string } } | undefined;
+  if (env.NOVAFLOW_HEALTH_PORT !== undefined) {
+    const port = await freePort();
+    metrics = { prometheus: { bindAddress: `127.0.0.1:${port}` } };
+    setSdkMetricsUrl(`http://127.0.0.1:${port}/metrics`);
+  }
+  Runtime.install({
+    logger: temporalLogger('WARN'),
+    ...(metrics ? { telemetryOptions: { metrics: { ...metrics, globalTags: { service } } } } : {}),
   });
-  return { connection, client };
+  const options = temporalConnectionOptions(env.TEMPORAL_ADDRESS);
+  const connection = await NativeConnection.connect(options);
+  const client = new Client({
+    connection: await Connection.connect(options),
+    namespace: env.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
+  log.info({ temporal: options.address, tls: Boolean(options.tls), tracing: Boolean(tracing) }, 'connected');
+  return { connection, client, tracing, plugins: tracing ? [tracing.workerPlugin()] : [] };
 }
 
 /**
@@ -28,11 +60,11 @@ export function runAsBuildWorker(env: Env): void {
   try {
     os.setPriority(Math.max(os.getPriority(), env.NOVAFLOW_BUILD_NICE));
   } catch (err) {
-    console.warn(`could not lower the process priority: ${(err as Error).message}`);
+    log.warn({ err }, 'could not lower the process priority');
   }
 }
 
-/** The process's probes on NOVAFLOW_HEALTH_PORT, when it is set. */
+/** The process's probes and metrics on NOVAFLOW_HEALTH_PORT, when it is set. */
 export async function probes(
   env: Env,
   client: Client,
@@ -40,6 +72,6 @@ export async function probes(
 ): Promise<http.Server | undefined> {
   if (env.NOVAFLOW_HEALTH_PORT === undefined) return undefined;
   const server = await serveHealth({ port: env.NOVAFLOW_HEALTH_PORT, client, workers });
-  console.log(`probes on :${env.NOVAFLOW_HEALTH_PORT} (/healthz, /readyz)`);
+  log.info({ port: env.NOVAFLOW_HEALTH_PORT }, 'probes and metrics on /healthz, /readyz, /metrics');
   return server;
 }

@@ -1,4 +1,6 @@
 import { loadEnv } from '../config/env';
+import { logger } from '../common/observability/log';
+import { CONTROL_TASK_QUEUE } from '../common/names';
 import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
@@ -8,7 +10,7 @@ async function main() {
   const env = loadEnv();
   runAsBuildWorker(env);
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const { connection, client } = await connectWorkerProcess(env);
+  const { connection, client, tracing, plugins } = await connectWorkerProcess(env, 'control');
   const worker = await createControlWorker({
     connection,
     client,
@@ -27,6 +29,7 @@ async function main() {
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
     concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
+    tuning: { plugins },
   });
   const health = await probes(env, client, () => [worker]);
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -34,12 +37,13 @@ async function main() {
       health?.close();
       worker.shutdown();
     });
-  console.log(`[control] polling task queue novaflow on ${env.TEMPORAL_ADDRESS}`);
+  logger('control').info({ task_queue: CONTROL_TASK_QUEUE }, 'polling');
   await worker.run();
+  await tracing?.shutdown();
   await connection.close();
 }
 
 main().catch((err) => {
-  console.error('[control]', err);
+  logger('control').fatal({ err }, 'control worker failed');
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { readiness, temporalCheck, type Check } from '../common/readiness';
+import { METRICS_CONTENT_TYPE, metricsText } from '../common/observability/metrics';
 
 /** What a worker's readiness looks at besides Temporal: its Temporal workers' states. */
 export interface WorkerLike {
@@ -10,7 +11,8 @@ export interface WorkerLike {
 /**
  * A worker process's probes on `port` (NOVAFLOW_HEALTH_PORT): `GET /healthz` 200 while the process
  * serves; `GET /readyz` 200 when Temporal answers and every worker of the process is RUNNING, else 503
- * naming what is not. Anything else is a 404.
+ * naming what is not; `GET /metrics` the process's Prometheus series (novaflow's, then the Temporal
+ * SDK's). Anything else is a 404.
  */
 export function serveHealth(opts: {
   port: number;
@@ -25,6 +27,13 @@ export function serveHealth(opts: {
     };
     if (req.method !== 'GET') return send(405, { status: 'method not allowed' });
     if (req.url === '/healthz') return send(200, { status: 'ok' });
+    if (req.url === '/metrics') {
+      void metricsText().then((text) => {
+        res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
+        res.end(text);
+      });
+      return;
+    }
     if (req.url !== '/readyz') return send(404, { status: 'not found' });
     void temporalCheck(opts.client).then((temporal) => {
       const states = opts.workers().map((w) => w.getState());

@@ -12,6 +12,8 @@ export interface PlanResult {
   placements: Placement[];
   /** Why the first server that did not fit was refused: hosts each filter removed. */
   refusal: string | null;
+  /** The filter that removed the last hosts left (or `no_hosts` when there were none). */
+  refusedBy: string | null;
 }
 
 /** Runs the filters one after another like Nova and says how many hosts each removed. */
@@ -19,15 +21,20 @@ export function explainRefusal(
   hosts: HostCandidate[],
   filters: readonly HostFilter[],
   spec: RequestSpec,
-): string {
+): { refusal: string; refusedBy: string } {
   let left = hosts;
+  let refusedBy = 'no_hosts';
   const removed: string[] = [];
   for (const f of filters) {
     const kept = left.filter((h) => f.passes(h, spec));
     if (kept.length < left.length) removed.push(`${f.name} removed ${left.length - kept.length}`);
+    if (kept.length === 0 && left.length > 0) refusedBy = f.name;
     left = kept;
   }
-  return `${hosts.length} host(s) considered; ${removed.length ? removed.join(', ') : 'no filter removed any'}`;
+  return {
+    refusal: `${hosts.length} host(s) considered; ${removed.length ? removed.join(', ') : 'no filter removed any'}`,
+    refusedBy,
+  };
 }
 
 /**
@@ -44,7 +51,7 @@ export function plan(
   const placements: Placement[] = [];
   for (let i = 0; i < count; i++) {
     const passing = hosts.filter((h) => filters.every((f) => f.passes(h, spec)));
-    if (passing.length === 0) return { placements, refusal: explainRefusal(hosts, filters, spec) };
+    if (passing.length === 0) return { placements, ...explainRefusal(hosts, filters, spec) };
     const [best, ...rest] = weigh(passing, spec.ratios, strategy);
     best.planned.vcpus += spec.resources.vcpus;
     best.planned.ram += spec.resources.ram;
@@ -55,5 +62,5 @@ export function plan(
     for (const h of [best, ...alternates]) zones[h.state.name] = hostZone(h.state) ?? 'nova';
     placements.push({ host: best.state.name, alternates: alternates.map((h) => h.state.name), zones });
   }
-  return { placements, refusal: null };
+  return { placements, refusal: null, refusedBy: null };
 }

@@ -4,6 +4,9 @@ import { forbidden, NovaError } from '../../common/errors';
 import { isIdentityId } from '../../common/ids';
 import type { Identity, IdentityProvider } from './types';
 import { passwordAuthBody } from '../../common/keystone-auth';
+import { logger } from '../../common/observability/log';
+
+const log = logger('keystone');
 
 export interface KeystoneOptions {
   /** Keystone's v3 root, e.g. http://127.0.0.1:5000/v3. */
@@ -119,7 +122,7 @@ export class KeystoneIdentity implements IdentityProvider {
       body: passwordAuthBody({ user, password, project, userDomain: domain, projectDomain: domain }),
     });
     if (res.status !== 201) {
-      console.error(`[api] Keystone refused novaflow's service user ${user}: ${res.status}`);
+      log.error({ status: res.status, user }, "Keystone refused novaflow's service user");
       throw new KeystoneUnavailable('novaflow could not log in to it');
     }
     const body = (await res.json()) as { token: { expires_at: string } };
@@ -136,7 +139,7 @@ export class KeystoneIdentity implements IdentityProvider {
     }
     if (res!.status === 404) return this.remember(token, { invalid: 'unknown, expired or revoked' });
     if (res!.status !== 200) {
-      console.error(`[api] Keystone answered ${res!.status} to a token validation`);
+      log.error({ status: res!.status }, 'Keystone failed a token validation');
       throw new KeystoneUnavailable(`it answered ${res!.status}`);
     }
     const { token: t } = (await res!.json()) as KeystoneToken;

@@ -6,6 +6,7 @@ import type { Caller } from '../../common/types';
 import { ctx, setCtx } from '../context';
 import { evaluate, parseCheck, PolicySyntaxError, type Check, type Target } from './engine';
 import type { PolicyRule } from './defaults';
+import { logger } from '../../common/observability/log';
 
 interface Route {
   method: string;
@@ -54,7 +55,8 @@ export class Policy {
     // Literal paths first: GET /servers/detail is not GET /servers/:id.
     this.routes.sort((a, b) => a.params.length - b.params.length);
     for (const [name, check] of Object.entries(overrides)) {
-      if (!this.checks.has(name)) console.warn(`[api] policy file: rule ${name} is not a rule of this API`);
+      if (!this.checks.has(name))
+        logger('policy').warn({ rule: name }, 'policy file: rule is not a rule of this API');
       this.checks.set(name, parseCheck(check));
     }
   }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { check, readiness, temporalCheck, type Check } from '../../common/readiness';
 import type { IdentityProvider } from '../identity/types';
+import { METRICS_CONTENT_TYPE, metricsText } from '../../common/observability/metrics';
 
 /**
  * Probes for orchestrators and load balancers, outside the Nova API and its identity: `GET /healthz`
@@ -11,6 +12,11 @@ import type { IdentityProvider } from '../identity/types';
  */
 export function healthRoutes(deps: { client: Client; identity: IdentityProvider }): Router {
   const r = Router();
+  // Prometheus's scrape: the API's request, admission and stream series and the process's own.
+  r.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
+    res.send(await metricsText());
+  });
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { badRequest } from '../../common/errors';
+import { sseStreams } from '../../common/observability/metrics';
 import type { ApiDeps } from '../context';
 import { ctx } from '../context';
 import { reservationSnapshot, retryReservation, type ReservationView } from '../usecases/reservations';
@@ -35,7 +36,16 @@ async function stream(deps: ApiDeps, req: Request, res: Response): Promise<void>
     'X-Accel-Buffering': 'no',
   });
   let closed = false;
-  req.on('close', () => (closed = true));
+  let counted = true;
+  sseStreams.inc();
+  const uncount = () => {
+    if (counted) sseStreams.dec();
+    counted = false;
+  };
+  req.on('close', () => {
+    closed = true;
+    uncount();
+  });
   // A reconnecting client names the snapshot it has (its id is a hash of its content): unchanged, it
   // is not sent again. `retry` tells clients how soon to reconnect after a drop.
   let last = req.header('Last-Event-ID') ?? '';
@@ -69,6 +79,7 @@ async function stream(deps: ApiDeps, req: Request, res: Response): Promise<void>
     }
   }
   res.end();
+  uncount();
 }
 
 /** Tracking a create request: its view, its live stream, and retrying its failed servers. */

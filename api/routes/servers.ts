@@ -3,7 +3,10 @@ import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AdmitResult, CreateRequest } from '../../entities/reservation/types';
 import { z } from 'zod';
-import { badRequest, conflict, forbidden } from '../../common/errors';
+import { badRequest, conflict, forbidden, NovaError } from '../../common/errors';
+import { admissions, admittedServers } from '../../common/observability/metrics';
+import { reservationWorkflowId } from '../../common/names';
+import { annotate } from '../observe';
 import { MAX_METADATA_ITEMS, METADATA_LIMIT_MESSAGE } from '../../entities/server/rules';
 import { findFlavorFor } from '../../entities/flavor/client';
 import { SERVER_STATUSES } from '../../common/status';
@@ -312,7 +315,18 @@ export function serverRoutes(deps: ApiDeps, opts: ServerRouteOptions): Router {
       if (check.value?.guest) createReq.guest = { ...createReq.guest, ...check.value.guest };
       if (check.value?.shown) createReq.shown = { ...createReq.shown, ...check.value.shown };
     }
-    const admitted = await admitOnce(createReq);
+    annotate(req, { reservation_id: createReq.reservationId });
+    const admitted = await admitOnce(createReq).catch((err: unknown) => {
+      if (err instanceof NovaError && err.status === 403) admissions.inc({ result: 'over_quota' });
+      throw err;
+    });
+    admissions.inc({ result: 'admitted' });
+    admittedServers.inc(admitted.serverIds.length);
+    annotate(req, {
+      reservation_id: admitted.reservationId,
+      workflow_id: reservationWorkflowId(admitted.reservationId),
+      servers: admitted.serverIds.length,
+    });
     if (body.server.return_reservation_id) {
       res.status(202).json({ reservation_id: admitted.reservationId });
       return;

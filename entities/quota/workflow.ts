@@ -1,4 +1,5 @@
-import { makeContinueAsNewFunc, setHandler } from '@temporalio/workflow';
+import { makeContinueAsNewFunc, metricMeter, setHandler } from '@temporalio/workflow';
+import { WORKFLOW_METRICS } from '../../common/observability/workflow-metrics';
 import { ADMISSION_TASK_QUEUE } from '../../common/names';
 import {
   quotaStateQuery,
@@ -91,6 +92,7 @@ export async function quotaWorkflow(input: QuotaWorkflowInput): Promise<void> {
     const prior = answered.get(req.reservationId);
     if (prior !== undefined) return prior;
     const decided = decideReserve(limits, usage(), req);
+    if ('refused' in decided) metricMeter.createCounter(WORKFLOW_METRICS.quotaRefusals).add(1);
     if ('granted' in decided)
       for (const key of req.keys.slice(0, decided.granted)) holdings.set(key, req.perInstance);
     answered.set(req.reservationId, decided);

@@ -1,4 +1,5 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, metricMeter, patched } from '@temporalio/workflow';
+import { WORKFLOW_METRICS } from '../../common/observability/workflow-metrics';
 import { BUILD_ABORT } from '../../common/errors';
 import type { Placement } from '../../common/types';
 import { flavorResources } from '../reservation/stages';
@@ -79,6 +80,9 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
         s.fail({ code: 500, message: `Build of instance ${seed.id} aborted: ${message}` });
         return;
       }
+      // Temporal's metric meter: counted once when the task runs, never again on replay.
+      if (i < hosts.length - 1)
+        metricMeter.createCounter(WORKFLOW_METRICS.reschedules).add(1, { from: host });
     }
   }
   s.fail({

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type RuntimeOptions } from '@temporalio/worker';
+import type { Tracing } from '../../common/observability/tracing';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { noAuth } from '../../api/identity/noauth';
@@ -26,6 +27,13 @@ function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+/** Installs the Temporal runtime of this test file with options of its own (before any stack starts). */
+export function installRuntime(options: RuntimeOptions): void {
+  if (runtimeInstalled) throw new Error('the Temporal runtime of this test file is already installed');
+  runtimeInstalled = true;
+  Runtime.install(options);
 }
 
 /** Takes a namespace of the run's pool that no other test file holds (files may run in parallel). */
@@ -73,6 +81,8 @@ export interface StackOptions {
   externalControl?: boolean;
   /** How often compute nodes compare their instances with their claims and power states. */
   syncMs?: number;
+  /** Traces through this: the API's spans, the client's and workers' interceptors (the bundle must carry them). */
+  tracing?: Tracing;
 }
 
 export interface ApiResponse<T = any> {
@@ -108,7 +118,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const namespace = opts.namespace ?? claimNamespace();
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace });
+  const client = new Client({
+    connection: clientConnection,
+    namespace,
+    ...(opts.tracing ? { interceptors: opts.tracing.clientInterceptors } : {}),
+  });
+  const tuning = opts.tracing ? { plugins: [opts.tracing.workerPlugin()] } : undefined;
   const scheduler: SchedulerConfig = {
     ratios: { cpu: 1, ram: 1, disk: 1 },
     downAfterMs: 10_000,
@@ -130,11 +145,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         extraActivities: ext.controlActivities({ client }),
         filterFactories: ext.filterFactories,
         admissionWaitMs: opts.admissionWaitMs,
+        tuning,
       });
   const admission: Worker = await createAdmissionWorker({
     connection,
     namespace,
     workflowBundle: { codePath: opts.workflowBundlePath ?? process.env.NOVAFLOW_TEST_BUNDLE! },
+    tuning,
   });
   const running: Promise<void>[] = [control?.run() ?? Promise.resolve(), admission.run()];
   const drivers: Record<string, FakeDriver> = {};
@@ -153,6 +170,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       heartbeatMs,
       syncMs: opts.syncMs,
       extraActivities: ext.computeActivities({ driver, host: spec.name }),
+      tuning,
     });
     nodes[spec.name] = node;
     await node.report();
@@ -180,6 +198,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       hostDownAfterMs: scheduler.downAfterMs,
       identity: opts.identity ?? noAuth,
       policyOverrides: opts.policyOverrides,
+      tracer: opts.tracing?.tracer,
     },
     apiExt.api,
   );

@@ -31,7 +31,9 @@ export function requestLog(req: Request): Logger {
 
 /** The route template a request matched (`/v2.1/servers/:id`), never the ids in its path. */
 function routeOf(req: Request): string {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
+  const given = (req.route as { path?: unknown } | undefined)?.path;
+  // A route of several paths is named by its first.
+  const path: unknown = Array.isArray(given) ? given[0] : given;
   return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
 }
 
@@ -47,12 +49,20 @@ export function observe(tracer?: Tracer): RequestHandler {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': req.method, 'url.path': req.path },
     });
+    // The route is read as the answer starts, while the router that matched it still owns the request
+    // (an error passed on leaves the router, which gives back its mount path).
+    let route: string | undefined;
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: unknown[]) {
+      route ??= routeOf(req);
+      return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+    } as typeof res.writeHead;
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeOf(req);
+      route ??= routeOf(req);
       const status = String(res.statusCode);
       apiRequests.inc({ method: req.method, route, status });
       apiLatency.observe({ method: req.method, route, status }, seconds);

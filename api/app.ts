@@ -4,6 +4,9 @@ import { ctx, setCtx } from './context';
 import { authenticate, requestId } from './auth';
 import { bodyDepth } from './body-depth';
 import { observe } from './observe';
+import { coreOperations } from './openapi/core';
+import { openApiDocument, type OpenApiDocument } from './openapi/document';
+import type { Operation } from './openapi/types';
 import type { Tracer } from '@opentelemetry/api';
 import { errorHandler, notFoundHandler } from './errors';
 import { microversion } from './microversion';
@@ -33,6 +36,9 @@ import type {
   ViewDecorator,
 } from '../extensions/types';
 
+/** The API's release, as its OpenAPI document names it. */
+export const API_VERSION = '0.1.0';
+
 /** What extensions contribute to the API. */
 export interface ApiExtensionParts {
   routes: ((deps: ApiDeps) => Router)[];
@@ -55,6 +61,8 @@ export interface ApiExtensionParts {
   services: ExtensionService[];
   /** Steps the extensions add to every server's build. */
   buildSteps: BuildStep[];
+  /** The operations of the extensions' routes, for the OpenAPI document. */
+  operations: Operation[];
 }
 
 export const NO_EXTENSIONS: ApiExtensionParts = {
@@ -70,6 +78,7 @@ export const NO_EXTENSIONS: ApiExtensionParts = {
   policies: [],
   services: [],
   buildSteps: [],
+  operations: [],
 };
 
 /** What the app needs besides what its routes need: who callers are, and what they may do. */
@@ -82,6 +91,15 @@ export interface AppDeps extends ApiDeps {
   tracer?: Tracer;
 }
 
+/** The OpenAPI document of the core and of these extensions. */
+export function apiDocument(ext: ApiExtensionParts = NO_EXTENSIONS): OpenApiDocument {
+  return openApiDocument(
+    [...coreOperations(ext.schema), ...ext.operations],
+    { ...CORE_QUERY_PARAMS, ...ext.queryParams },
+    API_VERSION,
+  );
+}
+
 /** The Nova API app: thin routes over use cases, one error handler. */
 export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS): express.Express {
   const app = express();
@@ -91,6 +109,10 @@ export function createApp(deps: AppDeps, ext: ApiExtensionParts = NO_EXTENSIONS)
   app.use(observe(deps.tracer));
   // Probes for orchestrators: no token, no microversion, nothing of the Nova API.
   app.use(healthRoutes(deps));
+  const document = apiDocument(ext);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
   if (deps.publicUrl) {
     const baseUrl = deps.publicUrl.replace(/\/$/, '');
     app.use((req, _res, next) => {

@@ -85,7 +85,8 @@ export const CORE_QUERY_PARAMS: Record<string, string[]> = {
   '/os-workflows/:id/history': ['*'],
 };
 
-function compile(path: string): RegExp {
+/** A route of the table as a pattern over request paths (with or without a project id in front). */
+export function compile(path: string): RegExp {
   const body = path
     .split('/')
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))

@@ -47,6 +47,7 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     serverActions: {},
     policies: extensions.flatMap((e) => e.api?.policies ?? []),
     services: extensions.flatMap((e) => e.api?.services ?? []),
+    operations: extensions.flatMap((e) => e.api?.operations ?? []),
     buildSteps: extensions.flatMap((e) => e.buildSteps ?? []),
   };
   const stepNames = api.buildSteps.map((b) => b.name);

@@ -9,6 +9,7 @@ import type { CreateRequest } from '../entities/reservation/types';
 import type { BuildStepRef } from '../entities/reservation/stages';
 import type { ServerMemoView } from '../entities/server/rules';
 import type { DriverCapability, VirtDriver } from '../drivers/driver';
+import type { Operation } from '../api/openapi/types';
 
 /**
  * The extension contract: everything an extension may hook into, in one module the API, the workers
@@ -129,6 +130,11 @@ export interface NovaExtension {
     policies?: PolicyRule[];
     /** APIs of their own it serves beside Nova's, each registered in Keystone's catalog. */
     services?: ExtensionService[];
+    /**
+     * Every route it serves (under /v2.1, and its services' under their paths), with the zod schema
+     * of each body, for the API's OpenAPI document: a route served without one fails the check.
+     */
+    operations?: Operation[];
   };
   control?: {
     /** Activities for the control worker (task queue `novaflow`). */

@@ -24,6 +24,7 @@ setRootLogger(
         done();
       },
     }),
+    'info',
   ),
 );
 

@@ -130,7 +130,7 @@ const count = (min: number) =>
     ])
     .pipe(z.number().int().min(min, `must be >= ${min}`).max(2147483647));
 
-const FlavorCreate = z
+export const FlavorCreate = z
   .object({
     flavor: z
       .object({
@@ -199,15 +199,15 @@ function checkSpecs(req: Request, specs: Record<string, string>): void {
   }
 }
 
-const FlavorUpdate = z
+export const FlavorUpdate = z
   .object({ flavor: z.object({ description: z.string().max(65535).nullable() }).strict() })
   .strict();
 const specKey = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid extra spec key');
 const specValue = z.union([z.string().max(255), z.number(), z.boolean()]).transform(String);
-const ExtraSpecs = z.object({ extra_specs: z.record(specKey, specValue) }).strict();
-const ExtraSpec = z.record(specKey, specValue);
+export const ExtraSpecs = z.object({ extra_specs: z.record(specKey, specValue) }).strict();
+export const ExtraSpec = z.record(specKey, specValue);
 const Tenant = z.object({ tenant: z.string().min(1).max(255) }).strict();
-const FlavorAction = z.union([
+export const FlavorAction = z.union([
   z.object({ addTenantAccess: Tenant }).strict(),
   z.object({ removeTenantAccess: Tenant }).strict(),
 ]);

@@ -25,7 +25,7 @@ const limit = z
       .transform(Number),
   ])
   .pipe(z.number().int().min(-1, 'must be >= -1'));
-const QuotaUpdate = z
+export const QuotaUpdate = z
   .object({
     quota_set: z
       .object({
@@ -41,7 +41,7 @@ const QuotaUpdate = z
   })
   .strict();
 
-const QuotaClassUpdate = z
+export const QuotaClassUpdate = z
   .object({ quota_class_set: QuotaUpdate.shape.quota_set.omit({ force: true }) })
   .strict();
 

@@ -13,12 +13,12 @@ import { canonicalIPv6, hostnameProblem, serverTag } from '../schemas/create-ser
 /** Nova's metadata key and value rules, as at create. */
 const key = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, 'is not a valid metadata key');
 const value = z.string().max(255, 'is too long');
-const Metadata = z.object({ metadata: z.record(key, value) }).strict();
-const Meta = z.object({ meta: z.record(key, value) }).strict();
+export const Metadata = z.object({ metadata: z.record(key, value) }).strict();
+export const Meta = z.object({ meta: z.record(key, value) }).strict();
 
-const Tags = z.object({ tags: z.array(serverTag).max(50, 'is too long') }).strict();
+export const Tags = z.object({ tags: z.array(serverTag).max(50, 'is too long') }).strict();
 
-const Rename = z
+export const Rename = z
   .object({
     server: z
       .object({

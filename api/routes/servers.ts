@@ -68,7 +68,7 @@ const reboot = z
       ),
   })
   .strict();
-const ACTIONS = z.union([
+export const ACTIONS = z.union([
   z.object({ reboot }).strict(),
   // Nova reads no value under os-stop and os-start: `null`, `{}`, anything.
   z.object({ 'os-stop': z.unknown() }).strict(),
@@ -99,8 +99,11 @@ function actionKey(body: unknown): string | undefined {
   return keys.length === 1 ? keys[0] : undefined;
 }
 
-const LockBody = z.union([z.null(), z.object({ locked_reason: z.string().max(255).optional() }).strict()]);
-const ResetState = z.object({ state: z.enum(['active', 'error']) }).strict();
+export const LockBody = z.union([
+  z.null(),
+  z.object({ locked_reason: z.string().max(255).optional() }).strict(),
+]);
+export const ResetState = z.object({ state: z.enum(['active', 'error']) }).strict();
 
 /**
  * Nova's actions that change the server's record at once (no driver call), or that have nothing to
@@ -146,7 +149,7 @@ const EDIT_ACTIONS: Record<string, (deps: ApiDeps, req: Request, input: unknown)
   },
 };
 
-const Rebuild = z
+export const Rebuild = z
   .object({
     imageRef: z.string().min(1).max(255),
     name: z.string().min(1).max(255).optional(),

@@ -10,14 +10,14 @@ import { parseBody } from '../schemas/validate';
 import { novaLocalTime } from '../views/time';
 import { isHostName, isUuid, nameUuid } from '../../common/ids';
 
-const ServiceBody = z
+export const ServiceBody = z
   .object({
     host: z.string().min(1),
     binary: z.literal('nova-compute'),
     disabled_reason: z.string().max(255).optional(),
   })
   .strict();
-const ServiceUpdate = z
+export const ServiceUpdate = z
   .object({
     status: z.enum(['enabled', 'disabled']).optional(),
     disabled_reason: z.string().max(255).optional(),

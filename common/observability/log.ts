@@ -12,9 +12,13 @@ export type { Logger } from 'pino';
 let root: Logger | undefined;
 
 /** A logger in novaflow's format: ISO time, the level by name, the service and pid on every line. */
-export function makeLogger(service: string, destination?: pino.DestinationStream): Logger {
+export function makeLogger(
+  service: string,
+  destination?: pino.DestinationStream,
+  level = process.env.NOVAFLOW_LOG_LEVEL ?? 'info',
+): Logger {
   const options: pino.LoggerOptions = {
-    level: process.env.NOVAFLOW_LOG_LEVEL ?? 'info',
+    level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

@@ -3,6 +3,7 @@ import type { Operation } from '../../api/policy/defaults';
 import type { NovaExtension } from '../types';
 import { tenantIsolationFilter } from './filters';
 import { aggregateRoutes } from './routes';
+import { Action as AggregateAction, Create as CreateAggregate, Update as UpdateAggregate } from './routes';
 
 /**
  * os-aggregates: host aggregates (CRUD, hosts, metadata and its availability zone), admin only. An
@@ -18,6 +19,29 @@ export const aggregatesExtension: NovaExtension = {
     namespace: 'http://docs.openstack.org/compute/ext/fake_xml',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/os-aggregates', summary: 'List host aggregates' },
+      {
+        method: 'post',
+        path: '/v2.1/os-aggregates',
+        summary: 'Create a host aggregate',
+        body: CreateAggregate,
+      },
+      { method: 'get', path: '/v2.1/os-aggregates/:id', summary: 'Show a host aggregate' },
+      {
+        method: 'put',
+        path: '/v2.1/os-aggregates/:id',
+        summary: 'Update a host aggregate',
+        body: UpdateAggregate,
+      },
+      { method: 'delete', path: '/v2.1/os-aggregates/:id', summary: 'Delete a host aggregate', status: 200 },
+      {
+        method: 'post',
+        path: '/v2.1/os-aggregates/:id/action',
+        summary: 'Add or remove a host, set metadata',
+        body: AggregateAction,
+      },
+    ],
     routes: aggregateRoutes,
     collections: ['os-aggregates'],
     policies: [

@@ -10,12 +10,12 @@ import type { AggregateChange, AggregateRecord } from './messages';
 
 const name = z.string().trim().min(1).max(255);
 const zone = z.string().trim().min(1).max(255).nullable().optional();
-const Create = z.object({ aggregate: z.object({ name, availability_zone: zone }).strict() }).strict();
-const Update = z
+export const Create = z.object({ aggregate: z.object({ name, availability_zone: zone }).strict() }).strict();
+export const Update = z
   .object({ aggregate: z.object({ name: name.optional(), availability_zone: zone }).strict() })
   .strict();
 const Host = z.object({ host: z.string().min(1).max(255) }).strict();
-const Action = z.union([
+export const Action = z.union([
   z.object({ add_host: Host }).strict(),
   z.object({ remove_host: Host }).strict(),
   z

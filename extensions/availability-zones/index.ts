@@ -70,6 +70,14 @@ export const availabilityZonesExtension: NovaExtension = {
     namespace: 'http://docs.openstack.org/compute/ext/fake_xml',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/os-availability-zone', summary: 'List availability zones' },
+      {
+        method: 'get',
+        path: '/v2.1/os-availability-zone/detail',
+        summary: 'List availability zones with hosts',
+      },
+    ],
     routes: availabilityZoneRoutes,
     collections: ['os-availability-zone'],
     policies: [

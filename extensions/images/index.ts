@@ -3,6 +3,7 @@ import { imagePropertiesView } from './view';
 import type { NovaExtension } from '../types';
 import { imageRoutes, imageVersions } from './routes';
 import { validateImage } from './validate';
+import { Register } from './routes';
 
 const READ = 'role:reader or rule:context_is_admin';
 
@@ -20,6 +21,41 @@ export const imagesExtension: NovaExtension = {
     updated: '2026-12-01T00:00:00Z',
   },
   api: {
+    operations: [
+      {
+        method: 'get',
+        path: '/image/',
+        summary: 'Image API versions',
+        public: true,
+        tag: 'images',
+        status: 300,
+      },
+      { method: 'get', path: '/image/v2/images', summary: 'List images', tag: 'images' },
+      { method: 'get', path: '/image/v2/images/:id', summary: 'Show an image', tag: 'images' },
+      {
+        method: 'post',
+        path: '/image/v2/images',
+        summary: 'Create an image',
+        body: Register,
+        status: 201,
+        tag: 'images',
+      },
+      { method: 'delete', path: '/image/v2/images/:id', summary: 'Delete an image', tag: 'images' },
+      {
+        method: 'put',
+        path: '/image/v2/images/:id/file',
+        summary: "Upload an image's data",
+        bodyType: 'application/octet-stream',
+        status: 204,
+        tag: 'images',
+      },
+      {
+        method: 'get',
+        path: '/image/v2/images/:id/file',
+        summary: "Download an image's data",
+        tag: 'images',
+      },
+    ],
     decorators: [imagePropertiesView],
     validateCreate: validateImage,
     services: [

@@ -47,7 +47,7 @@ function view(image: ImageRecord): Record<string, unknown> {
 
 const visibleTo = (req: Request, image: ImageRecord) => imageVisibleTo(image, ctx(req).caller);
 
-const Register = z
+export const Register = z
   .object({
     id: z.string().uuid().optional(),
     name: z.string().max(255).optional(),

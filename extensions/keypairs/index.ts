@@ -3,6 +3,7 @@ import { badRequest } from '../../common/errors';
 import type { NovaExtension } from '../types';
 import { findKeypair } from './client';
 import { keypairRoutes } from './routes';
+import { Create as CreateKeypair } from './routes';
 
 const OWNER = 'rule:context_is_admin or user_id:%(user_id)s';
 
@@ -19,6 +20,18 @@ export const keypairsExtension: NovaExtension = {
     namespace: 'http://docs.openstack.org/compute/ext/fake_xml',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/os-keypairs', summary: 'List key pairs' },
+      {
+        method: 'post',
+        path: '/v2.1/os-keypairs',
+        summary: 'Import a key pair',
+        body: CreateKeypair,
+        status: 201,
+      },
+      { method: 'get', path: '/v2.1/os-keypairs/:name', summary: 'Show a key pair' },
+      { method: 'delete', path: '/v2.1/os-keypairs/:name', summary: 'Delete a key pair', status: 204 },
+    ],
     routes: keypairRoutes,
     queryParams: { '/os-keypairs': ['user_id', 'limit', 'marker'], '/os-keypairs/:name': ['user_id'] },
     collections: ['os-keypairs'],

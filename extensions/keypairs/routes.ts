@@ -10,7 +10,7 @@ import { getQuota } from '../../entities/quota/client';
 import { addKeypair, deleteKeypair, findKeypair, listKeypairs } from './client';
 import { generateKeypair, importPublicKey } from './keys';
 
-const Create = z
+export const Create = z
   .object({
     keypair: z
       .object({

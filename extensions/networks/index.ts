@@ -3,6 +3,7 @@ import type { NovaExtension } from '../types';
 import { networkActivities } from './activities';
 import { networkRoutes, networkVersions } from './routes';
 import { validateNetworks } from './validate';
+import { CreateNetwork, CreateSubnet } from './routes';
 
 const READ = 'role:reader or rule:context_is_admin';
 const MEMBER = 'role:member or rule:context_is_admin';
@@ -30,6 +31,40 @@ export const networksExtension: NovaExtension = {
     updated: '2026-12-01T00:00:00Z',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/network/', summary: 'Network API versions', public: true, tag: 'networks' },
+      {
+        method: 'get',
+        path: '/network/v2.0/extensions',
+        summary: 'List network extensions',
+        tag: 'networks',
+      },
+      { method: 'get', path: '/network/v2.0/networks', summary: 'List networks', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/networks/:id', summary: 'Show a network', tag: 'networks' },
+      {
+        method: 'post',
+        path: '/network/v2.0/networks',
+        summary: 'Create a network',
+        body: CreateNetwork,
+        status: 201,
+        tag: 'networks',
+      },
+      { method: 'delete', path: '/network/v2.0/networks/:id', summary: 'Delete a network', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/subnets', summary: 'List subnets', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/subnets/:id', summary: 'Show a subnet', tag: 'networks' },
+      {
+        method: 'post',
+        path: '/network/v2.0/subnets',
+        summary: 'Create a subnet',
+        body: CreateSubnet,
+        status: 201,
+        tag: 'networks',
+      },
+      { method: 'delete', path: '/network/v2.0/subnets/:id', summary: 'Delete a subnet', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/ports', summary: 'List ports', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/ports/:id', summary: 'Show a port', tag: 'networks' },
+      { method: 'get', path: '/network/v2.0/floatingips', summary: 'List floating IPs', tag: 'networks' },
+    ],
     validateCreate: validateNetworks,
     decorators: [
       (_req, server, view) => {

@@ -77,7 +77,7 @@ function filtered<T extends Record<string, unknown>>(req: Request, items: T[], f
   );
 }
 
-const CreateNetwork = z
+export const CreateNetwork = z
   .object({
     network: z
       .object({
@@ -92,7 +92,7 @@ const CreateNetwork = z
   })
   .strict();
 
-const CreateSubnet = z
+export const CreateSubnet = z
   .object({
     subnet: z
       .object({

@@ -16,6 +16,31 @@ export const hypervisorsExtension: NovaExtension = {
     updated: '2014-12-03T00:00:00Z',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/os-hypervisors', summary: 'List hypervisors' },
+      { method: 'get', path: '/v2.1/os-hypervisors/detail', summary: 'List hypervisors with details' },
+      {
+        method: 'get',
+        path: '/v2.1/os-hypervisors/statistics',
+        summary: 'Hypervisor statistics (before 2.88)',
+      },
+      { method: 'get', path: '/v2.1/os-hypervisors/:id', summary: 'Show a hypervisor' },
+      {
+        method: 'get',
+        path: '/v2.1/os-hypervisors/:id/uptime',
+        summary: "A hypervisor's uptime (before 2.88)",
+      },
+      {
+        method: 'get',
+        path: '/v2.1/os-hypervisors/:pattern/search',
+        summary: 'Search hypervisors (before 2.53)',
+      },
+      {
+        method: 'get',
+        path: '/v2.1/os-hypervisors/:pattern/servers',
+        summary: "A hypervisor's servers (before 2.53)",
+      },
+    ],
     routes: hypervisorRoutes,
     queryParams: {
       '/os-hypervisors': ['limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers'],

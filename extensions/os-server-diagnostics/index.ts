@@ -15,6 +15,9 @@ export const serverDiagnosticsExtension: NovaExtension = {
     updated: '2014-12-03T00:00:00Z',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/servers/:id/diagnostics', summary: "Show a server's diagnostics" },
+    ],
     routes: diagnosticsRoutes,
     queryParams: { '/servers/:id/diagnostics': [] },
     policies: [

@@ -7,6 +7,7 @@ import { serverGroupRoutes } from './routes';
 import { schedulerHintsSchema } from './schema';
 import { validateGroupHint } from './validate';
 import { hintsView } from './view';
+import { CreateGroup } from './routes';
 
 /**
  * Scheduler hints and server groups: two top-level create fields, a schedule-stage hook (workflow
@@ -21,6 +22,12 @@ export const schedulerHintsExtension: NovaExtension = {
     updated: '2014-12-03T00:00:00Z',
   },
   api: {
+    operations: [
+      { method: 'get', path: '/v2.1/os-server-groups', summary: 'List server groups' },
+      { method: 'post', path: '/v2.1/os-server-groups', summary: 'Create a server group', body: CreateGroup },
+      { method: 'get', path: '/v2.1/os-server-groups/:id', summary: 'Show a server group' },
+      { method: 'delete', path: '/v2.1/os-server-groups/:id', summary: 'Delete a server group' },
+    ],
     routes: serverGroupRoutes,
     queryParams: { '/os-server-groups': ['all_projects', 'limit', 'offset'] },
     collections: ['os-server-groups'],

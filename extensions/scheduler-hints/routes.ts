@@ -24,7 +24,7 @@ import type { serverGroupWorkflow } from './workflow';
 const policy = z.enum(['affinity', 'anti-affinity']);
 const name = z.string().min(1, 'is too short').max(255, 'is too long');
 /** Before 2.64 the policy is a one-item `policies` list; from 2.64 a `policy` string. */
-const CreateGroup = z
+export const CreateGroup = z
   .object({
     server_group: z
       .object({

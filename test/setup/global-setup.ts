@@ -12,6 +12,8 @@ export const NAMESPACE_POOL = Array.from(
 
 /** One dev server for the whole run on free ports, and the workflow bundle built once and shared. */
 export default async function globalSetup(): Promise<void> {
+  // Warnings and errors only: info lines (an access line per request) would bury the test output.
+  process.env.NOVAFLOW_LOG_LEVEL ??= 'warn';
   const dir = path.join(ROOT, '.data', 'test', String(process.pid));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'claims'), { recursive: true });

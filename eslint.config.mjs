@@ -37,6 +37,8 @@ export default tseslint.config(
       'coverage/',
       'bench/results/',
       'test/histories/',
+      'dist/',
+      '.cluster/',
     ],
   },
   js.configs.recommended,

@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_IMAGE_STORE: z.string().optional(),
   /** How often a compute node compares its instances with what their servers say (power state, orphans). */
   NOVAFLOW_SYNC_MS: num(10_000),
+  /** Prebuilt workflow bundles (scripts/bundle-workflows.ts): workers load them instead of bundling at start. */
+  NOVAFLOW_WORKFLOW_BUNDLE_DIR: z.string().optional(),
   /** Port of a worker process's /healthz and /readyz (unset: none; the API serves its own on its port). */
   NOVAFLOW_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   NOVAFLOW_HEARTBEAT_MS: num(5000),

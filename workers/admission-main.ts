@@ -3,6 +3,7 @@ import { logger } from '../common/observability/log';
 import { ADMISSION_TASK_QUEUE } from '../common/names';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createAdmissionWorker } from './admission';
+import { prebuiltBundle } from './workflow-code';
 import { connectWorkerProcess, probes } from './connect';
 
 /** Entry of the admission worker process. */
@@ -15,6 +16,7 @@ async function main() {
     namespace: env.TEMPORAL_NAMESPACE,
     workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
     workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
+    workflowBundle: prebuiltBundle(env.NOVAFLOW_WORKFLOW_BUNDLE_DIR, Boolean(tracing)),
     tuning: { plugins },
   });
   const health = await probes(env, client, () => [worker]);

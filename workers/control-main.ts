@@ -4,6 +4,7 @@ import { CONTROL_TASK_QUEUE } from '../common/names';
 import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
 import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
+import { prebuiltBundle } from './workflow-code';
 
 /** Entry of the control worker process. */
 async function main() {
@@ -29,6 +30,7 @@ async function main() {
     extraActivities: ext.controlActivities({ client }),
     filterFactories: ext.filterFactories,
     concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
+    workflowBundle: prebuiltBundle(env.NOVAFLOW_WORKFLOW_BUNDLE_DIR, Boolean(tracing)),
     tuning: { plugins },
   });
   const health = await probes(env, client, () => [worker]);

@@ -35,10 +35,21 @@ function abortable(client: Client, activities: Record<string, ActivityFn>): Reco
   return Object.fromEntries(
     Object.entries(activities).map(([name, fn]) => [
       name,
-      (...args: never[]) => client.withAbortSignal(Context.current().cancellationSignal, () => fn(...args)),
+      (...args: never[]) => {
+        const ctx = Context.current();
+        // Alive while it runs, whatever its own progress beats: a worker killed mid-call is noticed
+        // within the callers' short heartbeat timeout, and the call retried on another worker.
+        const alive = setInterval(() => ctx.heartbeat(), KEEPALIVE_MS);
+        return client
+          .withAbortSignal(ctx.cancellationSignal, () => fn(...args))
+          .finally(() => clearInterval(alive));
+      },
     ]),
   );
 }
+
+/** How often a control activity tells Temporal it is alive (its callers' heartbeat timeout is 10 s). */
+export const KEEPALIVE_MS = 2_000;
 
 /**
  * The control worker: every workflow but the quota entities (see admission.ts), plus the control-plane

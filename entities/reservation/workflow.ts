@@ -34,7 +34,9 @@ import { notFound, toFailure } from '../../common/errors';
  */
 const controlActivities = {
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+  // Control activities beat every 2 s while they run (workers/control.ts): a control worker killed
+  // mid-schedule is noticed in 10 s and the call retried elsewhere, not after a minute.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 } as const;
 

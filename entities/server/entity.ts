@@ -32,6 +32,9 @@ import type { ServerRecord, ServerSeed } from './types';
 /** Retried for a few minutes, never for ever: a failure then ends the build or retry in ERROR. */
 export const control = proxyActivities<ControlActivities>({
   startToCloseTimeout: '1 minute',
+  // Control activities beat every 2 s while they run (workers/control.ts): a dead control worker's
+  // call is retried elsewhere after 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
 
@@ -70,6 +73,7 @@ export function computeOn(host: string) {
 const stepActivities = {
   prepare: proxyActivities<Record<string, (input: PrepareStepInput) => Promise<PrepareStepResult>>>({
     startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '500ms',
       maximumInterval: '5s',
@@ -81,6 +85,7 @@ const stepActivities = {
   // step holds or, escaping, fail the server's entity. A delete waits for it (task_state deleting).
   release: proxyActivities<Record<string, (input: ReleaseStepInput) => Promise<void>>>({
     startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '500ms', maximumInterval: '1 minute' },
   }),
 };

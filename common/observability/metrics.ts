@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -82,17 +81,7 @@ export const schedulePlans = new Histogram({
 
 export { WORKFLOW_METRICS } from './workflow-metrics';
 
-/** A free loopback port for the Temporal SDK's Prometheus exporter. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../ports';
 
 /** Where this process's Temporal SDK exports its metrics, once the runtime is installed with it. */
 let sdkMetricsUrl: string | undefined;

@@ -187,6 +187,11 @@ export function setupSchema(sql: string, port: number, marker: string): void {
   fs.writeFileSync(marker, `${TEMPORAL_SERVER_VERSION}\n`);
 }
 
+/** Where the Temporal server serves its Prometheus metrics: the frontend's port plus 2000 (9233). */
+export function serverMetricsPort(ports: ClusterPorts): number {
+  return ports.frontend + 2000;
+}
+
 /** The server's configuration: PostgreSQL for history and visibility, every service on loopback. */
 export function serverConfig(ports: ClusterPorts, logFile: string): string {
   const store = (db: string) => ({
@@ -219,7 +224,17 @@ export function serverConfig(ports: ClusterPorts, logFile: string): string {
       numHistoryShards: 4,
       datastores: { default: store('temporal'), visibility: store('temporal_visibility') },
     },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      // The server's own series (persistence latency, shard and task-queue health) for Prometheus.
+      metrics: {
+        prometheus: {
+          framework: 'opentelemetry',
+          timerType: 'histogram',
+          listenAddress: `127.0.0.1:${serverMetricsPort(ports)}`,
+        },
+      },
+    },
     services: { frontend: rpc(0), history: rpc(1), matching: rpc(2), worker: rpc(6) },
     clusterMetadata: {
       enableGlobalNamespace: false,

@@ -8,6 +8,7 @@ import {
   ensureTemporalServer,
   ensureUiServer,
   serverConfig,
+  serverMetricsPort,
   setupSchema,
   startPostgres,
   startTemporalServer,
@@ -58,6 +59,7 @@ launchMain({
     await supervisor.add('temporal-ui', () =>
       startUi(ui, path.join(dir, 'ui'), address, ports.ui, path.join(dir, 'ui.log')),
     );
+    console.log(`Temporal server metrics on http://127.0.0.1:${serverMetricsPort(ports)}/metrics`);
     return { address, ui: `http://localhost:${ports.ui}` };
   },
 });

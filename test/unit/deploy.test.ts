@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { EnvSchema } from '../../config/env';
-import { TEMPORAL_SERVER_VERSION } from '../../scripts/cluster-temporal';
+import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../scripts/cluster-temporal';
 
 const ROOT = path.join(__dirname, '..', '..');
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -52,6 +52,7 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const version = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
     expect(compose.services.temporal.image).toBe(`temporalio/server:${version}`);
     expect(compose.services['temporal-schema'].image).toBe(`temporalio/admin-tools:${version}`);
+    expect(compose.services['temporal-ui'].image).toBe(`temporalio/ui:${UI_SERVER_VERSION.replace(/^v/, '')}`);
     const s = compose.services as Record<string, any>;
     expect(s.admission.deploy.replicas).toBe(2);
     expect(s.control.deploy.replicas).toBe(2);

@@ -119,6 +119,19 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
   const claim = (host: string, claims: { key: string; resources: ClaimOnHostInput['resources'] }[]) =>
     claimOn(client, host, claims, scheduler.ratios);
 
+  /** Gives back every claim any host holds for these servers (read from fresh host states). */
+  const releaseEarlierClaims = async (serverIds: string[]) => {
+    const ids = new Set(serverIds);
+    const held = (await hostCache.get(true)).flatMap((s) =>
+      Object.keys(s.allocations)
+        .filter((key) => ids.has(key))
+        .map((key) => ({ host: s.name, key })),
+    );
+    if (held.length === 0) return;
+    await releaseClaimsOn(client, held);
+    for (const h of held) hostCache.released(h.host, [h.key]);
+  };
+
   return {
     /** admit: reserves quota for the request, creating the project's quota entity on first use. */
     /** admit, seen from the reservation: the answer its batched update gave, or its own reserve. */
@@ -138,6 +151,9 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
 
     /** schedule: filters and weighs hosts, then claims every placement on its host in one batch per host. */
     async scheduleServers(input: ScheduleInput): Promise<ScheduleResult> {
+      // A retry after the worker of an earlier attempt died: that attempt's claims for these servers
+      // stand on hosts this plan may not choose, and nothing else would ever give them back.
+      if (Context.current().info.attempt > 1) await releaseEarlierClaims(input.serverIds);
       const filters = filtersFor(input.filters);
       const resources = flavorResources(input.flavor);
       const spec: RequestSpec = {

@@ -24,6 +24,10 @@ export async function createAdmissionWorker(opts: AdmissionWorkerOptions): Promi
     ...workflowCode(opts),
     // One entity per project: a few hundred cached runs keep every active project's state in memory.
     maxCachedWorkflows: 500,
+    // A quota entity cached by an admission worker that died waits this long on that worker's sticky
+    // queue before another worker takes it (Temporal's default is 10 s): creates of that project stall
+    // meanwhile. This worker never queues behind build work, so 2 s is far above its normal pickup.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
     // A task that ignores its cancellation must not hold a stop (a deploy, Ctrl-C) forever: after
     // this the worker stops anyway and Temporal hands its tasks to another worker.
     shutdownForceTime: '30 seconds',

@@ -52,7 +52,9 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const version = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
     expect(compose.services.temporal.image).toBe(`temporalio/server:${version}`);
     expect(compose.services['temporal-schema'].image).toBe(`temporalio/admin-tools:${version}`);
-    expect(compose.services['temporal-ui'].image).toBe(`temporalio/ui:${UI_SERVER_VERSION.replace(/^v/, '')}`);
+    expect(compose.services['temporal-ui'].image).toBe(
+      `temporalio/ui:${UI_SERVER_VERSION.replace(/^v/, '')}`,
+    );
     const s = compose.services as Record<string, any>;
     expect(s.admission.deploy.replicas).toBe(2);
     expect(s.control.deploy.replicas).toBe(2);

@@ -174,7 +174,7 @@ beforeAll(async () => {
     detached: true,
   });
   const keep = (c: Buffer) => {
-    output = (output + c.toString()).slice(-200_000);
+    output = (output + c.toString()).slice(-2_000_000);
   };
   cluster.stdout!.on('data', keep);
   cluster.stderr!.on('data', keep);
@@ -217,6 +217,8 @@ afterAll(async () => {
       });
     });
   }
+  // The cluster's own output (its processes' JSON logs) for whoever reads a failure.
+  fs.writeFileSync(path.join(os.tmpdir(), 'novaflow-cluster-test.log'), output);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 

@@ -5,16 +5,23 @@ import { freeResources } from './filters';
 /** spread: most free RAM first (Nova's default RAMWeigher); pack: least free RAM first. */
 export type WeighStrategy = 'spread' | 'pack';
 
-/** Orders hosts best first; ties go to the host name so a placement is reproducible. */
+/** Whether `a` ranks before `b`: free RAM (most first to spread, least first to pack), then the name. */
+export function ranksBefore(
+  a: HostCandidate,
+  b: HostCandidate,
+  ratios: AllocationRatios,
+  strategy: WeighStrategy,
+): boolean {
+  const sign = strategy === 'spread' ? -1 : 1;
+  const d = sign * (freeResources(a, ratios).ram - freeResources(b, ratios).ram);
+  return d !== 0 ? d < 0 : a.state.name < b.state.name;
+}
+
+/** Orders hosts best first; ties go to the host name (code-unit order) so a placement is reproducible. */
 export function weigh(
   hosts: HostCandidate[],
   ratios: AllocationRatios,
   strategy: WeighStrategy,
 ): HostCandidate[] {
-  const sign = strategy === 'spread' ? -1 : 1;
-  return [...hosts].sort(
-    (a, b) =>
-      sign * (freeResources(a, ratios).ram - freeResources(b, ratios).ram) ||
-      a.state.name.localeCompare(b.state.name),
-  );
+  return [...hosts].sort((a, b) => (ranksBefore(a, b, ratios, strategy) ? -1 : 1));
 }

@@ -11,13 +11,13 @@ function holdsAny(h: HostCandidate, serverIds: readonly string[]): boolean {
 /** same_host: only hosts that run at least one of the given servers. */
 export const sameHostFilter: FilterFactory = (args) => {
   const serverIds = ids(args.serverIds);
-  return { name: 'SameHostFilter', passes: (h) => holdsAny(h, serverIds) };
+  return { name: 'SameHostFilter', local: true, passes: (h) => holdsAny(h, serverIds) };
 };
 
 /** different_host: no host that runs any of the given servers. */
 export const differentHostFilter: FilterFactory = (args) => {
   const serverIds = ids(args.serverIds);
-  return { name: 'DifferentHostFilter', passes: (h) => !holdsAny(h, serverIds) };
+  return { name: 'DifferentHostFilter', local: true, passes: (h) => !holdsAny(h, serverIds) };
 };
 
 /**
@@ -29,6 +29,7 @@ export const antiAffinityFilter: FilterFactory = (args) => {
   const own = ids(args.requestServerIds);
   return {
     name: 'ServerGroupAntiAffinityFilter',
+    local: true,
     passes: (h) => !hosts.has(h.state.name) && h.plannedCount === 0 && !holdsAny(h, own),
   };
 };

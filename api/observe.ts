@@ -6,6 +6,8 @@ import { ctx } from './context';
 
 const accessLog = logger('access');
 
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Ids a route learned while it ran (the reservation it started), for its access-log line and span. */
 export type Annotations = Record<string, string | number>;
 
@@ -81,6 +83,8 @@ export function observe(tracer?: Tracer): RequestHandler {
         ...(req as Observed).novaflowNotes,
       };
       if (res.statusCode >= 500) accessLog.error(line, 'request');
+      // Probes and scrapes come every few seconds: at debug level unless they fail.
+      else if (PROBES.has(route) && res.statusCode < 400) accessLog.debug(line, 'request');
       else accessLog.info(line, 'request');
       if (span) {
         span.updateName(`${req.method} ${route}`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -118,7 +119,8 @@ export const RETENTION_DAYS = 3;
  * a retention of at least RETENTION_DAYS.
  */
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
-  const conn = await Connection.connect({ address });
+  // A secured server (TLS, mTLS, an API key) is reached with Temporal's own settings, as the processes are.
+  const conn = await Connection.connect(temporalConnectionOptions(address, process.env, address));
   try {
     const ns = await conn.workflowService.describeNamespace({ namespace });
     const kept = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0);

@@ -19,6 +19,15 @@ describe("Temporal's connection settings", () => {
     expect(o.tls).toBeTruthy();
   });
 
+  it('then a script that started its own server names it whatever the settings say', () => {
+    const o = temporalConnectionOptions(
+      '127.0.0.1:17233',
+      { TEMPORAL_ADDRESS: 'elsewhere:7233' },
+      '127.0.0.1:17233',
+    );
+    expect(o.address).toBe('127.0.0.1:17233');
+  });
+
   it('then mTLS reads the CA, client certificate and key from files, with a server name', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nf-tls-'));
     for (const f of ['ca.pem', 'client.pem', 'client.key'])

@@ -1,6 +1,9 @@
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type WorkerPlugin } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker, type WorkerPlugin } from '@temporalio/worker';
+import type { ComposedExtensions } from '../extensions/compose';
+import { builtinWorkflowModules, builtinWorkflowTypes } from '../extensions/registry';
+import { prebuiltBundle, type WorkflowCodeOptions } from './workflow-code';
 import type http from 'node:http';
 import type { Env } from '../config/env';
 import { initLogging, logger, temporalLogger } from '../common/observability/log';
@@ -62,6 +65,46 @@ export function runAsBuildWorker(env: Env): void {
   } catch (err) {
     log.warn({ err }, 'could not lower the process priority');
   }
+}
+
+/**
+ * The workflow code of a worker that runs workflows: the built-in extensions' and the configured
+ * ones', from the prebuilt bundle when NOVAFLOW_WORKFLOW_BUNDLE_DIR names one (the traced one when
+ * this process traces).
+ */
+export function processWorkflowCode(
+  env: Env,
+  ext: ComposedExtensions,
+  proc: WorkerProcess,
+): WorkflowCodeOptions {
+  return {
+    workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
+    workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
+    workflowBundle: prebuiltBundle(env.NOVAFLOW_WORKFLOW_BUNDLE_DIR, Boolean(proc.tracing)),
+  };
+}
+
+/**
+ * Runs a process's one worker until SIGINT or SIGTERM, its probes beside it; then flushes the
+ * traces and closes the connection.
+ */
+export async function serveWorker(
+  env: Env,
+  proc: WorkerProcess,
+  worker: Worker,
+  service: string,
+  taskQueue: string,
+): Promise<void> {
+  const health = await probes(env, proc.client, () => [worker]);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      health?.close();
+      worker.shutdown();
+    });
+  logger(service).info({ task_queue: taskQueue }, 'polling');
+  await worker.run();
+  await proc.tracing?.shutdown();
+  await proc.connection.close();
 }
 
 /** The process's probes and metrics on NOVAFLOW_HEALTH_PORT, when it is set. */

@@ -1,20 +1,19 @@
 import { loadEnv } from '../config/env';
 import { logger } from '../common/observability/log';
 import { CONTROL_TASK_QUEUE } from '../common/names';
-import { connectWorkerProcess, probes, runAsBuildWorker } from './connect';
-import { builtinWorkflowModules, builtinWorkflowTypes, loadWorkerExtensions } from '../extensions/registry';
+import { connectWorkerProcess, processWorkflowCode, runAsBuildWorker, serveWorker } from './connect';
+import { loadWorkerExtensions } from '../extensions/registry';
 import { createControlWorker } from './control';
-import { prebuiltBundle } from './workflow-code';
 
 /** Entry of the control worker process. */
 async function main() {
   const env = loadEnv();
   runAsBuildWorker(env);
   const ext = loadWorkerExtensions(env.NOVAFLOW_EXTENSIONS);
-  const { connection, client, tracing, plugins } = await connectWorkerProcess(env, 'control');
+  const proc = await connectWorkerProcess(env, 'control');
   const worker = await createControlWorker({
-    connection,
-    client,
+    connection: proc.connection,
+    client: proc.client,
     namespace: env.TEMPORAL_NAMESPACE,
     scheduler: {
       ratios: {
@@ -25,24 +24,13 @@ async function main() {
       downAfterMs: env.NOVAFLOW_HOST_DOWN_AFTER_MS,
       weigher: env.NOVAFLOW_WEIGHER,
     },
-    workflowModules: [...new Set([...builtinWorkflowModules(), ...ext.workflowModules])],
-    workflowTypes: [...new Set([...builtinWorkflowTypes(), ...ext.workflowTypes])],
-    extraActivities: ext.controlActivities({ client }),
+    ...processWorkflowCode(env, ext, proc),
+    extraActivities: ext.controlActivities({ client: proc.client }),
     filterFactories: ext.filterFactories,
     concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
-    workflowBundle: prebuiltBundle(env.NOVAFLOW_WORKFLOW_BUNDLE_DIR, Boolean(tracing)),
-    tuning: { plugins },
+    tuning: { plugins: proc.plugins },
   });
-  const health = await probes(env, client, () => [worker]);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.once(sig, () => {
-      health?.close();
-      worker.shutdown();
-    });
-  logger('control').info({ task_queue: CONTROL_TASK_QUEUE }, 'polling');
-  await worker.run();
-  await tracing?.shutdown();
-  await connection.close();
+  await serveWorker(env, proc, worker, 'control', CONTROL_TASK_QUEUE);
 }
 
 main().catch((err) => {

@@ -4,18 +4,13 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { ROOT } from './temporal';
+import { clusterLog as log, TEMPORAL_SERVER_VERSION } from './cluster-install';
 
 /**
- * A real Temporal cluster on this machine, as `npm run cluster` runs it: PostgreSQL from the OS
- * packages, the Temporal server (every service in one process) and the Temporal Web UI, both built
- * from the Go module proxy into .cluster/ (git-ignored) on first use.
+ * A real Temporal cluster on this machine, as `npm run cluster` runs it: PostgreSQL, its schemas, the
+ * Temporal server (every service in one process), its namespace and the Temporal Web UI (the
+ * binaries come from scripts/cluster-install.ts).
  */
-export const TEMPORAL_SERVER_VERSION = 'v1.32.1';
-/** The newest Web UI server whose module builds with the machine's Go (newer ones need Go 1.26.10). */
-export const UI_SERVER_VERSION = 'v2.54.0';
-
-const CLUSTER = path.join(ROOT, '.cluster');
-const BIN = path.join(CLUSTER, 'bin');
 
 export interface ClusterPorts {
   postgres: number;
@@ -25,65 +20,6 @@ export interface ClusterPorts {
 }
 
 export const DEFAULT_PORTS: ClusterPorts = { postgres: 15432, frontend: 7233, ui: 8233 };
-
-function log(line: string) {
-  console.log(`cluster   | ${line}`);
-}
-
-function goInstall(pkg: string, bin: string, name: string): string {
-  const target = path.join(bin, name);
-  if (fs.existsSync(target)) return target;
-  fs.mkdirSync(bin, { recursive: true });
-  log(`building ${pkg} with go install (once; about 14 min on 2 cores without a module cache) ...`);
-  execFileSync('go', ['install', pkg], {
-    stdio: 'inherit',
-    env: { ...process.env, GOBIN: bin, GOFLAGS: process.env.GOFLAGS ?? '-trimpath' },
-  });
-  return target;
-}
-
-/** The Temporal server and its SQL schema tool, built once. */
-export function ensureTemporalServer(): { server: string; sql: string } {
-  const server = goInstall(`go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, BIN, 'server');
-  const sql = goInstall(`go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`, BIN, 'sql');
-  return { server, sql };
-}
-
-/** The Web UI server (its own directory: its binary is also called `server`). */
-export function ensureUiServer(): string {
-  return goInstall(
-    `github.com/temporalio/ui-server/v2/cmd/server@${UI_SERVER_VERSION}`,
-    path.join(CLUSTER, 'ui', 'bin'),
-    'server',
-  );
-}
-
-/** PostgreSQL's binaries: the newest version the OS packages installed, installing them if need be. */
-export function ensurePostgres(): string {
-  const find = () => {
-    const base = '/usr/lib/postgresql';
-    if (!fs.existsSync(base)) return undefined;
-    const versions = fs
-      .readdirSync(base)
-      .filter((v) => fs.existsSync(path.join(base, v, 'bin', 'postgres')))
-      .sort((a, b) => Number(b) - Number(a));
-    return versions[0] ? path.join(base, versions[0], 'bin') : undefined;
-  };
-  let bin = find();
-  if (bin) return bin;
-  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) {
-    throw new Error('novaflow: PostgreSQL is not installed; run: sudo apt-get install -y postgresql');
-  }
-  log('installing PostgreSQL from the OS packages ...');
-  execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  bin = find();
-  if (!bin) throw new Error('novaflow: PostgreSQL was installed but its binaries were not found');
-  return bin;
-}
 
 /** PostgreSQL will not run as root: as root, its processes run as the `postgres` user the package made. */
 function asPostgres(cmd: string, args: string[]): [string, string[]] {

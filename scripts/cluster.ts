@@ -4,9 +4,6 @@ import {
   clusterDataDir,
   DEFAULT_PORTS,
   ensureNamespace,
-  ensurePostgres,
-  ensureTemporalServer,
-  ensureUiServer,
   serverConfig,
   serverMetricsPort,
   setupSchema,
@@ -14,6 +11,7 @@ import {
   startTemporalServer,
   startUi,
 } from './cluster-temporal';
+import { ensurePostgres, ensureTemporalServer, ensureUiServer } from './cluster-install';
 import fs from 'node:fs';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { EnvSchema } from '../../config/env';
-import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../scripts/cluster-temporal';
+import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../scripts/cluster-install';
 
 const ROOT = path.join(__dirname, '..', '..');
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');

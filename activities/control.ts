@@ -21,7 +21,7 @@ import type {
 } from '../entities/reservation/stages';
 import { flavorResources } from '../entities/reservation/stages';
 import { mapLimit } from '../common/concurrency';
-import { HostStateCache } from './host-cache';
+import { HostStateCache, type Freshness } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
 import { isAlive } from '../entities/host/rules';
 import { claimOn, releaseClaimsOn } from '../entities/host/client';
@@ -122,7 +122,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
   /** Gives back every claim any host holds for these servers (read from fresh host states). */
   const releaseEarlierClaims = async (serverIds: string[]) => {
     const ids = new Set(serverIds);
-    const held = (await hostCache.get(true)).flatMap((s) =>
+    const held = (await hostCache.get('queried')).flatMap((s) =>
       Object.keys(s.allocations)
         .filter((key) => ids.has(key))
         .map((key) => ({ host: s.name, key })),
@@ -168,12 +168,12 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       let refusal: string | null = null;
       let refusedBy: string | null = null;
       let fit = 0;
-      let fresh = false;
+      let freshness: Freshness = 'cached';
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
         Context.current().heartbeat({ round });
         const now = Date.now();
-        const usedCache = !fresh;
-        const candidates: HostCandidate[] = (await hostCache.get(fresh)).map((state) => ({
+        const provisional = freshness !== 'queried';
+        const candidates: HostCandidate[] = (await hostCache.get(freshness)).map((state) => ({
           state,
           alive: isAlive(state, scheduler.downAfterMs, now),
           planned: { vcpus: 0, ram: 0, disk: 0 },
@@ -183,9 +183,11 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         refusal = planned.refusal;
         refusedBy = planned.refusedBy;
         fit = Object.keys(placements).length + planned.placements.length;
-        // A short plan on cached states proves nothing: plan again on what the hosts say now.
-        fresh = true;
-        if (usedCache && planned.placements.length < pending.length) continue;
+        // A short plan on cached or listed states proves nothing: plan again on what the hosts say now.
+        if (provisional && planned.placements.length < pending.length) {
+          freshness = 'queried';
+          continue;
+        }
         if (fit < input.minCount) break;
         const byHost = new Map<string, string[]>();
         planned.placements.forEach((p, i) => byHost.set(p.host, [...(byHost.get(p.host) ?? []), pending[i]]));
@@ -203,6 +205,8 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         // Keep launch order: what is still pending are the servers after the last one placed in order.
         pending = pending.filter((id) => !placements[id]);
         if (refused.size === 0) break;
+        // Another scheduler got there first: plan the rest on a new listing, which shows its claims.
+        if (freshness === 'cached') freshness = 'listed';
       }
       // Only a prefix of the launch order may run; and fewer than min_count means none at all.
       const ordered = input.serverIds.filter((id) => placements[id]);

@@ -1,12 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { Resources } from '../common/types';
 import type { HostState } from '../entities/host/types';
-import { loadHostStates } from '../entities/host/client';
+import { listHostStates, loadHostStates } from '../entities/host/client';
+
+/**
+ * How fresh a read must be: `cached` (at most the TTL old), `listed` (a new visibility listing: one
+ * call, milliseconds behind the entities) or `queried` (a query to every host: strongly consistent,
+ * a call per host).
+ */
+export type Freshness = 'cached' | 'listed' | 'queried';
 
 /**
  * Host states the scheduler plans on without asking every host again for each request. A plan made
- * on cached states is only a guess: claims are still validated by each host entity, and a plan that
- * comes up short or is refused is made again on fresh states, so staleness never refuses a server.
+ * on cached or listed states is only a guess: claims are still validated by each host entity, a
+ * refused plan is made again on a new listing, and one that comes up short on what every host says
+ * now (queried), so staleness never refuses a server.
  */
 export class HostStateCache {
   private states: Map<string, HostState> | null = null;
@@ -18,14 +26,16 @@ export class HostStateCache {
     private readonly ttlMs: number,
   ) {}
 
-  /** Every host's state: cached when younger than the TTL, unless `fresh` asks for a new read. */
-  async get(fresh: boolean): Promise<HostState[]> {
-    if (!fresh && this.states && Date.now() - this.loadedAt < this.ttlMs) return [...this.states.values()];
-    // Concurrent schedules share one read; a fresh read never reuses one that began earlier.
+  /** Every host's state, at least as fresh as asked. */
+  async get(freshness: Freshness): Promise<HostState[]> {
+    const cached = freshness === 'cached';
+    if (cached && this.states && Date.now() - this.loadedAt < this.ttlMs) return [...this.states.values()];
+    // Concurrent schedules share one listing; a fresher read never reuses one that began earlier.
+    const read = freshness === 'queried' ? loadHostStates(this.client) : listHostStates(this.client);
     const load =
-      !fresh && this.loading
+      cached && this.loading
         ? this.loading
-        : (this.loading = loadHostStates(this.client).then((list) => {
+        : (this.loading = read.then((list) => {
             this.states = new Map(list.map((s) => [s.name, s]));
             this.loadedAt = Date.now();
             return this.states;

@@ -39,3 +39,17 @@ export function hostWorkflowId(host: string): string {
 export function quotaWorkflowId(project: string): string {
   return `quota/${project}`;
 }
+
+/** Entity of one compute service (a compute-node process, serving one host or a fleet of them). */
+export function computeServiceWorkflowId(service: string): string {
+  return `compute-service/${service}`;
+}
+
+/** Task queue a fleet process's hosts share: every driver call names its host in its input. */
+export function fleetTaskQueue(service: string): string {
+  return `compute-fleet/${service}`;
+}
+
+export function isFleetQueue(taskQueue: string): boolean {
+  return taskQueue.startsWith('compute-fleet/');
+}

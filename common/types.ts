@@ -46,4 +46,9 @@ export interface Placement {
   alternates: string[];
   /** The zone of the host and of each alternate, as the scheduler saw them (absent on older placements). */
   zones?: Record<string, string>;
+  /**
+   * The task queue of each host whose driver calls do not go to its own `compute/<host>` (the hosts of
+   * a fleet); absent for the others, and on older placements.
+   */
+  queues?: Record<string, string>;
 }

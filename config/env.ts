@@ -25,6 +25,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_HOST: z.string().default('compute-1'),
   NOVAFLOW_DRIVER: z.string().default('fake'),
   NOVAFLOW_AZ: z.string().default('nova'),
+  /** A fleet process: this many fake hosts named `<NOVAFLOW_HOST>-0001`... on one worker (0: one host). */
+  NOVAFLOW_FLEET_HOSTS: num(0),
   NOVAFLOW_FAKE_VCPUS: num(16),
   NOVAFLOW_FAKE_RAM_MB: num(32768),
   NOVAFLOW_FAKE_DISK_GB: num(500),

@@ -1,5 +1,6 @@
 import { hostZone, usedResources } from '../../entities/host/rules';
 import type { Placement } from '../../common/types';
+import { computeTaskQueue } from '../../common/names';
 import type { HostCandidate, HostFilter, RequestSpec } from './filters';
 import type { WeighStrategy } from './weighers';
 import { ranksBefore, weigh } from './weighers';
@@ -65,8 +66,18 @@ function place(best: HostCandidate, alternates: HostCandidate[], spec: RequestSp
   best.planned.disk += spec.resources.disk;
   best.plannedCount += 1;
   const zones: Record<string, string> = {};
-  for (const h of [best, ...alternates]) zones[h.state.name] = hostZone(h.state) ?? 'nova';
-  return { host: best.state.name, alternates: alternates.map((h) => h.state.name), zones };
+  const queues: Record<string, string> = {};
+  for (const h of [best, ...alternates]) {
+    zones[h.state.name] = hostZone(h.state) ?? 'nova';
+    const queue = h.state.inventory?.taskQueue;
+    if (queue && queue !== computeTaskQueue(h.state.name)) queues[h.state.name] = queue;
+  }
+  return {
+    host: best.state.name,
+    alternates: alternates.map((h) => h.state.name),
+    zones,
+    ...(Object.keys(queues).length > 0 ? { queues } : {}),
+  };
 }
 
 /** The heap planner (local filters only): see plan. */

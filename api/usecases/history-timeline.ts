@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { hostOfTaskQueue } from '../../common/names';
+import { hostOfTaskQueue, isFleetQueue } from '../../common/names';
 import { decodePayloads, type RawPayload } from './live-progress';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
@@ -77,6 +77,12 @@ function failureOf(
   // Timeouts and activity wrappers carry the useful text in a cause.
   while (!cur.message && cur.cause) cur = cur.cause as typeof f;
   return { message: cur.message ?? '', type: cur.applicationFailureInfo?.type ?? null };
+}
+
+/** The `host` a driver call names in its input (a fleet's calls), if any. */
+function hostOfInput(args: unknown[]): string | undefined {
+  const host = (args[0] as { host?: unknown } | undefined)?.host;
+  return typeof host === 'string' ? host : undefined;
 }
 
 function statusValue(fields: Record<string, RawPayload> | null | undefined): string | undefined {
@@ -172,7 +178,13 @@ export function buildTimeline(
         activity: a.activityType?.name ?? '',
         activity_id: a.activityId ?? '',
         task_queue: queue,
-        host: hostOfTaskQueue(queue) ?? null,
+        // A fleet's queue serves many hosts: the call names its host in its input.
+        host:
+          hostOfTaskQueue(queue) ??
+          (isFleetQueue(queue)
+            ? hostOfInput(decodePayloads(a.input?.payloads as RawPayload[]))
+            : undefined) ??
+          null,
         worker: null,
         scheduled_at: time,
         started_at: null,

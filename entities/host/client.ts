@@ -2,19 +2,23 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { isNotFound } from '../client-errors';
 import type { ApplicationFailure } from '@temporalio/common';
-import { CONTROL_TASK_QUEUE, hostWorkflowId } from '../../common/names';
+import { CONTROL_TASK_QUEUE, computeServiceWorkflowId, hostWorkflowId } from '../../common/names';
 import { NovaHost, NovaKind } from '../../common/search-attributes';
-import { eq, visibilityQuery } from '../../common/visibility';
+import { eq, oneOf, visibilityQuery } from '../../common/visibility';
+import { mapLimit } from '../../common/concurrency';
 import {
   claimUpdate,
   hostReportSignal,
   hostStateQuery,
   releaseClaimsSignal,
+  serviceHeartbeatSignal,
+  serviceStateQuery,
   setHostEnabledUpdate,
 } from './messages';
-import { CLAIM_REFUSED } from './rules';
-import type { AllocationRatios, ClaimRequest, HostReport, HostState } from './types';
+import { CLAIM_REFUSED, serviceLiveness, withServiceLiveness, type ServiceLiveness } from './rules';
+import type { AllocationRatios, ClaimRequest, HostReport, HostState, ServiceHeartbeat } from './types';
 import type { hostWorkflow } from './workflow';
+import type { computeServiceWorkflow } from './service-workflow';
 
 /**
  * The host entity's client: the only code that reads `host/NAME` or sends it updates and signals.
@@ -32,18 +36,71 @@ export async function listHostNames(client: Client): Promise<string[]> {
   return [...names].sort();
 }
 
-/** The current state of each host (a query each, so it is strongly consistent). */
+/** Queries at once when reading many entities one by one. */
+const QUERY_CONCURRENCY = 64;
+
+/** The liveness of each named compute service (a query each); services never started are left out. */
+async function loadServices(client: Client, names: Iterable<string>): Promise<Map<string, ServiceLiveness>> {
+  const out = new Map<string, ServiceLiveness>();
+  await mapLimit([...new Set(names)], QUERY_CONCURRENCY, async (name) => {
+    const state = await client.workflow
+      .getHandle(computeServiceWorkflowId(name))
+      .query(serviceStateQuery)
+      .catch(() => null);
+    if (state) out.set(name, serviceLiveness(state));
+  });
+  return out;
+}
+
+/** The current state of each host (a query each, so it is strongly consistent), with its service's liveness. */
 export async function loadHostStates(client: Client, names?: string[]): Promise<HostState[]> {
   const all = names ?? (await listHostNames(client));
-  const states = await Promise.all(
-    all.map((name) =>
-      client.workflow
-        .getHandle(hostWorkflowId(name))
-        .query(hostStateQuery)
-        .catch(() => null),
-    ),
+  const states = await mapLimit(all, QUERY_CONCURRENCY, (name) =>
+    client.workflow
+      .getHandle(hostWorkflowId(name))
+      .query(hostStateQuery)
+      .catch(() => null),
   );
-  return states.filter((s): s is HostState => s !== null);
+  const found = states.filter((s): s is HostState => s !== null);
+  const services = await loadServices(
+    client,
+    found.flatMap((s) => (s.service ? [s.service] : [])),
+  );
+  return found.map((s) => withServiceLiveness(s, services));
+}
+
+/** Visibility query of every host entity and every compute service, for `listHostStates`. */
+const HOSTS_AND_SERVICES_QUERY = visibilityQuery(
+  oneOf(NovaKind, ['host', 'compute-service']),
+  eq('ExecutionStatus', 'Running'),
+);
+
+/**
+ * Every host's state in one visibility listing: each host entity publishes its state in its memo, and
+ * each compute service its heartbeats. Eventually consistent (visibility lags the entities by
+ * milliseconds): good for a plan, whose claims each host entity still validates, and for a view; a
+ * host whose memo is not there yet (an entity that has not published) is queried instead.
+ */
+export async function listHostStates(client: Client): Promise<HostState[]> {
+  const hosts = new Map<string, HostState>();
+  const unpublished: string[] = [];
+  const services = new Map<string, ServiceLiveness>();
+  for await (const wf of client.workflow.list({ query: HOSTS_AND_SERVICES_QUERY, pageSize: 1000 })) {
+    const memo = wf.memo ?? {};
+    if (wf.workflowId.startsWith('host/')) {
+      const name = wf.workflowId.slice('host/'.length);
+      if (memo.host) hosts.set(name, memo.host as HostState);
+      else unpublished.push(name);
+    } else if (typeof memo.heartbeat === 'number') {
+      services.set(wf.workflowId.slice('compute-service/'.length), {
+        lastHeartbeat: memo.heartbeat,
+        hosts: new Set((memo.hosts as string[] | undefined) ?? []),
+      });
+    }
+  }
+  const listed = [...hosts.values()].map((s) => withServiceLiveness(s, services));
+  const queried = unpublished.length > 0 ? await loadHostStates(client, unpublished.sort()) : [];
+  return [...listed, ...queried].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -82,7 +139,29 @@ export async function releaseClaimsOn(
   );
 }
 
-/** A compute node's registration and heartbeat: starts its host entity the first time. */
+/**
+ * A compute service's heartbeat: starts its entity the first time. `hosts` when the set it serves
+ * changed (and at the process's first heartbeat).
+ */
+export async function heartbeatService(
+  client: Client,
+  service: string,
+  heartbeat: ServiceHeartbeat,
+): Promise<void> {
+  await client.workflow.signalWithStart<typeof computeServiceWorkflow, [ServiceHeartbeat]>(
+    'computeServiceWorkflow',
+    {
+      workflowId: computeServiceWorkflowId(service),
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [{ name: service }],
+      signal: serviceHeartbeatSignal,
+      signalArgs: [heartbeat],
+      typedSearchAttributes: [{ key: NovaKind, value: 'compute-service' }],
+    },
+  );
+}
+
+/** A compute node's registration, and its report when its inventory changes: starts its host entity the first time. */
 export async function reportHost(client: Client, host: string, report: HostReport): Promise<void> {
   await client.workflow.signalWithStart<typeof hostWorkflow, [HostReport]>('hostWorkflow', {
     workflowId: hostWorkflowId(host),
@@ -111,10 +190,12 @@ export function setHostEnabled(
 
 /** One host's state (strongly consistent); undefined for a host that never registered. */
 export async function hostState(client: Client, host: string): Promise<HostState | undefined> {
+  let state: HostState;
   try {
-    return await client.workflow.getHandle(hostWorkflowId(host)).query(hostStateQuery);
+    state = await client.workflow.getHandle(hostWorkflowId(host)).query(hostStateQuery);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+  return withServiceLiveness(state, await loadServices(client, state.service ? [state.service] : []));
 }

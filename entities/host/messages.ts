@@ -1,5 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ClaimRequest, HostAttributes, HostReport, HostState } from './types';
+import type {
+  ClaimRequest,
+  HostAttributes,
+  HostReport,
+  HostState,
+  ServiceHeartbeat,
+  ServiceState,
+} from './types';
 
 /** The host entity's updates, signals and queries, shared by its workflow and its client. */
 export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
@@ -12,3 +19,6 @@ export const setHostEnabledUpdate = defineUpdate<HostState, [{ enabled: boolean;
 export const hostStateQuery = defineQuery<HostState>('hostState');
 /** Operator metadata of a host from one source (a host aggregate); see `HostState.attributes`. */
 export const setHostAttributesSignal = defineSignal<[HostAttributes]>('setHostAttributes');
+/** A compute service's heartbeat (one per process and period, for every host it serves). */
+export const serviceHeartbeatSignal = defineSignal<[ServiceHeartbeat]>('serviceHeartbeat');
+export const serviceStateQuery = defineQuery<ServiceState>('serviceState');

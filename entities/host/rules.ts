@@ -1,5 +1,5 @@
 import type { Resources } from '../../common/types';
-import type { AllocationRatios, ClaimRequest, HostInventory, HostState } from './types';
+import type { AllocationRatios, ClaimRequest, HostInventory, HostState, ServiceState } from './types';
 
 /** The host entity's rules: pure and deterministic, unit-tested without a server. */
 
@@ -41,12 +41,36 @@ export function claimRefusal(state: HostState, req: ClaimRequest): string | null
   return null;
 }
 
-/** A host is up while its heartbeats are recent. */
 /** How long a host may go without a heartbeat before it is down, unless configured (NOVAFLOW_HOST_DOWN_AFTER_MS). */
 export const DEFAULT_HOST_DOWN_AFTER_MS = 20_000;
 
+/** What `withServiceLiveness` needs of a compute service. */
+export interface ServiceLiveness {
+  lastHeartbeat: number;
+  hosts: ReadonlySet<string>;
+}
+
+export function serviceLiveness(state: ServiceState): ServiceLiveness {
+  return { lastHeartbeat: state.lastHeartbeat, hosts: new Set(state.hosts) };
+}
+
+/** A host is up while its heartbeats are recent (its service's: see `withServiceLiveness`). */
 export function isAlive(state: HostState, downAfterMs: number, now = Date.now()): boolean {
   return now - state.lastHeartbeat <= downAfterMs;
+}
+
+/**
+ * The host's state with its service's liveness: the last heartbeat of the compute service that serves
+ * it, while that service still lists it. A host its service no longer serves keeps the time of its own
+ * last report, and so goes down after the down-after period; a host of no known service keeps its own.
+ */
+export function withServiceLiveness(
+  state: HostState,
+  services: ReadonlyMap<string, ServiceLiveness>,
+): HostState {
+  const service = state.service ? services.get(state.service) : undefined;
+  if (!service || !service.hosts.has(state.name)) return state;
+  return { ...state, lastHeartbeat: Math.max(state.lastHeartbeat, service.lastHeartbeat) };
 }
 
 /** Every value operators gave a key on this host, across sources, in source order. */

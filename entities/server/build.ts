@@ -27,6 +27,8 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
     }
     record.host = host;
     if (placement.zones?.[host]) record.hostZone = placement.zones[host];
+    if (placement.queues?.[host]) record.hostQueue = placement.queues[host];
+    else delete record.hostQueue;
     record.taskState = 'spawning';
     record.progress = 0;
     s.touch();
@@ -45,7 +47,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
       return;
     }
     try {
-      await computeOn(host).spawn({
+      await computeOn(host, record.hostQueue).spawn({
         serverId: seed.id,
         name: seed.name,
         ...(record.hostname ? { hostname: record.hostname } : {}),
@@ -101,7 +103,10 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
 export async function build(s: ServerEntity, placement: Placement, action: InstanceAction): Promise<void> {
   if (s.deleteQueued()) {
     // The scheduler's claim on the first host is held until the delete gives it back.
-    if (patched(RELEASE_UNBUILT_CLAIM)) s.record.host = placement.host;
+    if (patched(RELEASE_UNBUILT_CLAIM)) {
+      s.record.host = placement.host;
+      if (placement.queues?.[placement.host]) s.record.hostQueue = placement.queues[placement.host];
+    }
     return;
   }
   s.buildScope = new CancellationScope();

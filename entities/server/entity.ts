@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   ActivityCancellationType,
   CancellationScope,
   getExternalWorkflowHandle,
@@ -48,20 +49,41 @@ export async function claimed(input: Parameters<typeof control.claimOnHost>[0]):
   }
 }
 
-/** Driver calls run on the host's own task queue; a dead host shows as a schedule-to-start timeout. */
-export function computeOn(host: string) {
-  return proxyActivities<ComputeActivities>({
-    taskQueue: computeTaskQueue(host),
-    scheduleToStartTimeout: '1 minute',
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '20 seconds',
-    // A delete during the build cancels the spawn and waits until the node has undone it.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '10s',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT],
+const computeOptions: ActivityOptions = {
+  scheduleToStartTimeout: '1 minute',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
+  // A delete during the build cancels the spawn and waits until the node has undone it.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [RESCHEDULE, BUILD_ABORT],
+  },
+};
+
+/**
+ * Driver calls run on the task queue that serves the host (its own `compute/<host>`, or its fleet's
+ * when `queue` names one); a dead host shows as a schedule-to-start timeout. Every call names its
+ * host in its input, which a fleet's worker needs to find the host's driver.
+ */
+export function computeOn(host: string, queue?: string): ComputeActivities {
+  const activities = proxyActivities<ComputeActivities>({
+    taskQueue: queue ?? computeTaskQueue(host),
+    ...computeOptions,
+  });
+  return withHost(activities, host);
+}
+
+/** Activities whose every call carries `host` in its (first, object) input. */
+export function withHost<A extends object>(activities: A, host: string): A {
+  return new Proxy(activities, {
+    get(target, name) {
+      const fn = Reflect.get(target, name) as
+        ((input: object, ...rest: unknown[]) => Promise<unknown>) | undefined;
+      if (typeof fn !== 'function') return fn;
+      return (input: object, ...rest: unknown[]) => fn({ ...input, host }, ...rest);
     },
   });
 }
@@ -142,6 +164,12 @@ export class ServerEntity {
       keys: [this.seed.id],
     });
     this.record.host = null;
+    delete this.record.hostQueue;
+  }
+
+  /** The driver of the host the server is on (undefined while it has none). */
+  driver(): ComputeActivities | undefined {
+    return this.record.host ? computeOn(this.record.host, this.record.hostQueue) : undefined;
   }
 
   async releaseQuota(): Promise<void> {

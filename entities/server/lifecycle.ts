@@ -1,5 +1,5 @@
 import { failureMessage, nowIso } from './action-log';
-import { computeOn, type ServerEntity } from './entity';
+import type { ServerEntity } from './entity';
 import { uuid4 } from '@temporalio/workflow';
 import type { PowerReport, ServerAction, ServerActionRequest, ServerEdit } from './messages';
 import type { ServerRecord } from './types';
@@ -138,7 +138,7 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
   const { record, seed, log } = s;
   const entry = log.current();
   const host = record.host;
-  const driver = host ? computeOn(host) : undefined;
+  const driver = s.driver();
   const step = async (event: string, call: () => Promise<void>) => {
     const e = log.begin(entry, event, host);
     try {
@@ -253,7 +253,7 @@ export async function syncPower(s: ServerEntity, report: PowerReport): Promise<v
   if (record.vmState !== 'active' || record.taskState !== null || record.host !== report.host) return;
   let info: { running: boolean } | null;
   try {
-    info = await computeOn(report.host).powerState({ serverId: seed.id });
+    info = await s.driver()!.powerState({ serverId: seed.id });
   } catch {
     return;
   }

@@ -101,6 +101,8 @@ export interface ServerRecord extends ServerSeed {
   terminatedAt: string | null;
   /** The zone of the host it runs on (absent before it is placed, and on older records). */
   hostZone?: string;
+  /** The task queue of its host's driver calls when it is not `compute/<host>` (a fleet's host). */
+  hostQueue?: string;
   /** Set while the server is locked; absent or null when it is not. */
   locked?: ServerLock | null;
   /** Hosts tried, in order, for the current build. */

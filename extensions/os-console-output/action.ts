@@ -51,7 +51,12 @@ export const getConsoleOutput: ServerActionHandler = async (deps, req, serverId,
       `Cannot 'get_console_output' instance ${serverId} while it is in vm_state ${server.vmState}`,
     );
   if (!server.host) throw conflict(`Instance ${serverId} is not ready`);
-  const args: ConsoleOutputInput = { host: server.host, serverId, length: toLength(parsed.length) };
+  const args: ConsoleOutputInput = {
+    host: server.host,
+    ...(server.hostQueue ? { queue: server.hostQueue } : {}),
+    serverId,
+    length: toLength(parsed.length),
+  };
   const output: string = await deps.client.workflow.execute<typeof consoleOutputWorkflow>(
     'consoleOutputWorkflow',
     {

@@ -162,7 +162,12 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     deps.client.workflow.execute<typeof hypervisorUptimeWorkflow>('hypervisorUptimeWorkflow', {
       taskQueue: CONTROL_TASK_QUEUE,
       workflowId: `hypervisor-uptime/${state.name}/${randomUUID()}`,
-      args: [{ host: state.name } satisfies HypervisorUptimeInput],
+      args: [
+        {
+          host: state.name,
+          ...(state.inventory?.taskQueue ? { queue: state.inventory.taskQueue } : {}),
+        } satisfies HypervisorUptimeInput,
+      ],
       workflowExecutionTimeout: '1 minute',
     });
   /** The uptime a 2.88 view shows: null when the host is down or cannot say. */

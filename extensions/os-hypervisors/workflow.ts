@@ -1,15 +1,13 @@
 import { badRequest } from '../../common/errors';
-import { callHost } from '../workflow-host-call';
+import { callHost, type HostTarget } from '../workflow-host-call';
 import type { HypervisorComputeActivities } from './activities';
 
-export interface HypervisorUptimeInput {
-  host: string;
-}
+export type HypervisorUptimeInput = HostTarget;
 
 /** One uptime call, answered by the host's own compute node; a node that is down is a fast 400. */
-export async function hypervisorUptimeWorkflow({ host }: HypervisorUptimeInput): Promise<string> {
+export async function hypervisorUptimeWorkflow({ host, queue }: HypervisorUptimeInput): Promise<string> {
   return callHost<HypervisorComputeActivities, string>(
-    host,
+    { host, queue },
     (a) => a.hypervisorUptime(),
     badRequest(`Compute service of ${host} is unavailable at this time.`),
   );

@@ -39,7 +39,13 @@ export function diagnosticsRoutes(deps: ApiDeps): Router {
       {
         taskQueue: CONTROL_TASK_QUEUE,
         workflowId: `server-diagnostics/${server.id}/${randomUUID()}`,
-        args: [{ host: server.host, serverId: server.id }],
+        args: [
+          {
+            host: server.host,
+            ...(server.hostQueue ? { queue: server.hostQueue } : {}),
+            serverId: server.id,
+          },
+        ],
         workflowExecutionTimeout: '1 minute',
       },
     );

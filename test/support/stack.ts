@@ -105,6 +105,11 @@ export interface Stack {
   /** Stops one compute node for real: its worker shuts down and its heartbeats stop. */
   stopNode(name: string): Promise<void>;
   startNode(spec: HostSpec): Promise<void>;
+  /**
+   * Starts a fleet: one compute node (`service`) serving every host of `hosts` on one worker and one
+   * heartbeat, each host with a fake driver of its own (in `drivers`); stopped with `stopNode(service)`.
+   */
+  startFleet(service: string, hosts: HostSpec[]): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -176,6 +181,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await node.report();
     nodeRuns[spec.name] = node.run();
   };
+  const startFleet = async (service: string, specs: HostSpec[]) => {
+    const hosts = specs.map((spec) => {
+      const driver = (drivers[spec.name] = new FakeDriver(spec.driver));
+      return { host: spec.name, driver, extraActivities: ext.computeActivities({ driver, host: spec.name }) };
+    });
+    const node = await createComputeNode({
+      connection,
+      client,
+      namespace,
+      fleet: { service, hosts },
+      availabilityZone: 'nova',
+      heartbeatMs,
+      syncMs: opts.syncMs,
+      tuning,
+    });
+    nodes[service] = node;
+    await node.report();
+    nodeRuns[service] = node.run();
+  };
   await Promise.all(opts.hosts.map(startNode));
   // Hosts are found through visibility: wait until every one is listed before the first create.
   const deadline = Date.now() + 10_000;
@@ -234,6 +258,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await nodeRuns[name];
     },
     startNode,
+    startFleet,
     async shutdown() {
       // A slow step names itself, so a stop that hangs says where.
       const step = async (what: string, done: Promise<unknown>) => {

@@ -4,7 +4,9 @@ import {
   hostAttribute,
   hostZone,
   isAlive,
+  serviceLiveness,
   usedResources,
+  withServiceLiveness,
 } from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 
@@ -85,5 +87,28 @@ describe("a host's zone", () => {
       '1',
       '2',
     ]);
+  });
+});
+
+describe('when a host is served by a compute service', () => {
+  const served = { ...host(), service: 'fleet-a' };
+  const services = new Map([
+    ['fleet-a', serviceLiveness({ name: 'fleet-a', lastHeartbeat: 50_000, hosts: ['h0', 'h1'] })],
+    ['fleet-b', serviceLiveness({ name: 'fleet-b', lastHeartbeat: 90_000, hosts: ['h2'] })],
+  ]);
+
+  it("then it is up while the service's heartbeats are recent, however old its own report", () => {
+    const s = withServiceLiveness(served, services);
+    expect(s.lastHeartbeat).toBe(50_000);
+    expect(isAlive(s, 20_000, 60_000)).toBe(true);
+    expect(isAlive(s, 20_000, 71_000)).toBe(false);
+  });
+
+  it('then a host its service no longer lists, or whose service is unknown, keeps its own last report', () => {
+    expect(withServiceLiveness({ ...served, name: 'h9' }, services).lastHeartbeat).toBe(1_000);
+    expect(withServiceLiveness({ ...served, service: 'gone' }, services).lastHeartbeat).toBe(1_000);
+    expect(withServiceLiveness(host(), services).lastHeartbeat).toBe(1_000);
+    // Another service's heartbeats never count for it.
+    expect(withServiceLiveness({ ...served, name: 'h2' }, services).lastHeartbeat).toBe(1_000);
   });
 });

@@ -1,6 +1,7 @@
 import type { VmResult } from './vms';
 import type { FloorResult } from './floor';
 import type { AdmissionResult, ChurnResult, CreateResult } from './scenarios';
+import type { PlanCost, ReadCost } from './fleet';
 
 /** Everything one run measured; written as bench/results/latest.json. */
 export interface BenchResults {
@@ -17,8 +18,23 @@ export interface BenchResults {
   processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
   /** CPU seconds each process spent in each phase: where the time goes. */
   cpuByPhase: Record<string, Record<string, number>>;
-  targets: { name: string; measured: number | null; limit: number; met: boolean | null }[];
+  targets: { name: string; measured: number | null; limit: number; atLeast?: boolean; met: boolean | null }[];
+  /** The fleet scenarios (issue 16), on a stack of their own. */
+  fleet?: FleetResults;
   errors: string[];
+}
+
+/** One fleet process of many fake hosts: Nova's scale scenario and what the fleet costs. */
+export interface FleetResults {
+  hosts: number;
+  callers: number;
+  registerSeconds: number | null;
+  plan: PlanCost[];
+  read: ReadCost | null;
+  churn: ChurnResult | null;
+  sizes: CreateResult[];
+  processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
+  cpuByPhase: Record<string, Record<string, number>>;
 }
 
 const f = (x: number | null | undefined, d = 2) => (x == null || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
@@ -45,7 +61,7 @@ export function renderMarkdown(r: BenchResults): string {
       r.targets.map((t) => [
         t.name,
         f(t.measured),
-        `<= ${t.limit}`,
+        `${t.atLeast ? '>=' : '<='} ${t.limit}`,
         t.met == null ? 'n/a' : t.met ? 'yes' : 'NO',
       ]),
     ),
@@ -102,10 +118,11 @@ export function renderMarkdown(r: BenchResults): string {
       `**Churn**: ${c.servers} servers created and deleted by ${c.callers} callers in ${f(c.seconds, 1)} s ` +
         `(${f(c.serversPerSecond, 1)} servers/s), ${c.errors} errors; afterwards quota in use ` +
         `${c.quotaLeft.instances} instances / ${c.quotaLeft.cores} cores / ${c.quotaLeft.ram} MB, ` +
-        `${c.hostAllocationsLeft} host allocations.`,
+        `${c.hostAllocationsLeft} host allocations; boot (POST to ACTIVE) p50 ${f(c.boot?.p50)} s, p95 ${f(c.boot?.p95)} s.`,
       '',
     );
   }
+  if (r.fleet) out.push(...renderFleet(r.fleet));
   if (r.vms) {
     const v = r.vms;
     out.push(
@@ -153,4 +170,87 @@ export function renderMarkdown(r: BenchResults): string {
     '',
   );
   return out.join('\n');
+}
+
+/** The fleet section: Nova's scale scenario side by side with Nova's published figures. */
+function renderFleet(fl: FleetResults): string[] {
+  const out: string[] = [
+    `**Fleet** (one compute-node process serving ${fl.hosts} fake hosts of 16 vCPUs / 32 GiB on one worker and ` +
+      `one heartbeat; hosts up ${fl.registerSeconds ?? 'n/a'} s after the stack started)`,
+    '',
+  ];
+  if (fl.churn) {
+    const c = fl.churn;
+    out.push(
+      table(
+        [
+          'boot + delete, m1.tiny',
+          'novaflow (this run, 2 cores, one machine)',
+          "Nova's scale test (Mitaka, 1000 fake nodes, a cluster)",
+        ],
+        [
+          ['concurrency', c.callers, 50],
+          ['iterations', c.servers, 'n/a'],
+          ['boot+delete per second', f(c.serversPerSecond, 1), '~5.4'],
+          ['boot median / p95 s', `${f(c.boot.p50, 3)} / ${f(c.boot.p95, 3)}`, '6.2 / 8.0'],
+          ['delete median / p95 s', `${f(c.delete.p50, 3)} / ${f(c.delete.p95, 3)}`, 'n/a'],
+          [
+            'errors; quota and allocations left after',
+            `${c.errors}; ${c.quotaLeft.instances} / ${c.hostAllocationsLeft}`,
+            'n/a',
+          ],
+        ],
+      ),
+      '',
+    );
+  }
+  if (fl.sizes.length > 0)
+    out.push(
+      table(
+        [
+          'one request of N on the fleet',
+          'seconds to all ACTIVE',
+          's/server',
+          'events/server',
+          'largest reservation event KB',
+        ],
+        fl.sizes.map((c) => [
+          c.n,
+          f(c.seconds),
+          f(c.secondsPerServer, 4),
+          f(c.history.eventsPer, 1),
+          f(c.largestPayloadKb ?? null, 1),
+        ]),
+      ),
+      '',
+    );
+  out.push(
+    table(
+      ['hosts', 'one plan, 1 server ms', 'one plan, 100 servers ms'],
+      fl.plan.map((p) => [p.hosts, f(p.oneMs), f(p.hundredMs)]),
+    ),
+    '',
+  );
+  if (fl.read)
+    out.push(
+      `One read of all ${fl.read.hosts} hosts' states: one visibility listing ${f(fl.read.listingMs, 1)} ms ` +
+        `(what the scheduler plans on), a query per host ${f(fl.read.queriesMs, 1)} ms (what proves NoValidHost).`,
+      '',
+    );
+  if (fl.processes.length > 0) {
+    const phases = Object.keys(fl.cpuByPhase);
+    out.push(
+      table(
+        ['process', 'peak RSS MB', 'CPU s', ...phases],
+        fl.processes.map((p) => [
+          p.name,
+          p.peakRssMb ?? 'n/a',
+          f(p.cpuSeconds, 1),
+          ...phases.map((ph) => f(fl.cpuByPhase[ph][p.name], 1)),
+        ]),
+      ),
+      '',
+    );
+  }
+  return out;
 }

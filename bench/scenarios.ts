@@ -1,9 +1,18 @@
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { reservationWorkflowId, serverWorkflowId } from '../common/names';
 import type { ReservationRecord } from '../entities/reservation/types';
 import { mapLimit } from '../common/concurrency';
 import { bareStart } from './floor';
-import { historyTotals, load, round, type HistoryTotals, type LoadResult, type NovaApi } from './measure';
+import {
+  historyTotals,
+  load,
+  percentile,
+  round,
+  type HistoryTotals,
+  type LoadResult,
+  type NovaApi,
+} from './measure';
 
 /** What every scenario needs: the API, a Temporal client and somewhere to report errors. */
 export interface ScenarioContext {
@@ -46,7 +55,7 @@ async function settled(client: Client, reservationId: string, expected: number):
   const record: ReservationRecord = await client.workflow
     .getHandle(reservationWorkflowId(reservationId))
     .result();
-  const active = Object.values(record.outcomes).filter((o) => o.status === 'ACTIVE').length;
+  const active = record.active ?? Object.values(record.outcomes).filter((o) => o.status === 'ACTIVE').length;
   if (record.serverIds.length !== expected || active !== expected)
     throw new Error(
       `reservation ${reservationId}: ${active} of ${expected} servers ACTIVE (stage ${record.stage})`,
@@ -60,6 +69,17 @@ export interface CreateResult {
   secondsPerServer: number;
   /** Reservation plus server workflows, per server. */
   history: HistoryTotals;
+  /** The largest event of the reservation's history, in KB: its biggest payload and then some. */
+  largestPayloadKb?: number;
+}
+
+/** The largest event of a workflow's history, encoded, in KB (Temporal limits a payload to 2 MB). */
+async function largestEventKb(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  let largest = 0;
+  for (const ev of history.events ?? [])
+    largest = Math.max(largest, temporal.api.history.v1.HistoryEvent.encode(ev).finish().length);
+  return round(largest / 1024, 1);
 }
 
 /** One `POST /servers` with min = max = n, from the request until every server is ACTIVE. */
@@ -74,6 +94,7 @@ export async function runCreate(ctx: ScenarioContext, project: string, n: number
     seconds,
     secondsPerServer: seconds / n,
     history: await historyTotals(ctx.client, ids, n),
+    largestPayloadKb: await largestEventKb(ctx.client, reservationWorkflowId(rid)),
   };
 }
 
@@ -122,6 +143,9 @@ export interface ChurnResult {
   seconds: number;
   serversPerSecond: number;
   errors: number;
+  /** Seconds from POST to every server ACTIVE (boot), and from DELETE to the server gone (delete). */
+  boot: { p50: number; p95: number };
+  delete: { p50: number; p95: number };
   /** Quota usage of the churn project and allocations on the hosts once everything is deleted. */
   quotaLeft: { instances: number; cores: number; ram: number };
   hostAllocationsLeft: number;
@@ -153,17 +177,23 @@ export async function runChurn(
 ): Promise<ChurnResult> {
   const token = `bench:${project}`;
   let errors = 0;
+  const boots: number[] = [];
+  const deletes: number[] = [];
   const t0 = performance.now();
   await mapLimit(
     Array.from({ length: servers }, (_, i) => i),
     callers,
     async (i) => {
       try {
+        const b0 = performance.now();
         const record = await settled(ctx.client, await create(ctx.api, project, `churn-${i}`, 1), 1);
+        boots.push((performance.now() - b0) / 1000);
         const id = record.serverIds[0];
+        const d0 = performance.now();
         const del = await ctx.api('DELETE', `/v2.1/servers/${id}`, token);
         if (del.status !== 204) throw new Error(`DELETE /servers/${id} answered ${del.status}`);
         await ctx.client.workflow.getHandle(serverWorkflowId(id)).result();
+        deletes.push((performance.now() - d0) / 1000);
       } catch (err) {
         errors++;
         ctx.error('churn', err);
@@ -191,6 +221,8 @@ export async function runChurn(
     seconds: round(seconds, 2),
     serversPerSecond: round(servers / seconds, 1),
     errors,
+    boot: { p50: round(percentile(boots, 50), 3), p95: round(percentile(boots, 95), 3) },
+    delete: { p50: round(percentile(deletes, 50), 3), p95: round(percentile(deletes, 95), 3) },
     quotaLeft,
     hostAllocationsLeft,
   };

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { hostStateQuery } from '../entities/host/messages';
-import { hostWorkflowId } from '../common/names';
+import { loadHostStates } from '../entities/host/client';
 import type { HostState } from '../entities/host/types';
 import { stopProcess } from '../scripts/stop-process';
 import {
@@ -43,6 +42,13 @@ export interface BenchStackOptions {
   dynamicConfig?: string[];
   /** A compute node with the qemu driver: its host name, zone and state directory (real VMs). */
   qemu?: { host: string; zone: string; stateDir: string };
+  /**
+   * A fleet process: `hosts` fake hosts `<service>-0001`.. on one worker and heartbeat, each the size
+   * of a typical compute host (16 vCPUs, 32 GiB, 500 GB) rather than the pipeline stack's huge ones.
+   */
+  fleet?: { service: string; hosts: number };
+  /** Largest `max_count` the API accepts (default 1000). */
+  maxCount?: number;
 }
 
 /** Hosts big enough that capacity never limits a benchmark: it measures the pipeline, not the filter. */
@@ -132,7 +138,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     NOVAFLOW_FAKE_VCPUS: String(HOST_CAPACITY.vcpus),
     NOVAFLOW_FAKE_RAM_MB: String(HOST_CAPACITY.ramMb),
     NOVAFLOW_FAKE_DISK_GB: String(HOST_CAPACITY.diskGb),
-    NOVAFLOW_MAX_COUNT: '1000',
+    NOVAFLOW_MAX_COUNT: String(opts.maxCount ?? 1000),
     // The bench measures the pipeline; token validation is measured on its own (README, Identity).
     NOVAFLOW_AUTH: 'noauth',
   };
@@ -148,6 +154,20 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     );
   }
   const hosts = [...opts.hosts];
+  if (opts.fleet) {
+    const { service, hosts: n } = opts.fleet;
+    processes.push(
+      runChild(
+        service,
+        'workers/compute-main.ts',
+        ['--host', service, '--fleet', String(n)],
+        { ...env, NOVAFLOW_FAKE_VCPUS: '16', NOVAFLOW_FAKE_RAM_MB: '32768', NOVAFLOW_FAKE_DISK_GB: '500' },
+        path.join(opts.dir, `${service}.log`),
+      ),
+    );
+    const width = Math.max(4, String(n).length);
+    for (let i = 1; i <= n; i++) hosts.push(`${service}-${String(i).padStart(width, '0')}`);
+  }
   if (opts.qemu) {
     const { host, zone, stateDir } = opts.qemu;
     processes.push(
@@ -166,16 +186,15 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: BENCH_NAMESPACE });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const hostStates = () =>
-    Promise.all(hosts.map((h) => client.workflow.getHandle(hostWorkflowId(h)).query(hostStateQuery)));
+  const hostStates = () => loadHostStates(client, hosts);
   // A host state with an inventory means its node reported and the control worker runs workflows.
-  await until('the compute hosts to register', 120_000, async () => {
+  await until('the compute hosts to register', 300_000, async () => {
     const states = await hostStates();
-    return states.every((s) => s.inventory) ? true : undefined;
+    return states.length === hosts.length && states.every((s) => s.inventory) ? true : undefined;
   });
   await until('the API', 60_000, async () => ((await fetch(`${apiUrl}/v2.1/`)).ok ? true : undefined));
   // The scheduler finds hosts through visibility: wait until it lists every one.
-  await until('hosts in visibility', 30_000, async () => {
+  await until('hosts in visibility', 120_000, async () => {
     let seen = 0;
     for await (const _ of client.workflow.list({
       query: `NovaKind = 'host' AND ExecutionStatus = 'Running'`,

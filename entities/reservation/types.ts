@@ -87,7 +87,14 @@ export interface ReservationRecord {
   serverIds: string[];
   /** The quota update its admission is decided in (API-admitted requests), for readers that come early. */
   admissionUpdateId?: string;
+  /**
+   * How each launched server's build ended, by id — every server's on records before `active` was
+   * kept; since then only those that did not go ACTIVE (ERROR, DELETED), so a request of ten thousand
+   * servers keeps its record (the workflow's result) small.
+   */
   outcomes: Record<string, ServerOutcome>;
+  /** How many launched servers went ACTIVE (absent on older records, whose outcomes hold them all). */
+  active?: number;
   noValidHost: string | null;
   createdAt: string;
   stageTimes: Partial<Record<ReservationStage, string>>;

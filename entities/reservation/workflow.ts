@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -21,10 +22,10 @@ import { NovaStatus } from '../../common/search-attributes';
 import type { ServerRecord } from '../server/types';
 import { hostWorkflowId, quotaWorkflowId } from '../../common/names';
 import type { Fault, Placement } from '../../common/types';
-import type { CreateRequest, ReservationRecord, ReservationStage } from './types';
+import type { CreateRequest, ReservationRecord, ReservationStage, ServerOutcome } from './types';
 import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server/rules';
 import { failureMessage, nowIso } from '../server/action-log';
-import type { ServerWorkflowInput } from './stages';
+import type { ScheduleResult, ServerWorkflowInput } from './stages';
 import type { ServerSeed } from '../server/types';
 import { notFound, toFailure } from '../../common/errors';
 
@@ -52,6 +53,51 @@ const { awaitAdmission } = proxyLocalActivities<ControlActivities>({
 });
 
 /**
+ * Servers one schedule call plans and claims at most, and server entities one start call carries: a
+ * request of ten thousand servers then sends payloads of a few hundred KB, far below Temporal's 2 MB
+ * per payload (one call for all of them sent 648 KB at a thousand and could not go past ~3000).
+ */
+const SCHEDULE_CHUNK = 1000;
+const START_CHUNK = 250;
+/** Requests scheduled and started in chunks; runs before it replay with one call each. */
+const CHUNKED_STAGES = 'chunked-stages';
+
+/**
+ * Schedules a large request chunk by chunk in launch order, each chunk a schedule stage of its own
+ * (extensions' hooks run on each). Only a prefix of the launch order may run: the first chunk not
+ * placed whole ends it. Fewer than `minCount` placed in all means none: every claim made is given back.
+ */
+async function scheduleInChunks(
+  ids: string[],
+  minCount: number,
+  schedule: (ids: string[], min: number) => Promise<ScheduleResult>,
+): Promise<ScheduleResult> {
+  const placements: Record<string, Placement> = {};
+  let placed = 0;
+  let refusal: string | null = null;
+  for (let i = 0; i < ids.length; i += SCHEDULE_CHUNK) {
+    const chunk = ids.slice(i, i + SCHEDULE_CHUNK);
+    const result = await schedule(chunk, Math.max(0, Math.min(chunk.length, minCount - placed)));
+    Object.assign(placements, result.placements);
+    placed += Object.keys(result.placements).length;
+    refusal = result.noValidHost;
+    if (Object.keys(result.placements).length < chunk.length) break;
+  }
+  if (placed >= minCount) return { placements, noValidHost: null };
+  const byHost = new Map<string, string[]>();
+  for (const [id, p] of Object.entries(placements)) byHost.set(p.host, [...(byHost.get(p.host) ?? []), id]);
+  await Promise.all(
+    [...byHost].map(([host, keys]) =>
+      getExternalWorkflowHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
+    ),
+  );
+  return {
+    placements: {},
+    noValidHost: `${placed} of ${ids.length} server(s) could be placed, ${minCount} needed: ${refusal ?? 'hosts refused the claims'}`,
+  };
+}
+
+/**
  * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
  * is one activity (or a wait for the servers' reports), so each is a visible step in the history.
  */
@@ -67,6 +113,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     serverIds: req.serverIds,
     admissionUpdateId: req.admissionUpdateId,
     outcomes: {},
+    active: 0,
     noValidHost: null,
     createdAt: nowIso(),
     stageTimes: { admit: nowIso() },
@@ -117,6 +164,19 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     }
   })();
 
+  /** How each server's build ended (reported, cancelled, or born failed); a later report replaces one. */
+  const reported = new Map<string, ServerOutcome['status']>();
+  /** Launched servers whose build has not ended yet: the settle stage waits until there is none. */
+  const unsettled = new Set<string>();
+  const settle = (outcome: ServerOutcome) => {
+    const before = reported.get(outcome.serverId);
+    if (before === 'ACTIVE') record.active = (record.active ?? 0) - 1;
+    else delete record.outcomes[outcome.serverId];
+    reported.set(outcome.serverId, outcome.status);
+    if (outcome.status === 'ACTIVE') record.active = (record.active ?? 0) + 1;
+    else record.outcomes[outcome.serverId] = outcome;
+    unsettled.delete(outcome.serverId);
+  };
   setHandler(describeReservationQuery, () => record);
   setHandler(pendingServersQuery, () =>
     started ? [] : record.serverIds.map(pendingServer).filter((s) => !cancelled.has(s.id)),
@@ -128,7 +188,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     if (cancelled.has(serverId)) return 'cancelled';
     if (launching === undefined) {
       cancelled.add(serverId);
-      record.outcomes[serverId] = { serverId, status: 'DELETED', host: null, fault: null };
+      settle({ serverId, status: 'DELETED', host: null, fault: null });
       upsertMemo({ cancelled: [...cancelled] });
       await getExternalWorkflowHandle(quotaWorkflowId(req.projectId)).signal(releaseQuotaSignal, {
         keys: [serverId],
@@ -139,9 +199,7 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     if (!launching.includes(serverId)) throw missing();
     return 'launched';
   });
-  setHandler(serverBuiltSignal, (outcome) => {
-    record.outcomes[outcome.serverId] = outcome;
-  });
+  setHandler(serverBuiltSignal, settle);
 
   // A refusal ends the request here: it is an answer, not a failure of the workflow.
   const admitted = await admission.catch(() => undefined);
@@ -151,30 +209,31 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   }
 
   enter('schedule');
-  // Servers deleted already need no place; min_count counts them as met.
   const toPlace = admitted.filter((id) => !cancelled.has(id));
   let placements: Record<string, Placement> = {};
   let noValidHost: string | null = null;
   // A stage that cannot go on (its activity failed for good) ends the request in ERROR, saying why.
   let stageFailure: string | null = null;
+  // Servers deleted already need no place; min_count counts them as met.
+  const minCount =
+    cancelled.size > 0 ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size)) : req.minCount;
+  const schedule = (serverIds: string[], min: number) =>
+    scheduleServers({
+      reservationId: req.reservationId,
+      projectId: req.projectId,
+      flavor: req.flavor,
+      serverIds,
+      minCount: min,
+      availabilityZone: req.availabilityZone,
+      extra: req.extra,
+      filters: [],
+      excludeHosts: [],
+    });
   try {
-    ({ placements, noValidHost } =
-      toPlace.length === 0
-        ? { placements: {}, noValidHost: null }
-        : await scheduleServers({
-            reservationId: req.reservationId,
-            projectId: req.projectId,
-            flavor: req.flavor,
-            serverIds: toPlace,
-            minCount:
-              cancelled.size > 0
-                ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size))
-                : req.minCount,
-            availabilityZone: req.availabilityZone,
-            extra: req.extra,
-            filters: [],
-            excludeHosts: [],
-          }));
+    if (toPlace.length === 0) placements = {};
+    else if (toPlace.length <= SCHEDULE_CHUNK || !patched(CHUNKED_STAGES))
+      ({ placements, noValidHost } = await schedule(toPlace, minCount));
+    else ({ placements, noValidHost } = await scheduleInChunks(toPlace, minCount, schedule));
   } catch (err) {
     stageFailure = `scheduling failed: ${failureMessage(err).message}`;
   }
@@ -218,7 +277,10 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   record.launched = fault ? 0 : launchIds.length;
   let startFailed = false;
   try {
-    await startServers({ servers });
+    if (servers.length <= START_CHUNK || !patched(CHUNKED_STAGES)) await startServers({ servers });
+    else
+      for (let i = 0; i < servers.length; i += START_CHUNK)
+        await startServers({ servers: servers.slice(i, i + START_CHUNK) });
   } catch (err) {
     // Some entities may have started: they build and report as usual. The rest never will.
     startFailed = true;
@@ -239,9 +301,10 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     });
   }
   if (fault) {
-    for (const id of launchIds) record.outcomes[id] = { serverId: id, status: 'ERROR', host: null, fault };
+    for (const id of launchIds) settle({ serverId: id, status: 'ERROR', host: null, fault });
   }
-  await condition(() => launchIds.every((id) => record.outcomes[id]));
+  for (const id of launchIds) if (!reported.has(id)) unsettled.add(id);
+  await condition(() => unsettled.size === 0);
   enter('done');
   return record;
 }

@@ -17,9 +17,10 @@ import type {
   ReserveQuotaInput,
   ScheduleInput,
   ScheduleResult,
+  ServerBatch,
   ServerWorkflowInput,
 } from '../entities/reservation/stages';
-import { flavorResources } from '../entities/reservation/stages';
+import { expandBatch, flavorResources } from '../entities/reservation/stages';
 import { mapLimit } from '../common/concurrency';
 import { HostStateCache, type Freshness } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
@@ -259,7 +260,8 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     },
 
     /** spawn: starts one server entity per instance. Starting one that exists already is a no-op. */
-    async startServers({ servers }: { servers: ServerWorkflowInput[] }): Promise<void> {
+    async startServers(input: { servers?: ServerWorkflowInput[]; batch?: ServerBatch }): Promise<void> {
+      const servers = [...(input.servers ?? []), ...(input.batch ? expandBatch(input.batch) : [])];
       let started = 0;
       await mapLimit(servers, START_CONCURRENCY, async (input) => {
         await startServer(client, input);

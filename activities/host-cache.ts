@@ -8,6 +8,9 @@ import { listHostStates, loadHostStates } from '../entities/host/client';
  * call, milliseconds behind the entities) or `queried` (a query to every host: strongly consistent,
  * a call per host).
  */
+/** A cached read is reused at least this many times as long as it took to make. */
+const READ_COST_FACTOR = 10;
+
 export type Freshness = 'cached' | 'listed' | 'queried';
 
 /**
@@ -20,24 +23,37 @@ export class HostStateCache {
   private states: Map<string, HostState> | null = null;
   private loadedAt = 0;
   private loading: Promise<Map<string, HostState>> | null = null;
+  /** How long the last listing took: a read that costs more is reused longer. */
+  private lastReadMs = 0;
 
+  /**
+   * `ttlMs` is the least a read is reused; a read that took long (a listing of a thousand hosts) is
+   * reused `READ_COST_FACTOR` times as long as it took, so reading never costs more than a small
+   * share of the time. Claims this process makes are applied to the cached states meanwhile.
+   */
   constructor(
     private readonly client: Client,
     private readonly ttlMs: number,
   ) {}
 
+  private get maxAgeMs(): number {
+    return Math.max(this.ttlMs, this.lastReadMs * READ_COST_FACTOR);
+  }
+
   /** Every host's state, at least as fresh as asked. */
   async get(freshness: Freshness): Promise<HostState[]> {
     const cached = freshness === 'cached';
-    if (cached && this.states && Date.now() - this.loadedAt < this.ttlMs) return [...this.states.values()];
+    if (cached && this.states && Date.now() - this.loadedAt < this.maxAgeMs) return [...this.states.values()];
     // Concurrent schedules share one listing; a fresher read never reuses one that began earlier.
-    const read = freshness === 'queried' ? loadHostStates(this.client) : listHostStates(this.client);
+    const started = Date.now();
+    const read = () => (freshness === 'queried' ? loadHostStates(this.client) : listHostStates(this.client));
     const load =
       cached && this.loading
         ? this.loading
-        : (this.loading = read.then((list) => {
+        : (this.loading = read().then((list) => {
             this.states = new Map(list.map((s) => [s.name, s]));
             this.loadedAt = Date.now();
+            if (freshness !== 'queried') this.lastReadMs = this.loadedAt - started;
             return this.states;
           }));
     try {

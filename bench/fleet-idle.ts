@@ -9,12 +9,12 @@ import { createComputeNode } from '../workers/compute';
 import { FakeDriver } from '../drivers/fake';
 import { workflowEntry } from '../extensions/bundle';
 import { builtinWorkflowModules, builtinWorkflowTypes } from '../extensions/registry';
-import { loadHostStates } from '../entities/host/client';
+import { listHostStates, loadHostStates } from '../entities/host/client';
 
 /**
- * `tsx bench/fleet-idle.ts HOSTS [POLLS] [HEARTBEAT_MS]`: what an idle fleet costs — HOSTS fake
+ * `tsx bench/fleet-idle.ts HOSTS [POLLS] [HEARTBEAT_MS] [fleet]`: what an idle fleet costs — HOSTS fake
  * compute nodes in this one process (a Temporal worker each, POLLS activity pollers, a heartbeat every
- * HEARTBEAT_MS) beside a control worker, against a dev server of its own. Prints one JSON line: RSS
+ * HEARTBEAT_MS; with `fleet`, one worker and one heartbeat for all of them) beside a control worker, against a dev server of its own. Prints one JSON line: RSS
  * of this process, CPU of this process and of the Temporal server over 20 s once settled, and how
  * long one read of every host's state takes. The first measure of issue 16 (fleet scale); not yet a
  * scenario of `npm run bench`.
@@ -22,6 +22,8 @@ import { loadHostStates } from '../entities/host/client';
 const N = Number(process.argv[2] ?? 100);
 const POLLS = Number(process.argv[3] ?? 1);
 const HEARTBEAT_MS = Number(process.argv[4] ?? 5000);
+/** `fleet`: the hosts share one worker and one heartbeat (a fleet process) instead of a node each. */
+const FLEET = process.argv[5] === 'fleet';
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
 function cpu(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -58,7 +60,24 @@ async function main() {
   const rss0 = process.memoryUsage().rss;
   const t0 = Date.now();
   const nodes = [];
-  for (let i = 0; i < N; i++) {
+  if (FLEET) {
+    const node = await createComputeNode({
+      connection,
+      client,
+      namespace: 'default',
+      fleet: {
+        service: 'fleet',
+        hosts: Array.from({ length: N }, (_, i) => ({ host: `fleet-${i}`, driver: new FakeDriver() })),
+      },
+      availabilityZone: 'nova',
+      heartbeatMs: HEARTBEAT_MS,
+      syncMs: 10000,
+      tuning: { maxConcurrentActivityTaskPolls: POLLS },
+    });
+    nodes.push(node);
+    void node.run();
+  }
+  for (let i = 0; i < (FLEET ? 0 : N); i++) {
     const node = await createComputeNode({
       connection,
       client,
@@ -86,6 +105,9 @@ async function main() {
   const tl = Date.now();
   const states = await loadHostStates(client);
   const loadMs = Date.now() - tl;
+  const tlist = Date.now();
+  const listed = await listHostStates(client);
+  const listMs = Date.now() - tlist;
   console.log(
     JSON.stringify({
       hosts: N,
@@ -97,6 +119,9 @@ async function main() {
       serverCpuPct: Math.round(((s1 - s0) / secs) * 100),
       loadHostStatesMs: loadMs,
       hostsSeen: states.length,
+      listHostStatesMs: listMs,
+      hostsListed: listed.length,
+      upListed: listed.filter((h) => Date.now() - h.lastHeartbeat < 20_000).length,
     }),
   );
   for (const n of nodes) n.shutdown();

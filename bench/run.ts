@@ -305,7 +305,6 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
         );
       }
     };
-    await runCreate(ctx, 'bench-fleet-create', 10); // warm-up
     if (FLEET.churn > 0) {
       log(`fleet churn: ${FLEET.churn} boot+delete by ${FLEET.callers} callers on ${FLEET.hosts} hosts ...`);
       out.churn = await phase('churn', () => runChurn(ctx, 'bench-fleet', FLEET.churn, FLEET.callers));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -84,7 +84,10 @@ process.on('exit', () => {
 
 function runChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) {
   const out = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+  // NOVAFLOW_BENCH_CPU_PROFILE=control,api: those processes write a V8 CPU profile into the run's folder.
+  const profiled = (process.env.NOVAFLOW_BENCH_CPU_PROFILE ?? '').split(',').includes(name);
+  const prof = profiled ? ['--cpu-prof', '--cpu-prof-dir', path.dirname(logFile)] : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, script), ...args], {
     env,
     stdio: ['ignore', out, out],
   });
@@ -127,6 +130,15 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   const address = devServer.address;
   await registerSearchAttributes(address, BENCH_NAMESPACE);
   const processes: BenchProcess[] = [{ name: 'temporal', pid: devServer.process.pid! }];
+  // Workers load the workflow code bundled once, as the image's do, rather than each bundling at start.
+  const bundles = path.join(opts.dir, 'workflow-bundles');
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'bundle-workflows.ts'), bundles],
+    {
+      stdio: 'ignore',
+    },
+  );
   const apiPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -141,6 +153,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     NOVAFLOW_MAX_COUNT: String(opts.maxCount ?? 1000),
     // The bench measures the pipeline; token validation is measured on its own (README, Identity).
     NOVAFLOW_AUTH: 'noauth',
+    NOVAFLOW_WORKFLOW_BUNDLE_DIR: bundles,
   };
   opts.log('starting the control worker, compute nodes and API ...');
   processes.push(

@@ -28,6 +28,7 @@ async function main() {
     extraActivities: ext.controlActivities({ client: proc.client }),
     filterFactories: ext.filterFactories,
     concurrency: env.NOVAFLOW_CONTROL_CONCURRENCY,
+    cacheSize: env.NOVAFLOW_CONTROL_CACHE,
     tuning: { plugins: proc.plugins },
   });
   await serveWorker(env, proc, worker, 'control', CONTROL_TASK_QUEUE);

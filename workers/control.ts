@@ -19,6 +19,8 @@ export interface ControlWorkerOptions extends WorkflowCodeOptions {
   /** Workflow tasks and activities it runs at once, each (default 8). */
   concurrency?: number;
   tuning?: Partial<WorkerOptions>;
+  /** Workflows kept in memory between their tasks (default 2000). */
+  cacheSize?: number;
 }
 
 export const DEFAULT_CONTROL_CONCURRENCY = 8;
@@ -51,6 +53,9 @@ function abortable(client: Client, activities: Record<string, ActivityFn>): Reco
 /** How often a control activity tells Temporal it is alive (its callers' heartbeat timeout is 10 s). */
 export const KEEPALIVE_MS = 2_000;
 
+/** Workflows the control worker keeps in memory: enough for every host entity of a large fleet. */
+export const DEFAULT_CONTROL_CACHE = 2000;
+
 /**
  * The control worker: every workflow but the quota entities (see admission.ts), plus the control-plane
  * activities, on the `novaflow` queue.
@@ -70,7 +75,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       }),
       ...opts.extraActivities,
     }),
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: opts.cacheSize ?? DEFAULT_CONTROL_CACHE,
     // A task that ignores its cancellation must not hold a stop (a deploy, Ctrl-C) forever: after
     // this the worker stops anyway and Temporal hands its tasks to another worker.
     shutdownForceTime: '30 seconds',

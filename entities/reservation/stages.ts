@@ -1,3 +1,4 @@
+import { serverName } from '../server/rules';
 import type { Fault, Flavor, Placement, Resources } from '../../common/types';
 import type { ServerSeed } from '../server/types';
 import type { QuotaReserveRequest } from '../quota/types';
@@ -87,6 +88,30 @@ export interface ServerWorkflowInput {
   holdsQuota: boolean;
   /** Steps the extensions in force add to the build (absent before build steps existed). */
   buildSteps?: BuildStepRef[];
+}
+
+/**
+ * Server entities of one request to start, their shared part once: the start stage's input for a
+ * large request (a chunk of 250 servers is tens of KB, not a KB per server).
+ */
+export interface ServerBatch {
+  /** Every field but the seed's own and the placement, as each server's input has them. */
+  shared: Omit<ServerWorkflowInput, 'seed' | 'placement'>;
+  /** The seed without id, name and launch index. */
+  seed: Omit<ServerSeed, 'id' | 'name' | 'launchIndex'>;
+  /** The request's name and server count, from which each server's name follows. */
+  name: string;
+  count: number;
+  servers: { id: string; launchIndex: number; placement: Placement | null }[];
+}
+
+/** Each server's input of a batch. */
+export function expandBatch(batch: ServerBatch): ServerWorkflowInput[] {
+  return batch.servers.map(({ id, launchIndex, placement }) => ({
+    ...batch.shared,
+    seed: { ...batch.seed, id, launchIndex, name: serverName(batch.name, launchIndex, batch.count) },
+    placement,
+  }));
 }
 
 export interface SpawnInput {

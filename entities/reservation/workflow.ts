@@ -1,6 +1,8 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
@@ -8,6 +10,7 @@ import {
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
 import {
@@ -101,7 +104,11 @@ async function scheduleInChunks(
  * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
  * is one activity (or a wait for the servers' reports), so each is a visible step in the history.
  */
-export async function reservationWorkflow(req: CreateRequest): Promise<ReservationRecord> {
+export async function reservationWorkflow(
+  req: CreateRequest,
+  settling?: SettlingState,
+): Promise<ReservationRecord> {
+  if (settling) return settleRun(req, settling);
   const record: ReservationRecord = {
     reservationId: req.reservationId,
     projectId: req.projectId,
@@ -278,9 +285,22 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
   let startFailed = false;
   try {
     if (servers.length <= START_CHUNK || !patched(CHUNKED_STAGES)) await startServers({ servers });
-    else
+    else {
+      // What the servers share goes once per chunk: each server adds its id, index and placement.
+      const { seed: _seed, placement: _placement, ...shared } = servers[0];
       for (let i = 0; i < servers.length; i += START_CHUNK)
-        await startServers({ servers: servers.slice(i, i + START_CHUNK) });
+        await startServers({
+          batch: {
+            shared,
+            seed: sharedSeed(req),
+            name: req.name,
+            count: record.serverIds.length,
+            servers: servers
+              .slice(i, i + START_CHUNK)
+              .map((sv) => ({ id: sv.seed.id, launchIndex: sv.seed.launchIndex, placement: sv.placement })),
+          },
+        });
+    }
   } catch (err) {
     // Some entities may have started: they build and report as usual. The rest never will.
     startFailed = true;
@@ -304,7 +324,75 @@ export async function reservationWorkflow(req: CreateRequest): Promise<Reservati
     for (const id of launchIds) settle({ serverId: id, status: 'ERROR', host: null, fault });
   }
   for (const id of launchIds) if (!reported.has(id)) unsettled.add(id);
-  await condition(() => unsettled.size === 0);
+  // A large request's history (its chunks, then a signal per server) continues as new while it
+  // waits, so no run of it grows large or costs long to replay; runs before this replay without.
+  const continuing = unsettled.size > 0 && patched(SETTLE_CONTINUES);
+  await condition(() => unsettled.size === 0 || (continuing && historyIsLong()));
+  if (unsettled.size > 0) {
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof reservationWorkflow>(
+      { ...req, serverIds: [] },
+      { record, unsettled: [...unsettled] },
+    );
+  }
   enter('done');
+  return record;
+}
+
+/** What a reservation still waiting for its servers carries into its next run. */
+export interface SettlingState {
+  record: ReservationRecord;
+  /** Launched servers whose build has not ended yet. */
+  unsettled: string[];
+}
+
+const SETTLE_CONTINUES = 'settle-continues-as-new';
+/**
+ * A run's history past which the settle stage continues as new (far below Temporal's 51,200 events
+ * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap.
+ */
+const SETTLE_HISTORY_EVENTS = 2000;
+const SETTLE_HISTORY_BYTES = 4 * 1024 * 1024;
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return (
+    info.continueAsNewSuggested ||
+    info.historyLength > SETTLE_HISTORY_EVENTS ||
+    info.historySize > SETTLE_HISTORY_BYTES
+  );
+}
+
+/**
+ * The settle stage of a reservation that continued as new: it counts the outcomes of the servers it
+ * still waits for. A report of a server that settled in an earlier run (a retry long after) changes
+ * nothing: that outcome is its entity's now. Every admitted server has been launched or dropped by
+ * then, so a delete goes to the server's entity.
+ */
+async function settleRun(
+  req: CreateRequest,
+  { record, unsettled }: SettlingState,
+): Promise<ReservationRecord> {
+  const waiting = new Set(unsettled);
+  setHandler(describeReservationQuery, () => record);
+  setHandler(pendingServersQuery, () => []);
+  setHandler(cancelServerUpdate, ({ serverId }) => {
+    if (!record.serverIds.includes(serverId))
+      throw toFailure(notFound(`Instance ${serverId} could not be found.`));
+    return 'launched';
+  });
+  setHandler(serverBuiltSignal, (outcome) => {
+    if (!waiting.delete(outcome.serverId)) return;
+    if (outcome.status === 'ACTIVE') record.active = (record.active ?? 0) + 1;
+    else record.outcomes[outcome.serverId] = outcome;
+  });
+  await condition(() => waiting.size === 0 || historyIsLong());
+  if (waiting.size > 0) {
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof reservationWorkflow>(req, { record, unsettled: [...waiting] });
+  }
+  record.stage = 'done';
+  record.stageTimes.done = nowIso();
+  upsertSearchAttributes([{ key: NovaStatus, value: 'done' }]);
   return record;
 }

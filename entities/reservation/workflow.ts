@@ -332,7 +332,7 @@ export async function reservationWorkflow(
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(
       { ...req, serverIds: [] },
-      { record, unsettled: [...unsettled] },
+      { record, unsettled: indexesIn(record.serverIds, unsettled) },
     );
   }
   enter('done');
@@ -343,10 +343,16 @@ export async function reservationWorkflow(
 export interface SettlingState {
   record: ReservationRecord;
   /** Launched servers whose build has not ended yet. */
-  unsettled: string[];
+  /** Launched servers whose build has not ended yet, as indexes into `record.serverIds` (a few bytes each). */
+  unsettled: number[];
 }
 
 const SETTLE_CONTINUES = 'settle-continues-as-new';
+
+/** Where each of `ids` is in `all`, in `all`'s order. */
+function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
+  return all.flatMap((id, i) => (ids.has(id) ? [i] : []));
+}
 /**
  * A run's history past which the settle stage continues as new (far below Temporal's 51,200 events
  * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap.
@@ -373,7 +379,7 @@ async function settleRun(
   req: CreateRequest,
   { record, unsettled }: SettlingState,
 ): Promise<ReservationRecord> {
-  const waiting = new Set(unsettled);
+  const waiting = new Set(unsettled.map((i) => record.serverIds[i]));
   setHandler(describeReservationQuery, () => record);
   setHandler(pendingServersQuery, () => []);
   setHandler(cancelServerUpdate, ({ serverId }) => {
@@ -389,7 +395,10 @@ async function settleRun(
   await condition(() => waiting.size === 0 || historyIsLong());
   if (waiting.size > 0) {
     await condition(allHandlersFinished);
-    await continueAsNew<typeof reservationWorkflow>(req, { record, unsettled: [...waiting] });
+    await continueAsNew<typeof reservationWorkflow>(req, {
+      record,
+      unsettled: indexesIn(record.serverIds, waiting),
+    });
   }
   record.stage = 'done';
   record.stageTimes.done = nowIso();

@@ -78,22 +78,33 @@ async function scheduleInChunks(
   const placements: Record<string, Placement> = {};
   let placed = 0;
   let refusal: string | null = null;
+  // Gives back the claims of the chunks placed so far: the request does not go on with them.
+  const releaseAll = async () => {
+    const byHost = new Map<string, string[]>();
+    for (const [id, p] of Object.entries(placements)) byHost.set(p.host, [...(byHost.get(p.host) ?? []), id]);
+    await Promise.all(
+      [...byHost].map(([host, keys]) =>
+        getExternalWorkflowHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
+      ),
+    );
+  };
   for (let i = 0; i < ids.length; i += SCHEDULE_CHUNK) {
     const chunk = ids.slice(i, i + SCHEDULE_CHUNK);
-    const result = await schedule(chunk, Math.max(0, Math.min(chunk.length, minCount - placed)));
+    let result: ScheduleResult;
+    try {
+      result = await schedule(chunk, Math.max(0, Math.min(chunk.length, minCount - placed)));
+    } catch (err) {
+      // A chunk that failed for good fails the stage: the earlier chunks' claims must not stay held.
+      await releaseAll();
+      throw err;
+    }
     Object.assign(placements, result.placements);
     placed += Object.keys(result.placements).length;
     refusal = result.noValidHost;
     if (Object.keys(result.placements).length < chunk.length) break;
   }
   if (placed >= minCount) return { placements, noValidHost: null };
-  const byHost = new Map<string, string[]>();
-  for (const [id, p] of Object.entries(placements)) byHost.set(p.host, [...(byHost.get(p.host) ?? []), id]);
-  await Promise.all(
-    [...byHost].map(([host, keys]) =>
-      getExternalWorkflowHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
-    ),
-  );
+  await releaseAll();
   return {
     placements: {},
     noValidHost: `${placed} of ${ids.length} server(s) could be placed, ${minCount} needed: ${refusal ?? 'hosts refused the claims'}`,

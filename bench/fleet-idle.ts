@@ -59,36 +59,20 @@ async function main() {
   void control.run();
   const rss0 = process.memoryUsage().rss;
   const t0 = Date.now();
+  // One fleet node serving every host, or a node per host: the same options otherwise.
+  const common = {
+    connection,
+    client,
+    namespace: 'default',
+    availabilityZone: 'nova',
+    heartbeatMs: HEARTBEAT_MS,
+    syncMs: 10000,
+    tuning: { maxConcurrentActivityTaskPolls: POLLS },
+  };
+  const hosts = Array.from({ length: N }, (_, i) => ({ host: `fleet-${i}`, driver: new FakeDriver() }));
   const nodes = [];
-  if (FLEET) {
-    const node = await createComputeNode({
-      connection,
-      client,
-      namespace: 'default',
-      fleet: {
-        service: 'fleet',
-        hosts: Array.from({ length: N }, (_, i) => ({ host: `fleet-${i}`, driver: new FakeDriver() })),
-      },
-      availabilityZone: 'nova',
-      heartbeatMs: HEARTBEAT_MS,
-      syncMs: 10000,
-      tuning: { maxConcurrentActivityTaskPolls: POLLS },
-    });
-    nodes.push(node);
-    void node.run();
-  }
-  for (let i = 0; i < (FLEET ? 0 : N); i++) {
-    const node = await createComputeNode({
-      connection,
-      client,
-      namespace: 'default',
-      host: `fleet-${i}`,
-      driver: new FakeDriver(),
-      availabilityZone: 'nova',
-      heartbeatMs: HEARTBEAT_MS,
-      syncMs: 10000,
-      tuning: { maxConcurrentActivityTaskPolls: POLLS },
-    });
+  for (const which of FLEET ? [{ fleet: { service: 'fleet', hosts } }] : hosts) {
+    const node = await createComputeNode({ ...common, ...which });
     nodes.push(node);
     void node.run();
   }

@@ -80,6 +80,20 @@ const VM_STATE = path.join(ROOT, '.data', 'bench-qemu');
 /** Where results go: bench/results/latest.{json,md} unless --out names another path prefix. */
 const OUT = values.out ?? path.join(ROOT, 'bench', 'results', 'latest');
 
+/** Runs a phase and writes the CPU seconds each process spent in it into `into`, by phase name. */
+function cpuPhases(procs: { name: string; pid: number }[], into: Record<string, Record<string, number>>) {
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const before = procs.map((p) => cpuSeconds(p.pid) ?? 0);
+    try {
+      return await fn();
+    } finally {
+      into[name] = Object.fromEntries(
+        procs.map((p, i) => [p.name, round((cpuSeconds(p.pid) ?? 0) - before[i], 2)]),
+      );
+    }
+  };
+}
+
 /** Thrown to leave out the pipeline stack when only the fleet runs. */
 const SKIP = Symbol('skip');
 
@@ -152,16 +166,7 @@ async function main() {
 
     // CPU time of every process per phase shows which one a scenario waits on.
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
-    const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-      const before = procs.map((p) => cpuSeconds(p.pid) ?? 0);
-      try {
-        return await fn();
-      } finally {
-        results.cpuByPhase[name] = Object.fromEntries(
-          procs.map((p, i) => [p.name, round((cpuSeconds(p.pid) ?? 0) - before[i], 2)]),
-        );
-      }
-    };
+    const phase = cpuPhases(procs, results.cpuByPhase);
 
     // Churn first: it needs hosts with nothing allocated, so "back to zero" means zero.
     if (PLAN.churn > 0) {
@@ -295,16 +300,7 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
       `fleet: one read of ${out.read.hosts} hosts: listing ${out.read.listingMs} ms, queries ${out.read.queriesMs} ms`,
     );
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
-    const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-      const before = procs.map((p) => cpuSeconds(p.pid) ?? 0);
-      try {
-        return await fn();
-      } finally {
-        out.cpuByPhase[name] = Object.fromEntries(
-          procs.map((p, i) => [p.name, round((cpuSeconds(p.pid) ?? 0) - before[i], 2)]),
-        );
-      }
-    };
+    const phase = cpuPhases(procs, out.cpuByPhase);
     if (FLEET.churn > 0) {
       log(`fleet churn: ${FLEET.churn} boot+delete by ${FLEET.callers} callers on ${FLEET.hosts} hosts ...`);
       out.churn = await phase('churn', () => runChurn(ctx, 'bench-fleet', FLEET.churn, FLEET.callers));

@@ -31,6 +31,43 @@ afterAll(async () => {
   await stack?.shutdown();
 });
 
+/** Creates `n` servers in one request and waits until all are ACTIVE; answers their admin views. */
+async function createActive(name: string, n: number): Promise<Record<string, string>[]> {
+  const r = await stack.api('POST', '/v2.1/servers', {
+    body: {
+      server: {
+        name,
+        flavorRef: '1',
+        imageRef: IMAGE,
+        min_count: n,
+        max_count: n,
+        return_reservation_id: true,
+      },
+    },
+  });
+  expect(r.status).toBe(202);
+  return eventually(async () => {
+    const l = await stack.api(
+      'GET',
+      `/v2.1/servers/detail?all_tenants=1&reservation_id=${r.body.reservation_id}`,
+      {
+        token: ADMIN,
+      },
+    );
+    const servers = l.body.servers as Record<string, string>[];
+    return servers.length === n && servers.every((s) => s.status === 'ACTIVE') ? servers : undefined;
+  });
+}
+
+/** Waits until no driver runs an instance and no host holds a claim. */
+const allGone = () =>
+  eventually(async () =>
+    Object.values(stack.drivers).every((d) => d.instances.size === 0) &&
+    (await loadHostStates(stack.client)).every((h) => Object.keys(h.allocations).length === 0)
+      ? true
+      : undefined,
+  );
+
 const hypervisors = async () =>
   (await stack.api('GET', '/v2.1/os-hypervisors/detail', { token: ADMIN })).body.hypervisors as {
     hypervisor_hostname: string;
@@ -44,30 +81,7 @@ describe('when one process serves a fleet of hosts', () => {
     expect(hv.map((h) => h.hypervisor_hostname).sort()).toEqual(names('fl', HOSTS));
     expect(hv.every((h) => h.state === 'up')).toBe(true);
 
-    const r = await stack.api('POST', '/v2.1/servers', {
-      body: {
-        server: {
-          name: 'f',
-          flavorRef: '1',
-          imageRef: IMAGE,
-          min_count: HOSTS,
-          max_count: HOSTS,
-          return_reservation_id: true,
-        },
-      },
-    });
-    expect(r.status).toBe(202);
-    const list = await eventually(async () => {
-      const l = await stack.api(
-        'GET',
-        `/v2.1/servers/detail?all_tenants=1&reservation_id=${r.body.reservation_id}`,
-        {
-          token: ADMIN,
-        },
-      );
-      const servers = l.body.servers as Record<string, string>[];
-      return servers.length === HOSTS && servers.every((s) => s.status === 'ACTIVE') ? servers : undefined;
-    });
+    const list = await createActive('f', HOSTS);
     // Spread: each server on a host of its own, and that host's driver (no other) runs it.
     const placed = list.map((s) => [s.id, s['OS-EXT-SRV-ATTR:host']] as const);
     expect(new Set(placed.map(([, h]) => h)).size).toBe(HOSTS);
@@ -99,12 +113,7 @@ describe('when one process serves a fleet of hosts', () => {
     expect(output.body.output).toContain('booted from');
 
     for (const [sid] of placed) expect((await stack.api('DELETE', `/v2.1/servers/${sid}`)).status).toBe(204);
-    await eventually(async () =>
-      Object.values(stack.drivers).every((d) => d.instances.size === 0) &&
-      (await loadHostStates(stack.client)).every((h) => Object.keys(h.allocations).length === 0)
-        ? true
-        : undefined,
-    );
+    await allGone();
   });
 
   it('then a host whose spawn fails is rescheduled onto another host of the fleet', async () => {
@@ -162,36 +171,9 @@ describe('when one process serves a fleet of hosts', () => {
         .map((h) => h.hypervisor_hostname)
         .sort(),
     ).toEqual(kept);
-    const r = await stack.api('POST', '/v2.1/servers', {
-      body: {
-        server: {
-          name: 'back',
-          flavorRef: '1',
-          imageRef: IMAGE,
-          min_count: 6,
-          max_count: 6,
-          return_reservation_id: true,
-        },
-      },
-    });
-    const servers = await eventually(async () => {
-      const l = await stack.api(
-        'GET',
-        `/v2.1/servers/detail?all_tenants=1&reservation_id=${r.body.reservation_id}`,
-        {
-          token: ADMIN,
-        },
-      );
-      const list = l.body.servers as Record<string, string>[];
-      return list.length === 6 && list.every((s) => s.status === 'ACTIVE') ? list : undefined;
-    });
+    const servers = await createActive('back', 6);
     for (const s of servers) expect(kept).toContain(s['OS-EXT-SRV-ATTR:host']);
     for (const s of servers) await stack.api('DELETE', `/v2.1/servers/${s.id}`);
-    await eventually(async () =>
-      Object.values(stack.drivers).every((d) => d.instances.size === 0) &&
-      (await loadHostStates(stack.client)).every((h) => Object.keys(h.allocations).length === 0)
-        ? true
-        : undefined,
-    );
+    await allGone();
   });
 });

@@ -94,6 +94,15 @@ async function acrossTheBoundary<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Tells Temporal the activity is alive and how far it got. A local activity (the spawn stage's start
+ * of one chunk runs as one) has no heartbeat to send: the workflow task it runs in is its deadline.
+ */
+function beat(details: unknown): void {
+  const ctx = Context.current();
+  if (!ctx.info.isLocal) ctx.heartbeat(details);
+}
+
 /** Control-plane activities: quota, scheduling and starting servers. They talk to Temporal only. */
 export function createControlActivities(deps: ControlDeps) {
   const activities = controlActivities(deps);
@@ -171,7 +180,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       let fit = 0;
       let freshness: Freshness = 'cached';
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
-        Context.current().heartbeat({ round });
+        beat({ round });
         const now = Date.now();
         const provisional = freshness !== 'queried';
         const candidates: HostCandidate[] = (await hostCache.get(freshness)).map((state) => ({
@@ -254,7 +263,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         } catch (err) {
           if (!isNotFound(err)) throw err; // closed since it was listed: it starts with the new defaults
         }
-        Context.current().heartbeat(told);
+        beat(told);
       }
       return told;
     },
@@ -265,7 +274,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       let started = 0;
       await mapLimit(servers, START_CONCURRENCY, async (input) => {
         await startServer(client, input);
-        Context.current().heartbeat(++started);
+        beat(++started);
       });
     },
   };

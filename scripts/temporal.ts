@@ -78,7 +78,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
   ];
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(temporalBinary(), args, { stdio: ['ignore', out, out], detached: false });
+  // Go's collector at its default (GOGC=100) is a large share of the dev server's CPU under load;
+  // GOGC=200 cut its CPU per boot+delete by ~9% on the fleet bench, for ~100 MB more at peak.
+  const env = { ...process.env, GOGC: process.env.GOGC ?? '200' };
+  const child = spawn(temporalBinary(), args, { stdio: ['ignore', out, out], detached: false, env });
   const address = `${ip}:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

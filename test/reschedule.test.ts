@@ -1,4 +1,4 @@
-import { startStack, waitForStatus, type Stack } from './support/stack';
+import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
 let stack: Stack;
@@ -44,7 +44,16 @@ describe('when a host fails spawns with "try elsewhere"', () => {
       ['compute__do_build_and_run_instance', 'f-bad', 'Error'],
       ['compute__do_build_and_run_instance', 'f-ok', 'Success'],
     ]);
+    // Lists filter on the search attributes, upserted only when they change: the host changed while
+    // the status stayed BUILD, and the list by host follows it.
+    const listed = async (host: string) =>
+      (
+        await stack.api('GET', `/v2.1/servers?all_tenants=1&host=${host}`, { token: 'admin:x' })
+      ).body.servers.map((s: { id: string }) => s.id) as string[];
+    await eventually(async () => ((await listed('f-ok')).includes(id) ? true : undefined));
+    expect(await listed('f-bad')).not.toContain(id);
     expect((await stack.api('DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
+    await eventually(async () => (!(await listed('f-ok')).includes(id) ? true : undefined));
   });
 
   it('then with all three hosts failing the server goes to ERROR with the max-retries fault', async () => {

@@ -41,7 +41,8 @@ function abortable(client: Client, activities: Record<string, ActivityFn>): Reco
         const ctx = Context.current();
         // Alive while it runs, whatever its own progress beats: a worker killed mid-call is noticed
         // within the callers' short heartbeat timeout, and the call retried on another worker.
-        const alive = setInterval(() => ctx.heartbeat(), KEEPALIVE_MS);
+        // A local activity has no heartbeat: it lives within its workflow task.
+        const alive = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), KEEPALIVE_MS);
         return client
           .withAbortSignal(ctx.cancellationSignal, () => fn(...args))
           .finally(() => clearInterval(alive));

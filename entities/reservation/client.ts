@@ -6,7 +6,12 @@ import { isClosed, isNotFound } from '../client-errors';
 import { sharedSeed } from '../server/rules';
 import type { ServerRecord } from '../server/types';
 import { cancelServerUpdate, describeReservationQuery, pendingServersQuery } from './messages';
-import type { CreateRequest, ReservationMemo, ReservationRecord } from './types';
+import {
+  RESERVATION_REVISION,
+  type CreateRequest,
+  type ReservationMemo,
+  type ReservationRecord,
+} from './types';
 import type { reservationWorkflow } from './workflow';
 
 /** The reservation's client: the only code that starts `reservation/r-…` or sends it updates and queries. */
@@ -37,7 +42,7 @@ export async function startReservation(client: Client, req: CreateRequest, admis
   await client.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
     workflowId: reservationWorkflowId(req.reservationId),
     taskQueue: CONTROL_TASK_QUEUE,
-    args: [{ ...req, admissionUpdateId }],
+    args: [{ ...req, admissionUpdateId, revision: RESERVATION_REVISION }],
     workflowIdConflictPolicy: 'FAIL',
     // A keyed request's id must never start twice, even after the first one has finished.
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -88,7 +88,17 @@ export interface ServerWorkflowInput {
   holdsQuota: boolean;
   /** Steps the extensions in force add to the build (absent before build steps existed). */
   buildSteps?: BuildStepRef[];
+  /** The entity revision it starts at (SERVER_REVISION; absent: 0, before revisions). */
+  revision?: number;
 }
+
+/**
+ * What server entities started now do that earlier ones replay without, carried in their input
+ * rather than decided by `patched()` (which costs every run a marker and a search-attribute upsert):
+ * 1 — a delete gives back build steps, host claim and quota together; search attributes are upserted
+ * only when they change; a server deleted before its build gives back its claim without a patch.
+ */
+export const SERVER_REVISION = 1;
 
 /**
  * Server entities of one request to start, their shared part once: the start stage's input for a

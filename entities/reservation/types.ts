@@ -9,12 +9,22 @@ import type { BuildStepRef } from './stages';
  * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share
  * (their seed, named after the request), and the request's own fields.
  */
+/**
+ * What reservations started now do that earlier ones replay without, carried in their input rather
+ * than decided by `patched()` (which costs every run a marker and a search-attribute upsert):
+ * 1 — a start stage of one call runs as a local activity within the workflow task; large requests go
+ * in chunks and the settle stage continues as new without asking `patched()`.
+ */
+export const RESERVATION_REVISION = 1;
+
 export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
   requestId: string;
   minCount: number;
   maxCount: number;
   /** Aliases of the extensions in force when the request was admitted. */
   extensions: string[];
+  /** The entity revision it starts at (RESERVATION_REVISION, set when started; absent: 0). */
+  revision?: number;
   /** The build steps those extensions add, run by each server's entity. */
   buildSteps?: BuildStepRef[];
   /**

@@ -28,7 +28,7 @@ import type { Fault, Placement } from '../../common/types';
 import type { CreateRequest, ReservationRecord, ReservationStage, ServerOutcome } from './types';
 import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server/rules';
 import { failureMessage, nowIso } from '../server/action-log';
-import type { ScheduleResult, ServerWorkflowInput } from './stages';
+import { SERVER_REVISION, type ScheduleResult, type ServerWorkflowInput } from './stages';
 import type { ServerSeed } from '../server/types';
 import { notFound, toFailure } from '../../common/errors';
 
@@ -53,6 +53,17 @@ const { scheduleServers, startServers } = proxyActivities<ControlActivities>(con
 const { awaitAdmission } = proxyLocalActivities<ControlActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 30 },
+});
+
+/**
+ * Starting server entities only starts workflows (it waits on none of them), so a start stage of one
+ * chunk runs as a local activity inside the reservation's workflow task: no activity task, no
+ * workflow task of its own. Scheduling stays an activity: its claims wait on host entities' workflow
+ * tasks, which a workflow task held open could starve.
+ */
+const { startServers: startServersHere } = proxyLocalActivities<ControlActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
 
 /**
@@ -136,11 +147,14 @@ export async function reservationWorkflow(
     createdAt: nowIso(),
     stageTimes: { admit: nowIso() },
   };
+  // Each stage is published as it is entered: the history's stage-by-stage view reads these upserts.
   const enter = (stage: ReservationStage) => {
     record.stage = stage;
     record.stageTimes[stage] = nowIso();
     upsertSearchAttributes([{ key: NovaStatus, value: stage }]);
   };
+  // Revision 1 does all that patches decided before it, without their markers (RESERVATION_REVISION).
+  const revised = (req.revision ?? 0) >= 1;
   const serverName = (i: number) => nameOf(req.name, i, record.serverIds.length);
   let started = false;
   /** Servers deleted before their entity was started: never launched, quota and claims released. */
@@ -249,7 +263,7 @@ export async function reservationWorkflow(
     });
   try {
     if (toPlace.length === 0) placements = {};
-    else if (toPlace.length <= SCHEDULE_CHUNK || !patched(CHUNKED_STAGES))
+    else if (toPlace.length <= SCHEDULE_CHUNK || !(revised || patched(CHUNKED_STAGES)))
       ({ placements, noValidHost } = await schedule(toPlace, minCount));
     else ({ placements, noValidHost } = await scheduleInChunks(toPlace, minCount, schedule));
   } catch (err) {
@@ -257,6 +271,8 @@ export async function reservationWorkflow(
   }
   record.noValidHost = noValidHost;
 
+  // A spawn stage of one start call runs within this workflow task, as a local activity.
+  const startsHere = toPlace.length <= START_CHUNK && revised;
   enter('spawn');
   const created = nowIso();
   let fault: Fault | null = stageFailure
@@ -290,12 +306,15 @@ export async function reservationWorkflow(
     placement: placements[id] ?? null,
     fault,
     holdsQuota: !fault,
+    revision: SERVER_REVISION,
     ...(req.buildSteps?.length ? { buildSteps: req.buildSteps } : {}),
   }));
   record.launched = fault ? 0 : launchIds.length;
   let startFailed = false;
   try {
-    if (servers.length <= START_CHUNK || !patched(CHUNKED_STAGES)) await startServers({ servers });
+    if (startsHere) await startServersHere({ servers });
+    else if (servers.length <= START_CHUNK || !(revised || patched(CHUNKED_STAGES)))
+      await startServers({ servers });
     else {
       // What the servers share goes once per chunk: each server adds its id, index and placement.
       const { seed: _seed, placement: _placement, ...shared } = servers[0];
@@ -337,8 +356,8 @@ export async function reservationWorkflow(
   for (const id of launchIds) if (!reported.has(id)) unsettled.add(id);
   // A large request's history (its chunks, then a signal per server) continues as new while it
   // waits, so no run of it grows large or costs long to replay; runs before this replay without.
-  const continuing = unsettled.size > 0 && patched(SETTLE_CONTINUES);
-  await condition(() => unsettled.size === 0 || (continuing && historyIsLong()));
+  const continuing = unsettled.size > 0 && (revised || patched(SETTLE_CONTINUES));
+  await condition(() => unsettled.size === 0 || (continuing && historyIsLong(revised)));
   if (unsettled.size > 0) {
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(
@@ -366,16 +385,18 @@ function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
 }
 /**
  * A run's history past which the settle stage continues as new (far below Temporal's 51,200 events
- * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap.
+ * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap. Revision 1 goes at
+ * 1000 events — at least one signal per server, so a request of more than 1000 servers always runs
+ * more than once, however its signals were batched; runs before it keep 2000.
  */
-const SETTLE_HISTORY_EVENTS = 2000;
+const SETTLE_HISTORY_EVENTS = { 0: 2000, 1: 1000 } as const;
 const SETTLE_HISTORY_BYTES = 4 * 1024 * 1024;
 
-function historyIsLong(): boolean {
+function historyIsLong(revised: boolean): boolean {
   const info = workflowInfo();
   return (
     info.continueAsNewSuggested ||
-    info.historyLength > SETTLE_HISTORY_EVENTS ||
+    info.historyLength > SETTLE_HISTORY_EVENTS[revised ? 1 : 0] ||
     info.historySize > SETTLE_HISTORY_BYTES
   );
 }
@@ -403,7 +424,7 @@ async function settleRun(
     if (outcome.status === 'ACTIVE') record.active = (record.active ?? 0) + 1;
     else record.outcomes[outcome.serverId] = outcome;
   });
-  await condition(() => waiting.size === 0 || historyIsLong());
+  await condition(() => waiting.size === 0 || historyIsLong((req.revision ?? 0) >= 1));
   if (waiting.size > 0) {
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(req, {

@@ -103,7 +103,7 @@ async function buildOn(s: ServerEntity, placement: Placement, action: InstanceAc
 export async function build(s: ServerEntity, placement: Placement, action: InstanceAction): Promise<void> {
   if (s.deleteQueued()) {
     // The scheduler's claim on the first host is held until the delete gives it back.
-    if (patched(RELEASE_UNBUILT_CLAIM)) {
+    if (s.revision >= 1 || patched(RELEASE_UNBUILT_CLAIM)) {
       s.record.host = placement.host;
       if (placement.queues?.[placement.host]) s.record.hostQueue = placement.queues[placement.host];
     }

@@ -7,6 +7,7 @@ import {
   proxyActivities,
   upsertMemo,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ComputeActivities } from '../../activities/compute';
 import type { ControlActivities } from '../../activities/control';
@@ -148,13 +149,20 @@ export class ServerEntity {
     this.log = new ActionLog(this.record.actions);
   }
 
-  /** Publishes a change: search attributes and the memo view lists and GETs read. */
+  /**
+   * Publishes a change: the memo view lists and GETs read, and the search attributes lists filter on
+   * when they changed (a task state change is most often the same status on the same host).
+   */
   touch(): void {
     this.record.updated = nowIso();
-    upsertSearchAttributes([
-      { key: NovaStatus, value: serverStatus(this.record.vmState, this.record.taskState) },
-      { key: NovaHost, value: this.record.host ?? '' },
-    ]);
+    const status = serverStatus(this.record.vmState, this.record.taskState);
+    const host = this.record.host ?? '';
+    const published = workflowInfo().typedSearchAttributes;
+    if (this.revision < 1 || published.get(NovaStatus) !== status || published.get(NovaHost) !== host)
+      upsertSearchAttributes([
+        { key: NovaStatus, value: status },
+        { key: NovaHost, value: host },
+      ]);
     upsertMemo({ view: memoView(this.record) });
   }
 
@@ -178,6 +186,11 @@ export class ServerEntity {
       keys: [this.seed.id],
     });
     this.holdsQuota = false;
+  }
+
+  /** The revision the entity started at (SERVER_REVISION): what it does that earlier ones do not. */
+  get revision(): number {
+    return this.input.revision ?? 0;
   }
 
   get buildSteps(): BuildStepRef[] {

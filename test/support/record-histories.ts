@@ -122,6 +122,10 @@ async function main() {
       'server-group-with-quota': serverGroupWorkflowId(countedId),
       'reservation-with-hints': reservationWorkflowId(reservationId),
       'server-rebooted-deleted': serverWorkflowId(first),
+      // The same scenarios recorded again once deletes released together, unchanged search attributes
+      // were kept and one start call ran locally (the histories above replay the paths before them).
+      'server-released-together': serverWorkflowId(first),
+      'reservation-started-locally': reservationWorkflowId(reservationId),
       host: hostWorkflowId('r1'),
       'server-group': serverGroupWorkflowId(groupId),
       quota: quotaWorkflowId('demo'),

@@ -24,7 +24,7 @@ import { expandBatch, flavorResources } from '../entities/reservation/stages';
 import { mapLimit } from '../common/concurrency';
 import { HostStateCache, type Freshness } from './host-cache';
 import { admissionAnswer, reserveCountedOn, reserveQuotaOn } from '../entities/quota/client';
-import { isAlive } from '../entities/host/rules';
+import { aliveWhenRead } from '../entities/host/rules';
 import { claimOn, releaseClaimsOn } from '../entities/host/client';
 import { startServer } from '../entities/server/client';
 import type { HostCandidate, HostFilter, RequestSpec } from './scheduler/filters';
@@ -181,11 +181,11 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
       let freshness: Freshness = 'cached';
       for (let round = 0; round < CLAIM_ROUNDS && pending.length > 0; round++) {
         beat({ round });
-        const now = Date.now();
         const provisional = freshness !== 'queried';
-        const candidates: HostCandidate[] = (await hostCache.get(freshness)).map((state) => ({
+        const { states, readAt } = await hostCache.read(freshness);
+        const candidates: HostCandidate[] = states.map((state) => ({
           state,
-          alive: isAlive(state, scheduler.downAfterMs, now),
+          alive: aliveWhenRead(state, scheduler.downAfterMs, readAt),
           planned: { vcpus: 0, ram: 0, disk: 0 },
           plannedCount: 0,
         }));

@@ -2,6 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { Resources } from '../common/types';
 import type { HostState } from '../entities/host/types';
 import { listHostStates, loadHostStates } from '../entities/host/client';
+import { hostStateReads } from '../common/observability/metrics';
+import { logger } from '../common/observability/log';
+
+const log = logger('scheduler');
 
 /**
  * How fresh a read must be: `cached` (at most the TTL old), `listed` (a new visibility listing: one
@@ -22,7 +26,7 @@ export type Freshness = 'cached' | 'listed' | 'queried';
 export class HostStateCache {
   private states: Map<string, HostState> | null = null;
   private loadedAt = 0;
-  private loading: Promise<Map<string, HostState>> | null = null;
+  private loading: Promise<{ states: Map<string, HostState>; at: number }> | null = null;
   /** How long the last listing took: a read that costs more is reused longer. */
   private lastReadMs = 0;
 
@@ -42,11 +46,26 @@ export class HostStateCache {
 
   /** Every host's state, at least as fresh as asked. */
   async get(freshness: Freshness): Promise<HostState[]> {
+    return (await this.read(freshness)).states;
+  }
+
+  /**
+   * Every host's state, at least as fresh as asked, and when it was read: liveness is judged as of
+   * then. A heartbeat is as old as the read that saw it plus the read's own age; judged against now,
+   * a listing reused for its ten-times-its-cost (6 s of a slow listing of 1000 hosts under load) plus
+   * the heartbeat period made every host look down, and each plan then queried all 1000 hosts (19 s
+   * each, in the bench), which slowed the next listing further.
+   */
+  async read(freshness: Freshness): Promise<{ states: HostState[]; readAt: number }> {
     const cached = freshness === 'cached';
-    if (cached && this.states && Date.now() - this.loadedAt < this.maxAgeMs) return [...this.states.values()];
+    if (cached && this.states && Date.now() - this.loadedAt < this.maxAgeMs)
+      return { states: [...this.states.values()], readAt: this.loadedAt };
     // Concurrent schedules share one listing; a fresher read never reuses one that began earlier.
     const started = Date.now();
-    const read = () => (freshness === 'queried' ? loadHostStates(this.client) : listHostStates(this.client));
+    const read = () => {
+      hostStateReads.inc({ freshness: freshness === 'queried' ? 'queried' : 'listed' });
+      return freshness === 'queried' ? loadHostStates(this.client) : listHostStates(this.client);
+    };
     const load =
       cached && this.loading
         ? this.loading
@@ -54,10 +73,17 @@ export class HostStateCache {
             this.states = new Map(list.map((s) => [s.name, s]));
             this.loadedAt = Date.now();
             if (freshness !== 'queried') this.lastReadMs = this.loadedAt - started;
-            return this.states;
+            // A query to every host is the expensive read: worth a line each time.
+            (freshness === 'queried' ? log.info : log.debug).call(
+              log,
+              { freshness, hosts: list.length, ms: this.loadedAt - started },
+              'read every host',
+            );
+            return { states: this.states, at: this.loadedAt };
           }));
     try {
-      return [...(await load).values()];
+      const { states, at } = await load;
+      return { states: [...states.values()], readAt: at };
     } finally {
       if (this.loading === load) this.loading = null;
     }

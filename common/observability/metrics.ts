@@ -79,6 +79,14 @@ export const schedulePlans = new Histogram({
   registers: [registry],
 });
 
+/** Control worker: reads of every host's state the scheduler made, by how fresh they had to be. */
+export const hostStateReads = new Counter({
+  name: 'novaflow_scheduler_host_reads_total',
+  help: "Reads of every host's state by the scheduler: listed (one visibility listing) or queried (a query per host)",
+  labelNames: ['freshness'] as const,
+  registers: [registry],
+});
+
 export { WORKFLOW_METRICS } from './workflow-metrics';
 
 export { freePort } from '../ports';

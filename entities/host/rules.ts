@@ -60,6 +60,20 @@ export function isAlive(state: HostState, downAfterMs: number, now = Date.now())
 }
 
 /**
+ * Whether a host was up when its state was read (`readAt`), for a plan on a read made earlier and
+ * reused: a reused read must not age its hosts into looking down (the heartbeat it saw was recent
+ * then). A host that died since shows at the next read, at most the reuse period later.
+ */
+export function aliveWhenRead(
+  state: HostState,
+  downAfterMs: number,
+  readAt: number,
+  now = Date.now(),
+): boolean {
+  return isAlive(state, downAfterMs, Math.min(now, readAt));
+}
+
+/**
  * The host's state with its service's liveness: the last heartbeat of the compute service that serves
  * it, while that service still lists it. A host its service no longer serves keeps the time of its own
  * last report, and so goes down after the down-after period; a host of no known service keeps its own.

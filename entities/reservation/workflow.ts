@@ -62,7 +62,7 @@ const { awaitAdmission } = proxyLocalActivities<ControlActivities>({
  * tasks, which a workflow task held open could starve.
  */
 const { startServers: startServersHere } = proxyLocalActivities<ControlActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
 

@@ -4,6 +4,7 @@ import {
   hostAttribute,
   hostZone,
   isAlive,
+  aliveWhenRead,
   serviceLiveness,
   usedResources,
   withServiceLiveness,
@@ -60,6 +61,14 @@ describe('when a host decides a batch of claims', () => {
     expect(usedResources({ a: one, b: one })).toEqual({ vcpus: 4, ram: 8192, disk: 80 });
     expect(isAlive(host(), 500, 1_400)).toBe(true);
     expect(isAlive(host(), 500, 1_600)).toBe(false);
+  });
+
+  it('then a plan on a reused read judges liveness as of the read, not now', () => {
+    // Heartbeat at 1000, read at 1400, plan at 1900 with a 500 ms down-after: up when read.
+    expect(aliveWhenRead(host(), 500, 1_400, 1_900)).toBe(true);
+    expect(aliveWhenRead(host(), 500, 1_600, 1_900)).toBe(false);
+    // A read from the future (clock skew between calls) is judged as of now.
+    expect(aliveWhenRead(host(), 500, 9_000, 1_400)).toBe(true);
   });
 });
 

@@ -6,10 +6,6 @@ import type { BuildStepRef } from './stages';
 /** reservation/r-xxxxxxxx: one create request, and what its messages carry. */
 
 /**
- * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share
- * (their seed, named after the request), and the request's own fields.
- */
-/**
  * What reservations started now do that earlier ones replay without, carried in their input rather
  * than decided by `patched()` (which costs every run a marker and a search-attribute upsert):
  * 1 — a start stage of one call runs as a local activity within the workflow task; large requests go
@@ -17,6 +13,10 @@ import type { BuildStepRef } from './stages';
  */
 export const RESERVATION_REVISION = 1;
 
+/**
+ * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share
+ * (their seed, named after the request), and the request's own fields.
+ */
 export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
   requestId: string;
   minCount: number;

@@ -154,7 +154,7 @@ export async function reservationWorkflow(
     upsertSearchAttributes([{ key: NovaStatus, value: stage }]);
   };
   // Revision 1 does all that patches decided before it, without their markers (RESERVATION_REVISION).
-  const revised = (req.revision ?? 0) >= 1;
+  const revised = isRevised(req);
   const serverName = (i: number) => nameOf(req.name, i, record.serverIds.length);
   let started = false;
   /** Servers deleted before their entity was started: never launched, quota and claims released. */
@@ -379,6 +379,11 @@ export interface SettlingState {
 
 const SETTLE_CONTINUES = 'settle-continues-as-new';
 
+/** Whether a request started at revision 1 or later (RESERVATION_REVISION); absent is 0. */
+function isRevised(req: CreateRequest): boolean {
+  return (req.revision ?? 0) >= 1;
+}
+
 /** Where each of `ids` is in `all`, in `all`'s order. */
 function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
   return all.flatMap((id, i) => (ids.has(id) ? [i] : []));
@@ -424,7 +429,7 @@ async function settleRun(
     if (outcome.status === 'ACTIVE') record.active = (record.active ?? 0) + 1;
     else record.outcomes[outcome.serverId] = outcome;
   });
-  await condition(() => waiting.size === 0 || historyIsLong((req.revision ?? 0) >= 1));
+  await condition(() => waiting.size === 0 || historyIsLong(isRevised(req)));
   if (waiting.size > 0) {
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(req, {

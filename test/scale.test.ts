@@ -46,28 +46,52 @@ describe(`when one request asks for ${N} servers`, () => {
     expect(perHost.reduce((a, b) => a + b, 0)).toBe(N);
     for (const n of perHost) expect(n).toBeGreaterThan(N / 4);
     // Two schedule calls (1000 + 200) and five start calls (250 each), no payload near Temporal's
-    // limits; the settle stage, a signal per server, continued as new before its history grew long.
-    const runs: { runId: string; startTime: Date }[] = [];
-    for await (const wf of stack.client.workflow.list({
-      query: `WorkflowId = '${reservationWorkflowId(record.reservationId)}'`,
-    }))
-      runs.push({ runId: wf.runId, startTime: wf.startTime });
-    expect(runs.length).toBeGreaterThan(1);
+    // limits. A signal per server reports its build; the settle stage continues as new once a run's
+    // history passes 1000 events while it still waits, so no run grows long. Reports that arrive
+    // while the servers are still being started (all of them, when the builds outrun the start
+    // stage) land in the first run before the settle stage begins.
+    // The runs, first to last, followed back from the last through each run's predecessor.
+    const id = reservationWorkflowId(record.reservationId);
+    const runs: temporal.api.history.v1.IHistoryEvent[][] = [];
+    for (let runId: string | undefined = undefined; ;) {
+      const history = await stack.client.workflow.getHandle(id, runId).fetchHistory();
+      runs.unshift(history.events ?? []);
+      runId = runs[0][0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+      if (!runId) break;
+    }
     let largest = 0;
+    let reports = 0;
     const scheduled: (string | null | undefined)[] = [];
-    for (const run of runs) {
-      const history = await stack.client.workflow
-        .getHandle(reservationWorkflowId(record.reservationId), run.runId)
-        .fetchHistory();
-      const events = history.events ?? [];
+    for (const [i, events] of runs.entries()) {
       // 1000 and the signals that arrive while it continues as new (1663 once, on a slow day).
       expect(events.length).toBeLessThan(2500);
+      const last = events[events.length - 1];
+      if (i < runs.length - 1) expect(last.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+      else expect(last.workflowExecutionCompletedEventAttributes).toBeTruthy();
+      // The settle stage continues as new at the first workflow task that sees a history past 1000
+      // events while it still waits: from the task that began it (all of a later run), at most one
+      // task past 1000 events completes — the one that ends the run.
+      let settling = i > 0;
+      let startedId = 0;
+      let long = 0;
       for (const e of events) {
         largest = Math.max(largest, temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
         if (e.activityTaskScheduledEventAttributes)
           scheduled.push(e.activityTaskScheduledEventAttributes.activityType?.name);
+        if (e.workflowExecutionSignaledEventAttributes?.signalName === 'serverBuilt') reports++;
+        if (e.workflowTaskStartedEventAttributes) startedId = Number(e.eventId);
+        if (e.workflowTaskCompletedEventAttributes && startedId > 1000) long++;
+        const status =
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.NovaStatus;
+        if (!settling && status?.data && JSON.parse(Buffer.from(status.data).toString()) === 'settle') {
+          settling = true;
+          // The task that began the settle stage counts from here on.
+          long = startedId > 1000 ? 1 : 0;
+        }
       }
+      if (settling) expect(long).toBeLessThanOrEqual(1);
     }
+    expect(reports).toBeGreaterThanOrEqual(N);
     expect(scheduled.filter((n) => n === 'scheduleServers')).toHaveLength(2);
     expect(scheduled.filter((n) => n === 'startServers')).toHaveLength(Math.ceil(N / 250));
     expect(largest).toBeLessThan(512 * 1024);

@@ -391,8 +391,9 @@ function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
 /**
  * A run's history past which the settle stage continues as new (far below Temporal's 51,200 events
  * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap. Revision 1 goes at
- * 1000 events — at least one signal per server, so a request of more than 1000 servers always runs
- * more than once, however its signals were batched; runs before it keep 2000.
+ * 1000 events; runs before it keep 2000. Reports that arrive while the servers are still being
+ * started land in the first run before its settle stage: a request whose builds all outrun its start
+ * stage never waits and runs once.
  */
 const SETTLE_HISTORY_EVENTS = { 0: 2000, 1: 1000 } as const;
 const SETTLE_HISTORY_BYTES = 4 * 1024 * 1024;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
@@ -43,6 +44,9 @@ function abortable(client: Client, activities: Record<string, ActivityFn>): Reco
         // within the callers' short heartbeat timeout, and the call retried on another worker.
         // A local activity has no heartbeat: it lives within its workflow task.
         const alive = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), KEEPALIVE_MS);
+        // Each call in flight listens on the signal, and a schedule claims on many hosts at once:
+        // past Node's default of 10 that is no leak (the activity's signal ends with it), not a warning.
+        setMaxListeners(0, ctx.cancellationSignal);
         return client
           .withAbortSignal(ctx.cancellationSignal, () => fn(...args))
           .finally(() => clearInterval(alive));

@@ -10,7 +10,6 @@ import {
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
 import {
@@ -28,9 +27,18 @@ import type { Fault, Placement } from '../../common/types';
 import type { CreateRequest, ReservationRecord, ReservationStage, ServerOutcome } from './types';
 import { initialServerRecord, serverName as nameOf, sharedSeed } from '../server/rules';
 import { failureMessage, nowIso } from '../server/action-log';
-import { SERVER_REVISION, type ScheduleResult, type ServerWorkflowInput } from './stages';
+import { SERVER_REVISION, type ServerWorkflowInput } from './stages';
 import type { ServerSeed } from '../server/types';
 import { notFound, toFailure } from '../../common/errors';
+import { CHUNKED_STAGES, SCHEDULE_CHUNK, scheduleInChunks, START_CHUNK } from './chunks';
+import {
+  historyIsLong,
+  indexesIn,
+  isRevised,
+  SETTLE_CONTINUES,
+  settleRun,
+  type SettlingState,
+} from './settle';
 
 /**
  * Transient trouble (Temporal or a host busy) is retried for a few minutes; an error no retry can fix
@@ -65,62 +73,6 @@ const { startServers: startServersHere } = proxyLocalActivities<ControlActivitie
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
-
-/**
- * Servers one schedule call plans and claims at most, and server entities one start call carries: a
- * request of ten thousand servers then sends payloads of a few hundred KB, far below Temporal's 2 MB
- * per payload (one call for all of them sent 648 KB at a thousand and could not go past ~3000).
- */
-const SCHEDULE_CHUNK = 1000;
-const START_CHUNK = 250;
-/** Requests scheduled and started in chunks; runs before it replay with one call each. */
-const CHUNKED_STAGES = 'chunked-stages';
-
-/**
- * Schedules a large request chunk by chunk in launch order, each chunk a schedule stage of its own
- * (extensions' hooks run on each). Only a prefix of the launch order may run: the first chunk not
- * placed whole ends it. Fewer than `minCount` placed in all means none: every claim made is given back.
- */
-async function scheduleInChunks(
-  ids: string[],
-  minCount: number,
-  schedule: (ids: string[], min: number) => Promise<ScheduleResult>,
-): Promise<ScheduleResult> {
-  const placements: Record<string, Placement> = {};
-  let placed = 0;
-  let refusal: string | null = null;
-  // Gives back the claims of the chunks placed so far: the request does not go on with them.
-  const releaseAll = async () => {
-    const byHost = new Map<string, string[]>();
-    for (const [id, p] of Object.entries(placements)) byHost.set(p.host, [...(byHost.get(p.host) ?? []), id]);
-    await Promise.all(
-      [...byHost].map(([host, keys]) =>
-        getExternalWorkflowHandle(hostWorkflowId(host)).signal(releaseClaimsSignal, { keys }),
-      ),
-    );
-  };
-  for (let i = 0; i < ids.length; i += SCHEDULE_CHUNK) {
-    const chunk = ids.slice(i, i + SCHEDULE_CHUNK);
-    let result: ScheduleResult;
-    try {
-      result = await schedule(chunk, Math.max(0, Math.min(chunk.length, minCount - placed)));
-    } catch (err) {
-      // A chunk that failed for good fails the stage: the earlier chunks' claims must not stay held.
-      await releaseAll();
-      throw err;
-    }
-    Object.assign(placements, result.placements);
-    placed += Object.keys(result.placements).length;
-    refusal = result.noValidHost;
-    if (Object.keys(result.placements).length < chunk.length) break;
-  }
-  if (placed >= minCount) return { placements, noValidHost: null };
-  await releaseAll();
-  return {
-    placements: {},
-    noValidHost: `${placed} of ${ids.length} server(s) could be placed, ${minCount} needed: ${refusal ?? 'hosts refused the claims'}`,
-  };
-}
 
 /**
  * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
@@ -366,80 +318,5 @@ export async function reservationWorkflow(
     );
   }
   enter('done');
-  return record;
-}
-
-/** What a reservation still waiting for its servers carries into its next run. */
-export interface SettlingState {
-  record: ReservationRecord;
-  /** Launched servers whose build has not ended yet. */
-  /** Launched servers whose build has not ended yet, as indexes into `record.serverIds` (a few bytes each). */
-  unsettled: number[];
-}
-
-const SETTLE_CONTINUES = 'settle-continues-as-new';
-
-/** Whether a request started at revision 1 or later (RESERVATION_REVISION); absent is 0. */
-function isRevised(req: CreateRequest): boolean {
-  return (req.revision ?? 0) >= 1;
-}
-
-/** Where each of `ids` is in `all`, in `all`'s order. */
-function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
-  return all.flatMap((id, i) => (ids.has(id) ? [i] : []));
-}
-/**
- * A run's history past which the settle stage continues as new (far below Temporal's 51,200 events
- * and 50 MB, and its warnings at a fifth of those): a replay of a run stays cheap. Revision 1 goes at
- * 1000 events; runs before it keep 2000. Reports that arrive while the servers are still being
- * started land in the first run before its settle stage: a request whose builds all outrun its start
- * stage never waits and runs once.
- */
-const SETTLE_HISTORY_EVENTS = { 0: 2000, 1: 1000 } as const;
-const SETTLE_HISTORY_BYTES = 4 * 1024 * 1024;
-
-function historyIsLong(revised: boolean): boolean {
-  const info = workflowInfo();
-  return (
-    info.continueAsNewSuggested ||
-    info.historyLength > SETTLE_HISTORY_EVENTS[revised ? 1 : 0] ||
-    info.historySize > SETTLE_HISTORY_BYTES
-  );
-}
-
-/**
- * The settle stage of a reservation that continued as new: it counts the outcomes of the servers it
- * still waits for. A report of a server that settled in an earlier run (a retry long after) changes
- * nothing: that outcome is its entity's now. Every admitted server has been launched or dropped by
- * then, so a delete goes to the server's entity.
- */
-async function settleRun(
-  req: CreateRequest,
-  { record, unsettled }: SettlingState,
-): Promise<ReservationRecord> {
-  const waiting = new Set(unsettled.map((i) => record.serverIds[i]));
-  setHandler(describeReservationQuery, () => record);
-  setHandler(pendingServersQuery, () => []);
-  setHandler(cancelServerUpdate, ({ serverId }) => {
-    if (!record.serverIds.includes(serverId))
-      throw toFailure(notFound(`Instance ${serverId} could not be found.`));
-    return 'launched';
-  });
-  setHandler(serverBuiltSignal, (outcome) => {
-    if (!waiting.delete(outcome.serverId)) return;
-    if (outcome.status === 'ACTIVE') record.active = (record.active ?? 0) + 1;
-    else record.outcomes[outcome.serverId] = outcome;
-  });
-  await condition(() => waiting.size === 0 || historyIsLong(isRevised(req)));
-  if (waiting.size > 0) {
-    await condition(allHandlersFinished);
-    await continueAsNew<typeof reservationWorkflow>(req, {
-      record,
-      unsettled: indexesIn(record.serverIds, waiting),
-    });
-  }
-  record.stage = 'done';
-  record.stageTimes.done = nowIso();
-  upsertSearchAttributes([{ key: NovaStatus, value: 'done' }]);
   return record;
 }

@@ -1,5 +1,5 @@
 import type { ApiExtensionParts } from '../api/app';
-import { CORE_SERVER_ACTIONS } from '../api/routes/servers';
+import { CORE_SERVER_ACTIONS } from '../api/routes/server-actions';
 import type { FilterFactory } from '../activities/control';
 import type { Client } from '@temporalio/client';
 import type { VirtDriver } from '../drivers/driver';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ExtraSpec, ExtraSpecs, FlavorAction, FlavorCreate, FlavorUpdate } from '../routes/flavors';
 import { QuotaClassUpdate, QuotaUpdate } from '../routes/quotas';
 import { Meta, Metadata, Rename, Tags } from '../routes/server-metadata';
-import { ACTIONS, LockBody, Rebuild, ResetState } from '../routes/servers';
+import { ACTIONS, LockBody, Rebuild, ResetState } from '../routes/server-actions';
 import { ServiceBody, ServiceUpdate } from '../routes/services';
 import { createServerSchema, type CreateSchemaParts } from '../schemas/create-server';
 import type { Operation } from './types';

@@ -66,6 +66,8 @@ async function killAll(): Promise<void> {
 }
 
 let exiting = false;
+/** Set while a stack stops on purpose: its children's exits are expected then. */
+let stopping = false;
 /** Set when a child dies while the bench still needs it, so waits fail at once instead of timing out. */
 let childFailure: string | undefined;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -94,9 +96,13 @@ function runChild(name: string, script: string, args: string[], env: NodeJS.Proc
   fs.closeSync(out);
   children.push(proc);
   proc.on('exit', (code, signal) => {
-    if (exiting) return;
+    if (exiting || stopping) return;
     childFailure = `${name} exited (${signal ?? code}); see ${logFile}`;
-    console.error(`bench: ${childFailure}`);
+    // Without one of its processes the stack measures nothing true, and waits on workflows that
+    // process served would hang: stop everything and fail.
+    console.error(`bench: ${childFailure}; stopping the stack`);
+    exiting = true;
+    void killAll().finally(() => process.exit(1));
   });
   return { name, pid: proc.pid! };
 }
@@ -118,6 +124,7 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
  * API. Separate processes so each one's peak RSS and CPU time can be read from /proc.
  */
 export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
+  stopping = false;
   fs.rmSync(opts.dir, { recursive: true, force: true });
   fs.mkdirSync(opts.dir, { recursive: true });
   opts.log('starting the Temporal dev server ...');
@@ -224,7 +231,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     processes,
     hostStates,
     async stop() {
-      exiting = true;
+      stopping = true;
       await connection.close().catch(() => undefined);
       await killAll();
     },

@@ -17,7 +17,8 @@ import { listHostStates, loadHostStates } from '../entities/host/client';
  * HEARTBEAT_MS; with `fleet`, one worker and one heartbeat for all of them) beside a control worker, against a dev server of its own. Prints one JSON line: RSS
  * of this process, CPU of this process and of the Temporal server over 20 s once settled, and how
  * long one read of every host's state takes. The first measure of issue 16 (fleet scale); not yet a
- * scenario of `npm run bench`.
+ * scenario of `npm run bench`. NOVAFLOW_CONTROL_CACHE sets the control worker's workflow cache, as it
+ * does for the control worker's own process.
  */
 const N = Number(process.argv[2] ?? 100);
 const POLLS = Number(process.argv[3] ?? 1);
@@ -55,6 +56,7 @@ async function main() {
     namespace: 'default',
     scheduler: { ratios: { cpu: 16, ram: 1.5, disk: 1 }, downAfterMs: 20000, weigher: 'spread' },
     workflowBundle: { codePath: path.join(dir, 'b.js') },
+    ...(process.env.NOVAFLOW_CONTROL_CACHE ? { cacheSize: Number(process.env.NOVAFLOW_CONTROL_CACHE) } : {}),
   });
   void control.run();
   const rss0 = process.memoryUsage().rss;

@@ -98,7 +98,8 @@ export function temporalLogger(minLevel: LogLevel = 'WARN'): TemporalLogger {
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(meta ?? {})) {
       if (k === 'sdkComponent') fields.sdk_component = v;
-      else fields[TEMPORAL_KEYS[k] ?? k] = v;
+      // An Error as JSON is `{}`: the SDK's "Worker failed" said nothing of why.
+      else fields[TEMPORAL_KEYS[k] ?? k] = v instanceof Error ? pino.stdSerializers.err(v) : v;
     }
     log[LEVELS[level]](fields, message);
   };

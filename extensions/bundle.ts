@@ -6,7 +6,7 @@ import path from 'node:path';
 export const CORE_WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
 /** The module of a path as the bundler resolves it: absolute, without `.ts`. */
-const moduleOf = (file: string) => file.replace(/\.ts$/, '');
+const moduleOf = (file: string) => file.replace(/\.[jt]s$/, '');
 
 /**
  * What a module exports, read from its source: the names it declares (`export [async] function x`,
@@ -49,12 +49,14 @@ export function workflowEntry(workflowTypes: readonly string[]): string {
     '}',
   ];
   for (const file of [CORE_WORKFLOWS_PATH, ...new Set(workflowTypes)]) {
-    const source = [file, `${file}.ts`, `${file}.js`].find((f) => /\.[jt]s$/.test(f) && fs.existsSync(f));
+    // Its source, or the JavaScript compiled from it (dist/, where `workflows/index.ts` is `.js`).
+    const base = file.replace(/\.[jt]s$/, '');
+    const source = [`${base}.ts`, `${base}.js`].find((f) => fs.existsSync(f));
     if (!source) throw new Error(`workflow module ${file} not found`);
     const { names, eager } = exportsOf(source);
     if (eager || names.length === 0) {
       lines.push(
-        `Object.defineProperties(exports, Object.getOwnPropertyDescriptors(require(${JSON.stringify(moduleOf(file))})));`,
+        `Object.defineProperties(exports, Object.getOwnPropertyDescriptors(require(${JSON.stringify(base)})));`,
       );
       continue;
     }

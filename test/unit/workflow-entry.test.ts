@@ -50,4 +50,15 @@ describe('the workflow bundle entry', () => {
     const { loaded } = load(workflowEntry([`${dir}/wf.ts`]));
     expect(loaded).toEqual([`${dir}/wf`]);
   });
+
+  it('then finds a module compiled to JavaScript (dist/) and, not reading its exports, loads it whole', () => {
+    const dir = fs.mkdtempSync('/tmp/novaflow-entry-');
+    fs.writeFileSync(`${dir}/wf.js`, 'exports.fooWorkflow = async function () {};\n');
+    const { loaded } = load(workflowEntry([`${dir}/wf.ts`]));
+    expect(loaded).toEqual([`${dir}/wf`]);
+  });
+
+  it('then refuses a workflow module that is not there', () => {
+    expect(() => workflowEntry(['/nonexistent/wf'])).toThrow(/not found/);
+  });
 });

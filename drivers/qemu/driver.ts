@@ -16,7 +16,8 @@ import { hostInventory, hostUptime } from '../host-info';
 import { KeyedQueue } from '../keyed-queue';
 import { Slots } from '../slots';
 import { ConsoleLog, PANIC } from './console-log';
-import { guestConfigArchive, guestInterfaces } from './guest-config';
+import { bootArgs, UUID } from './boot-args';
+import { guestInterfaces } from './guest-config';
 import { GUEST_BOOT_PROPERTIES, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
 import { isQemuNamed, qemuProcessesNamed } from './processes';
 import { QmpClient } from './qmp';
@@ -84,7 +85,6 @@ const MILESTONES: [RegExp, number][] = [
   [/Run \/init|Freeing unused kernel/, 60],
   [/novaflow-guest: booting/, 80],
 ];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -374,60 +374,10 @@ export class QemuDriver implements VirtDriver {
     fs.renameSync(path.join(vm.dir, 'state.json.tmp'), path.join(vm.dir, 'state.json'));
   }
 
-  /** What QEMU boots for this instance: the image's kernel and ramdisk, or its disk, from the image cache. */
-  private bootArgs(vm: Vm): string[] {
-    const { spec } = vm;
-    const image = spec.guest?.images as
-      { id?: string; disk_format?: string | null; properties?: Record<string, string> } | undefined;
-    const props = image?.properties ?? {};
-    const dirs = [this.opts.imageDir, ...(this.opts.imageStores ?? [])];
-    const cached = (id: string) => {
-      // Ids are image ids (uuids), never paths: `../` in a property must not reach the host's files.
-      if (!UUID.test(id)) throw new BuildAbortError(`${id} is not an image id`);
-      return (
-        dirs.map((d) => path.join(d, id)).find((f) => fs.existsSync(f)) ?? path.join(this.opts.imageDir, id)
-      );
-    };
-    const kernelId = props.kernel_id;
-    if (kernelId) {
-      const ramdiskId = props.ramdisk_id;
-      for (const id of [kernelId, ramdiskId])
-        if (id && !fs.existsSync(cached(id)))
-          throw new RescheduleError(`image ${id} is not in this host's image cache`);
-      // The instance's configuration follows the image's ramdisk as a second archive (a config drive).
-      const initrd = path.join(vm.dir, 'initrd.img');
-      const parts = [
-        ramdiskId ? fs.readFileSync(cached(ramdiskId)) : Buffer.alloc(0),
-        guestConfigArchive(spec),
-      ];
-      fs.writeFileSync(initrd, Buffer.concat(parts));
-      return [
-        '-kernel',
-        cached(kernelId),
-        '-initrd',
-        initrd,
-        '-append',
-        props.os_command_line ?? 'console=ttyS0 panic=-1',
-      ];
-    }
-    const id = image?.id ?? spec.imageRef;
-    if (!fs.existsSync(cached(id)))
-      throw new RescheduleError(`image ${id} is not in this host's image cache`);
-    // A disk image boots from its own bootloader; writes go to a temporary overlay, never to the cache.
-    // Raw only, and said so to QEMU: a qcow2 (or a probed format) can name a backing file anywhere on
-    // the host, which the guest would then read.
-    if (image?.disk_format !== 'raw')
-      throw new BuildAbortError(
-        `image ${id} (disk_format ${image?.disk_format ?? 'unknown'}) is not bootable here: ` +
-          'the qemu driver boots raw disks, or kernel_id + ramdisk_id',
-      );
-    return ['-drive', `file=${cached(id)},format=raw,if=virtio,snapshot=on`];
-  }
-
   /** Starts the instance's QEMU (daemonised), then connects to its QMP socket. */
   private async launch(vm: Vm, accel: Accel = this.accel): Promise<void> {
     const { spec, dir } = vm;
-    const boot = this.bootArgs(vm);
+    const boot = bootArgs(spec, dir, [this.opts.imageDir, ...(this.opts.imageStores ?? [])]);
     for (const f of ['qmp.sock', 'qemu.pid']) fs.rmSync(path.join(dir, f), { force: true });
     const nics = guestInterfaces(spec).flatMap((n, i) => [
       '-netdev',

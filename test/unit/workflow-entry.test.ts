@@ -61,4 +61,15 @@ describe('the workflow bundle entry', () => {
   it('then refuses a workflow module that is not there', () => {
     expect(() => workflowEntry(['/nonexistent/wf'])).toThrow(/not found/);
   });
+
+  it("then a name two modules export is the first one's, and loading either never fails", () => {
+    const dir = fs.mkdtempSync('/tmp/novaflow-entry-');
+    fs.writeFileSync(`${dir}/a.ts`, 'export function helper() {}\nexport async function aWorkflow() {}\n');
+    fs.writeFileSync(`${dir}/b.ts`, 'export function helper() {}\nexport async function bWorkflow() {}\n');
+    const { exports, loaded } = load(workflowEntry([`${dir}/a.ts`, `${dir}/b.ts`]));
+    expect(exports.helper).toBe(`${dir}/a#helper`);
+    expect(exports.aWorkflow).toBe(`${dir}/a#aWorkflow`);
+    expect(exports.bWorkflow).toBe(`${dir}/b#bWorkflow`);
+    expect(loaded).toEqual([`${dir}/a`, `${dir}/a`, `${dir}/b`]);
+  });
 });

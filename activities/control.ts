@@ -7,12 +7,13 @@ import type { Placement } from '../common/types';
 import type { AllocationRatios } from '../entities/host/types';
 import type { CountedReserveRequest, QuotaLimits, QuotaReserveResult } from '../entities/quota/types';
 import { setQuotaDefaultsSignal } from '../entities/quota/messages';
-import { isNotFound } from '../entities/client-errors';
+import { isClosed, isNotFound } from '../entities/client-errors';
 import { NovaKind } from '../common/search-attributes';
 import { eq, visibilityQuery } from '../common/visibility';
 import type {
   AwaitAdmissionInput,
   ClaimOnHostInput,
+  EntitySignal,
   FilterSpec,
   ReserveQuotaInput,
   ScheduleInput,
@@ -266,6 +267,23 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
         beat(told);
       }
       return told;
+    },
+
+    /**
+     * Signals entities for a workflow, as a local activity inside the workflow task that decided it
+     * (a server's build report and what its delete gives back), all at once. An entity that is not
+     * running any more waits for nothing and holds nothing: its signal is dropped.
+     */
+    async tell(signals: EntitySignal[]): Promise<void> {
+      await Promise.all(
+        signals.map(async ({ workflowId, signal, arg }) => {
+          try {
+            await client.workflow.getHandle(workflowId).signal(signal, arg);
+          } catch (err) {
+            if (!isClosed(err)) throw err;
+          }
+        }),
+      );
     },
 
     /** spawn: starts one server entity per instance. Starting one that exists already is a no-op. */

@@ -97,8 +97,18 @@ export interface ServerWorkflowInput {
  * rather than decided by `patched()` (which costs every run a marker and a search-attribute upsert):
  * 1 — a delete gives back build steps, host claim and quota together; search attributes are upserted
  * only when they change; a server deleted before its build gives back its claim without a patch.
+ * 2 — what it tells other entities (its build's outcome, the claim and quota it gives back) goes in
+ * one local activity within the workflow task that decided it (`tell`), not as signals whose every
+ * delivery costs the server a workflow task of its own.
  */
-export const SERVER_REVISION = 1;
+export const SERVER_REVISION = 2;
+
+/** A signal to another entity, sent by the `tell` activity for a workflow. */
+export interface EntitySignal {
+  workflowId: string;
+  signal: string;
+  arg: unknown;
+}
 
 /**
  * Server entities of one request to start, their shared part once: the start stage's input for a

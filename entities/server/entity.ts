@@ -5,6 +5,8 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
+  type SignalDefinition,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,6 +23,7 @@ import { releaseQuotaSignal } from '../quota/messages';
 import { serverBuiltSignal } from '../reservation/messages';
 import type {
   BuildStepRef,
+  EntitySignal,
   PrepareStepInput,
   PrepareStepResult,
   ReleaseStepInput,
@@ -39,6 +42,18 @@ export const control = proxyActivities<ControlActivities>({
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
 });
+
+/**
+ * What the server tells other entities (revision 2): one local activity in the workflow task that
+ * decided it, retried until it is delivered — a release must not be lost, and a repeat is harmless.
+ */
+const { tell } = proxyLocalActivities<ControlActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200ms', maximumInterval: '5s' },
+});
+
+/** Revision from which the server tells other entities through `tell` (SERVER_REVISION). */
+const TELLS_LOCALLY = 2;
 
 /** Claims an alternate host; a claim that failed for good is a host without room. */
 export async function claimed(input: Parameters<typeof control.claimOnHost>[0]): Promise<boolean> {
@@ -166,13 +181,45 @@ export class ServerEntity {
     upsertMemo({ view: memoView(this.record) });
   }
 
+  /** Sends signals to other entities: at revision 2 in one local activity, before that one by one. */
+  private async send(signals: EntitySignal[]): Promise<void> {
+    if (this.revision >= TELLS_LOCALLY) {
+      if (signals.length > 0) await tell(signals);
+      return;
+    }
+    await Promise.all(
+      signals.map(({ workflowId, signal, arg }) => getExternalWorkflowHandle(workflowId).signal(signal, arg)),
+    );
+  }
+
+  private hostRelease(): EntitySignal[] {
+    if (!this.record.host) return [];
+    return [signalTo(hostWorkflowId(this.record.host), releaseClaimsSignal, { keys: [this.seed.id] })];
+  }
+
+  private quotaRelease(): EntitySignal[] {
+    if (!this.holdsQuota) return [];
+    return [signalTo(quotaWorkflowId(this.seed.projectId), releaseQuotaSignal, { keys: [this.seed.id] })];
+  }
+
   async releaseHost(): Promise<void> {
-    if (!this.record.host) return;
-    await getExternalWorkflowHandle(hostWorkflowId(this.record.host)).signal(releaseClaimsSignal, {
-      keys: [this.seed.id],
-    });
+    const signals = this.hostRelease();
+    if (signals.length === 0) return;
+    await this.send(signals);
     this.record.host = null;
     delete this.record.hostQueue;
+  }
+
+  /** Gives back the host claim and the quota together (a delete), at once. */
+  async releaseHostAndQuota(): Promise<void> {
+    if (this.revision < TELLS_LOCALLY) {
+      await Promise.all([this.releaseHost(), this.releaseQuota()]);
+      return;
+    }
+    await this.send([...this.hostRelease(), ...this.quotaRelease()]);
+    this.record.host = null;
+    delete this.record.hostQueue;
+    this.holdsQuota = false;
   }
 
   /** The driver of the host the server is on (undefined while it has none). */
@@ -181,10 +228,9 @@ export class ServerEntity {
   }
 
   async releaseQuota(): Promise<void> {
-    if (!this.holdsQuota) return;
-    await getExternalWorkflowHandle(quotaWorkflowId(this.seed.projectId)).signal(releaseQuotaSignal, {
-      keys: [this.seed.id],
-    });
+    const signals = this.quotaRelease();
+    if (signals.length === 0) return;
+    await this.send(signals);
     this.holdsQuota = false;
   }
 
@@ -243,18 +289,20 @@ export class ServerEntity {
   }
 
   async reportBuilt(): Promise<void> {
+    const report = signalTo(reservationWorkflowId(this.seed.reservationId), serverBuiltSignal, {
+      serverId: this.seed.id,
+      status: this.deleteQueued() ? 'DELETED' : this.record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
+      host: this.record.host,
+      fault: this.record.fault,
+    });
     try {
-      await getExternalWorkflowHandle(reservationWorkflowId(this.seed.reservationId)).signal(
-        serverBuiltSignal,
-        {
-          serverId: this.seed.id,
-          status: this.deleteQueued() ? 'DELETED' : this.record.vmState === 'active' ? 'ACTIVE' : 'ERROR',
-          host: this.record.host,
-          fault: this.record.fault,
-        },
-      );
+      await this.send([report]);
     } catch {
       // The reservation has settled already (a retry long after the create): nobody waits for this.
     }
   }
+}
+
+function signalTo<T>(workflowId: string, signal: SignalDefinition<[T]>, arg: T): EntitySignal {
+  return { workflowId, signal: signal.name, arg };
 }

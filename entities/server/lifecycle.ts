@@ -155,7 +155,7 @@ export async function perform(s: ServerEntity, { action, caller }: ServerActionR
       if (driver) await step('compute_terminate_instance', () => driver.destroy({ serverId: seed.id }));
       // What the server holds goes back at once (revision 1): each release is its own entity's, none
       // waits on another, so they take one workflow task instead of one each.
-      if (s.revision >= 1) await Promise.all([s.releaseSteps(), s.releaseHost(), s.releaseQuota()]);
+      if (s.revision >= 1) await Promise.all([s.releaseSteps(), s.releaseHostAndQuota()]);
       else {
         await s.releaseSteps();
         await s.releaseHost();

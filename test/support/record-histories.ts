@@ -126,6 +126,8 @@ async function main() {
       // were kept and one start call ran locally (the histories above replay the paths before them).
       'server-released-together': serverWorkflowId(first),
       'reservation-started-locally': reservationWorkflowId(reservationId),
+      // Again once a server told other entities through one local activity (revision 2).
+      'server-told-locally': serverWorkflowId(first),
       host: hostWorkflowId('r1'),
       'server-group': serverGroupWorkflowId(groupId),
       quota: quotaWorkflowId('demo'),

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { hostWorkflowId, quotaWorkflowId, reservationWorkflowId, serverWorkflowId } from '../common/names';
+import { ROOT } from '../scripts/temporal';
+import { novaApi } from './measure';
+import { unlimitedQuota } from './scenarios';
+import { startBenchStack } from './stack';
+
+/**
+ * `npx tsx bench/iteration.ts [rounds]`: what one boot+delete (Nova's churn iteration) costs in
+ * Temporal, entity by entity — workflow tasks, events, activity tasks, signals sent and visibility
+ * writes (search-attribute and memo upserts) — on an idle bench stack, averaged over `rounds`.
+ */
+const EventType = temporal.api.enums.v1.EventType;
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+const KINDS = {
+  tasks: EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  activities: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  local: EventType.EVENT_TYPE_MARKER_RECORDED,
+  signalsSent: EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  signalsIn: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+  updatesIn: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+  attributes: EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  memos: EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+} as const;
+type Kind = keyof typeof KINDS | 'events';
+
+const millis = (e: Event) =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+
+/** Events of a workflow (every run of it) from `since` on; heartbeats of hosts left out. */
+async function eventsOf(client: Client, workflowId: string, since: number): Promise<Event[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).filter((e) => millis(e) >= since);
+}
+
+function count(events: Event[]): Record<Kind, number> {
+  const out = { events: events.length } as Record<Kind, number>;
+  for (const [k, t] of Object.entries(KINDS)) out[k as Kind] = events.filter((e) => e.eventType === t).length;
+  return out;
+}
+
+async function main() {
+  const rounds = Number(process.argv[2] ?? 5);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const stack = await startBenchStack({
+    dir: path.join(ROOT, '.data', 'bench-iteration'),
+    hosts: ['bench-1'],
+    log: () => {},
+  });
+  const totals = new Map<string, Record<Kind, number>>();
+  try {
+    const api = novaApi(stack.apiUrl);
+    const token = 'bench:iteration';
+    await unlimitedQuota(api, 'iteration');
+    const body = (name: string) => ({
+      server: {
+        name,
+        flavorRef: '1',
+        imageRef: '70a599e0-31e7-49b7-b260-868f441e862b',
+        return_reservation_id: true,
+      },
+    });
+    // Warm up: the quota entity and the workers' caches exist before anything is counted.
+    for (let i = 0; i < 2; i++) {
+      const r = await api<{ reservation_id: string }>('POST', '/v2.1/servers', token, body(`warm-${i}`));
+      const rec = await stack.client.workflow
+        .getHandle(reservationWorkflowId(r.body.reservation_id))
+        .result();
+      await api('DELETE', `/v2.1/servers/${rec.serverIds[0]}`, token);
+      await stack.client.workflow.getHandle(serverWorkflowId(rec.serverIds[0])).result();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < rounds; i++) {
+      const t0 = Date.now();
+      const r = await api<{ reservation_id: string }>('POST', '/v2.1/servers', token, body(`it-${i}`));
+      const rid = r.body.reservation_id;
+      const rec = await stack.client.workflow.getHandle(reservationWorkflowId(rid)).result();
+      const id = rec.serverIds[0];
+      await api('DELETE', `/v2.1/servers/${id}`, token);
+      await stack.client.workflow.getHandle(serverWorkflowId(id)).result();
+      // Signals still in flight (a release) land within a moment.
+      await new Promise((r) => setTimeout(r, 500));
+      const per: [string, Event[]][] = [
+        ['reservation', await eventsOf(stack.client, reservationWorkflowId(rid), t0)],
+        ['server', await eventsOf(stack.client, serverWorkflowId(id), t0)],
+        [
+          'host',
+          (await eventsOf(stack.client, hostWorkflowId('bench-1'), t0)).filter(
+            (e) => e.workflowExecutionSignaledEventAttributes?.signalName !== 'hostReport',
+          ),
+        ],
+        ['quota', await eventsOf(stack.client, quotaWorkflowId('iteration'), t0)],
+      ];
+      if (i === rounds - 1 && process.env.EVENTS)
+        for (const [name, events] of per) {
+          console.log(`\n${name}`);
+          for (const e of events)
+            console.log(
+              `  ${String(millis(e) - t0).padStart(6)} ms  ${EventType[e.eventType ?? 0].replace('EVENT_TYPE_', '')} ${
+                e.activityTaskScheduledEventAttributes?.activityType?.name ??
+                e.workflowExecutionSignaledEventAttributes?.signalName ??
+                e.markerRecordedEventAttributes?.markerName ??
+                ''
+              }`,
+            );
+        }
+      for (const [name, events] of per) {
+        const c = count(events);
+        const t = totals.get(name) ?? ({} as Record<Kind, number>);
+        for (const [k, v] of Object.entries(c)) t[k as Kind] = (t[k as Kind] ?? 0) + v;
+        totals.set(name, t);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  const kinds: Kind[] = ['events', ...(Object.keys(KINDS) as Kind[])];
+  const all = {} as Record<Kind, number>;
+  console.log(`one boot+delete, mean of ${rounds} (host heartbeats left out)`);
+  console.log(`| entity | ${kinds.join(' | ')} |`);
+  console.log(`| --- | ${kinds.map(() => '---').join(' | ')} |`);
+  for (const [name, t] of totals) {
+    for (const k of kinds) all[k] = (all[k] ?? 0) + t[k];
+    console.log(`| ${name} | ${kinds.map((k) => (t[k] / rounds).toFixed(1)).join(' | ')} |`);
+  }
+  console.log(`| all | ${kinds.map((k) => (all[k] / rounds).toFixed(1)).join(' | ')} |`);
+}
+
+void main();

@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# jemalloc: the control worker runs on it (LD_PRELOAD in docker-compose.yml; scripts/allocator.ts).
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/*
 # State a process keeps (uploaded images, a qemu node's machines) goes to volumes it can write.
 RUN mkdir -p /var/lib/novaflow && chown node:node /var/lib/novaflow
 USER node

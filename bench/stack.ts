@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadHostStates } from '../entities/host/client';
 import type { HostState } from '../entities/host/types';
+import { jemallocEnv } from '../scripts/allocator';
 import { stopProcess } from '../scripts/stop-process';
 import {
   freePort,
@@ -166,7 +167,15 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   processes.push(
     runChild('admission', 'workers/admission-main.ts', [], env, path.join(opts.dir, 'admission.log')),
   );
-  processes.push(runChild('control', 'workers/control-main.ts', [], env, path.join(opts.dir, 'control.log')));
+  processes.push(
+    runChild(
+      'control',
+      'workers/control-main.ts',
+      [],
+      { ...env, ...jemallocEnv() },
+      path.join(opts.dir, 'control.log'),
+    ),
+  );
   for (const host of opts.hosts) {
     const log = path.join(opts.dir, `${host}.log`);
     processes.push(

@@ -1,3 +1,4 @@
+import { jemallocEnv } from './allocator';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -121,13 +122,14 @@ async function launch(opts: LaunchOptions) {
     ...(healthPort !== undefined ? { NOVAFLOW_HEALTH_PORT: String(healthPort++) } : {}),
   });
   const probes: string[] = [];
-  const worker = async (name: string, script: string, args: string[] = []) => {
+  const worker = async (name: string, script: string, args: string[] = [], extra: NodeJS.ProcessEnv = {}) => {
     const e = workerEnv();
     if (e.NOVAFLOW_HEALTH_PORT) probes.push(`${name} :${e.NOVAFLOW_HEALTH_PORT}`);
-    await run(name, script, args, e);
+    await run(name, script, args, { ...e, ...extra });
   };
   for (const name of names('admission', opts.admission ?? 1)) await worker(name, 'workers/admission-main.ts');
-  for (const name of names('control', opts.control ?? 1)) await worker(name, 'workers/control-main.ts');
+  for (const name of names('control', opts.control ?? 1))
+    await worker(name, 'workers/control-main.ts', [], jemallocEnv());
   for (const host of hosts) await worker(host, 'workers/compute-main.ts', ['--host', host]);
   const apiPorts = Array.from({ length: opts.apis ?? 1 }, (_, i) => env.NOVAFLOW_API_PORT + i);
   const apiNames = names('api', apiPorts.length);

@@ -14,8 +14,11 @@ const compose = YAML.parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const novaflow = Object.entries(compose.services).filter(([, s]) => s.image === 'novaflow:latest');
 
-/** Settings a novaflow container may take besides novaflow's own: Temporal's env config and OpenTelemetry's. */
-const FOREIGN = /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_)/;
+/**
+ * Settings a novaflow container may take besides novaflow's own: Temporal's env config,
+ * OpenTelemetry's, and the dynamic loader's preload (the control worker's allocator).
+ */
+const FOREIGN = /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_|LD_PRELOAD$)/;
 
 describe('docker-compose.yml and the Dockerfile', () => {
   it('then every novaflow service runs a compiled entry point whose source exists', () => {
@@ -46,6 +49,13 @@ describe('docker-compose.yml and the Dockerfile', () => {
           key,
           true,
         ]);
+  });
+
+  it('then the control worker preloads jemalloc, which the image installs (and only it does)', () => {
+    expect(compose.services.control.environment?.LD_PRELOAD).toBe('libjemalloc.so.2');
+    expect(read('Dockerfile')).toMatch(/apt-get install [^\n]*libjemalloc2/);
+    const preloading = novaflow.filter(([, s]) => s.environment?.LD_PRELOAD).map(([name]) => name);
+    expect(preloading).toEqual(['control']);
   });
 
   it('then it runs the Temporal server npm run cluster builds, with the replicas and one-shot setup', () => {

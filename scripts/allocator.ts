@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+
+/**
+ * jemalloc, which the control worker runs on where it is installed (Debian's libjemalloc2, installed
+ * with QEMU by scripts/install-qemu.js; the image installs it too). The control worker's native
+ * memory — the Temporal SDK's core, with a workflow for every host entity — fragments under glibc's
+ * allocator: on the fleet churn (300 hosts, 300 boot+delete) its peak RSS was 570 MB on glibc and
+ * 396 MB on jemalloc, at the same CPU. `NOVAFLOW_JEMALLOC=0` runs it on glibc's.
+ */
+export const JEMALLOC_PATHS = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib64/libjemalloc.so.2',
+  '/usr/lib/libjemalloc.so.2',
+];
+
+/** The environment that preloads jemalloc into a child process, or nothing when it is off or absent. */
+export function jemallocEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env.NOVAFLOW_JEMALLOC === '0') return {};
+  const lib = JEMALLOC_PATHS.find((p) => fs.existsSync(p));
+  if (!lib) return {};
+  return { LD_PRELOAD: env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib };
+}

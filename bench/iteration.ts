@@ -74,6 +74,9 @@ async function main() {
       await stack.client.workflow.getHandle(serverWorkflowId(rec.serverIds[0])).result();
     }
     await new Promise((r) => setTimeout(r, 1000));
+    const ipams: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: "WorkflowType = 'ipamWorkflow'" }))
+      ipams.push(w.workflowId);
     for (let i = 0; i < rounds; i++) {
       const t0 = Date.now();
       const r = await api<{ reservation_id: string }>('POST', '/v2.1/servers', token, body(`it-${i}`));
@@ -94,6 +97,8 @@ async function main() {
           ),
         ],
         ['quota', await eventsOf(stack.client, quotaWorkflowId('iteration'), t0)],
+        // The address entity of the network the server got a port on (the networks extension).
+        ['network', (await Promise.all(ipams.map((w) => eventsOf(stack.client, w, t0)))).flat()],
       ];
       if (i === rounds - 1 && process.env.EVENTS)
         for (const [name, events] of per) {

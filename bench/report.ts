@@ -18,6 +18,8 @@ export interface BenchResults {
   processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
   /** CPU seconds each process spent in each phase: where the time goes. */
   cpuByPhase: Record<string, Record<string, number>>;
+  /** Peak RSS MB of each process while each phase ran (null: not measurable there). */
+  rssByPhase: Record<string, Record<string, number | null>>;
   targets: { name: string; measured: number | null; limit: number; atLeast?: boolean; met: boolean | null }[];
   /** The fleet scenarios (issue 16), on a stack of their own. */
   fleet?: FleetResults;
@@ -35,6 +37,29 @@ export interface FleetResults {
   sizes: CreateResult[];
   processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
   cpuByPhase: Record<string, Record<string, number>>;
+  rssByPhase: Record<string, Record<string, number | null>>;
+}
+
+/** Each process's peak RSS and CPU seconds, over the run and phase by phase. */
+function processTable(r: Pick<FleetResults, 'processes' | 'cpuByPhase' | 'rssByPhase'>): string {
+  const phases = Object.keys(r.cpuByPhase);
+  const rss = r.rssByPhase ?? {};
+  return table(
+    [
+      'process',
+      'peak RSS MB',
+      ...phases.map((ph) => `${ph} MB`),
+      'CPU s',
+      ...phases.map((ph) => `${ph} CPU s`),
+    ],
+    r.processes.map((p) => [
+      p.name,
+      p.peakRssMb ?? 'n/a',
+      ...phases.map((ph) => rss[ph]?.[p.name] ?? 'n/a'),
+      f(p.cpuSeconds, 1),
+      ...phases.map((ph) => f(r.cpuByPhase[ph][p.name], 1)),
+    ]),
+  );
 }
 
 const f = (x: number | null | undefined, d = 2) => (x == null || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
@@ -152,19 +177,10 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
-  const phases = Object.keys(r.cpuByPhase);
   out.push(
-    '**Processes** (peak RSS = VmHWM; CPU seconds per phase)',
+    '**Processes** (peak RSS = VmHWM, over the run and in each phase; CPU seconds per phase)',
     '',
-    table(
-      ['process', 'peak RSS MB', 'CPU s', ...phases],
-      r.processes.map((p) => [
-        p.name,
-        p.peakRssMb ?? 'n/a',
-        f(p.cpuSeconds, 1),
-        ...phases.map((ph) => f(r.cpuByPhase[ph][p.name], 1)),
-      ]),
-    ),
+    processTable(r),
     '',
     r.errors.length === 0 ? 'No errors.' : `**${r.errors.length} errors**, first: ${r.errors[0]}`,
     '',
@@ -238,19 +254,7 @@ function renderFleet(fl: FleetResults): string[] {
       '',
     );
   if (fl.processes.length > 0) {
-    const phases = Object.keys(fl.cpuByPhase);
-    out.push(
-      table(
-        ['process', 'peak RSS MB', 'CPU s', ...phases],
-        fl.processes.map((p) => [
-          p.name,
-          p.peakRssMb ?? 'n/a',
-          f(p.cpuSeconds, 1),
-          ...phases.map((ph) => f(fl.cpuByPhase[ph][p.name], 1)),
-        ]),
-      ),
-      '',
-    );
+    out.push(processTable(fl), '');
   }
   return out;
 }

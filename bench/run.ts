@@ -9,7 +9,14 @@ import { runFloor, startFloorWorkers, type FloorWorkers } from './floor';
 import { novaApi, round } from './measure';
 import { renderMarkdown, type BenchResults } from './report';
 import { runAdmission, runChurn, runCreate, unlimitedQuota, type ScenarioContext } from './scenarios';
-import { BENCH_NAMESPACE, cpuSeconds, peakRssMb, startBenchStack, type BenchStack } from './stack';
+import {
+  BENCH_NAMESPACE,
+  cpuSeconds,
+  peakRssMb,
+  resetPeakRss,
+  startBenchStack,
+  type BenchStack,
+} from './stack';
 import { runVms, VM_HOST, VM_ZONE } from './vms';
 import { planCosts, readCosts } from './fleet';
 import type { FleetResults } from './report';
@@ -80,18 +87,43 @@ const VM_STATE = path.join(ROOT, '.data', 'bench-qemu');
 /** Where results go: bench/results/latest.{json,md} unless --out names another path prefix. */
 const OUT = values.out ?? path.join(ROOT, 'bench', 'results', 'latest');
 
-/** Runs a phase and writes the CPU seconds each process spent in it into `into`, by phase name. */
-function cpuPhases(procs: { name: string; pid: number }[], into: Record<string, Record<string, number>>) {
-  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+/**
+ * Runs phases and writes, by phase name, the CPU seconds each process spent in it and its peak RSS
+ * while it ran; `processes()` then gives each process's peak over the whole run and its CPU seconds.
+ */
+function phases(
+  procs: { name: string; pid: number }[],
+  cpuInto: Record<string, Record<string, number>>,
+  rssInto: Record<string, Record<string, number | null>>,
+) {
+  // Peaks before the phases (start-up) and of the phases whose peak was reset since.
+  const peaks = new Map<number, number>();
+  const keepPeak = (pid: number) => {
+    const mb = peakRssMb(pid);
+    if (mb !== null) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, mb));
+    return mb;
+  };
+  const run = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const before = procs.map((p) => cpuSeconds(p.pid) ?? 0);
+    const reset = procs.map((p) => {
+      keepPeak(p.pid);
+      return resetPeakRss(p.pid);
+    });
     try {
       return await fn();
     } finally {
-      into[name] = Object.fromEntries(
+      cpuInto[name] = Object.fromEntries(
         procs.map((p, i) => [p.name, round((cpuSeconds(p.pid) ?? 0) - before[i], 2)]),
       );
+      rssInto[name] = Object.fromEntries(procs.map((p, i) => [p.name, reset[i] ? keepPeak(p.pid) : null]));
     }
   };
+  const processes = () =>
+    procs.map((p) => {
+      keepPeak(p.pid);
+      return { name: p.name, peakRssMb: peaks.get(p.pid) ?? null, cpuSeconds: cpuSeconds(p.pid) };
+    });
+  return { run, processes };
 }
 
 /** Thrown to leave out the pipeline stack when only the fleet runs. */
@@ -131,6 +163,7 @@ async function main() {
     churn: null,
     processes: [],
     cpuByPhase: {},
+    rssByPhase: {},
     targets: [],
     errors,
   };
@@ -166,7 +199,7 @@ async function main() {
 
     // CPU time of every process per phase shows which one a scenario waits on.
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
-    const phase = cpuPhases(procs, results.cpuByPhase);
+    const { run: phase, processes } = phases(procs, results.cpuByPhase, results.rssByPhase);
 
     // Churn first: it needs hosts with nothing allocated, so "back to zero" means zero.
     if (PLAN.churn > 0) {
@@ -221,11 +254,7 @@ async function main() {
       );
     }
 
-    results.processes = procs.map((p) => ({
-      name: p.name,
-      peakRssMb: peakRssMb(p.pid),
-      cpuSeconds: cpuSeconds(p.pid),
-    }));
+    results.processes = processes();
   } catch (err) {
     if (err !== SKIP) {
       errors.push(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -263,6 +292,7 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
     sizes: [],
     processes: [],
     cpuByPhase: {},
+    rssByPhase: {},
   };
   log(
     `fleet: plan cost ${out.plan.map((p) => `${p.hosts} hosts ${p.oneMs}/${p.hundredMs} ms`).join(', ')} (1/100 servers)`,
@@ -300,7 +330,7 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
       `fleet: one read of ${out.read.hosts} hosts: listing ${out.read.listingMs} ms, queries ${out.read.queriesMs} ms`,
     );
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
-    const phase = cpuPhases(procs, out.cpuByPhase);
+    const { run: phase, processes } = phases(procs, out.cpuByPhase, out.rssByPhase);
     if (FLEET.churn > 0) {
       log(`fleet churn: ${FLEET.churn} boot+delete by ${FLEET.callers} callers on ${FLEET.hosts} hosts ...`);
       out.churn = await phase('churn', () => runChurn(ctx, 'bench-fleet', FLEET.churn, FLEET.callers));
@@ -319,11 +349,7 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
           `${cr.history.eventsPer} events/server, largest payload ${cr.largestPayloadKb ?? 'n/a'} KB`,
       );
     }
-    out.processes = procs.map((p) => ({
-      name: p.name,
-      peakRssMb: peakRssMb(p.pid),
-      cpuSeconds: cpuSeconds(p.pid),
-    }));
+    out.processes = processes();
   } catch (err) {
     errors.push(`bench fleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     console.error(err);

@@ -257,6 +257,19 @@ export function peakRssMb(pid: number): number | null {
   }
 }
 
+/**
+ * Resets a process's peak RSS (VmHWM) to its RSS now (Linux's clear_refs), so the next read is the
+ * peak of what ran since; false where that cannot be done (then the peak stays the lifetime one).
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, or null when it cannot be read. */
 export function cpuSeconds(pid: number): number | null {
   try {

@@ -177,14 +177,15 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
-  out.push(
-    '**Processes** (peak RSS = VmHWM, over the run and in each phase; CPU seconds per phase)',
-    '',
-    processTable(r),
-    '',
-    r.errors.length === 0 ? 'No errors.' : `**${r.errors.length} errors**, first: ${r.errors[0]}`,
-    '',
-  );
+  // A run of the fleet alone has no pipeline stack: its processes are in the fleet's table.
+  if (r.processes.length > 0)
+    out.push(
+      '**Processes** (peak RSS = VmHWM, over the run and in each phase; CPU seconds per phase)',
+      '',
+      processTable(r),
+      '',
+    );
+  out.push(r.errors.length === 0 ? 'No errors.' : `**${r.errors.length} errors**, first: ${r.errors[0]}`, '');
   return out.join('\n');
 }
 

@@ -13,7 +13,10 @@ const fs = require('node:fs');
 
 const PACKAGES = ['qemu-system-x86', 'linux-image-cloud-amd64', 'busybox-static', 'libjemalloc2'];
 /** Where Debian puts jemalloc (scripts/allocator.ts looks in the same places). */
-const JEMALLOC = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2'];
+const JEMALLOC = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+];
 
 function has(cmd, args) {
   try {

@@ -1,43 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
 import { listPorts } from '../extensions/networks/client';
+import { killControls, startControl as startControlOf } from './support/control-child';
 import { eventually, startStack, type Stack } from './support/stack';
 
-const ROOT = path.resolve(__dirname, '..');
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
 const PRIVATE = '3e5b1f0a-8c57-4d1e-9f2a-6b0d4c3a2e10';
 let stack: Stack;
-const children: ChildProcess[] = [];
 
-/** Starts the control worker as a process; resolves once it polls, with a stream of its lines. */
-async function startControl(holdMs: number): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'test/support/control-process.ts')],
-    {
-      env: { ...process.env, TEMPORAL_NAMESPACE: stack.namespace, HOLD_AFTER_PREPARE_MS: String(holdMs) },
-      // Its worker's logs are not the test's: stderr is drained, not shown.
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  const lines: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  child.stderr!.resume();
-  await eventually(
-    async () => (lines.includes('control worker running') ? true : undefined),
-    60_000,
-    'the control worker',
-  );
-  return { child, lines };
-}
+/** The control worker as a process; its networks step holds each decided address `holdMs`. */
+const startControl = (holdMs: number) => startControlOf(stack, { HOLD_AFTER_PREPARE_MS: String(holdMs) });
 
 beforeAll(async () => {
   stack = await startStack({ hosts: [{ name: 'nk-1' }, { name: 'nk-2' }], externalControl: true });
 });
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killControls();
   await stack?.shutdown();
 });
 

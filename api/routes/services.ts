@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badRequest, notFound } from '../../common/errors';
 import type { HostState } from '../../entities/host/types';
 import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
-import { hostState, listHostNames, loadHostStates, setHostEnabled } from '../../entities/host/client';
+import { hostState, listHostNames, viewHostStates, setHostEnabled } from '../../entities/host/client';
 import type { ApiDeps } from '../context';
 import { atLeast } from '../context';
 import { parseBody } from '../schemas/validate';
@@ -67,7 +67,7 @@ export function serviceRoutes(deps: ApiDeps): Router {
     const states =
       binary !== undefined && binary !== 'nova-compute'
         ? []
-        : (await loadHostStates(deps.client)).filter((s) => host === undefined || s.name === host);
+        : (await viewHostStates(deps.client)).filter((s) => host === undefined || s.name === host);
     res.json({ services: states.map((s) => serviceView(req, s, downAfterMs)) });
   });
   for (const action of ['enable', 'disable', 'disable-log-reason'] as const) {

@@ -176,16 +176,46 @@ export async function reportHost(client: Client, host: string, report: HostRepor
   });
 }
 
-/** Enables or disables a host for new servers. */
-export function setHostEnabled(
+/**
+ * How long a host this process changed is read by query in views, not from its memo: far longer than
+ * visibility lags behind the entity (milliseconds on the dev server, about a second on a cluster).
+ */
+export const READ_YOUR_WRITES_MS = 10_000;
+
+/** Hosts each client (each process) changed, and when: views read them by query for a while. */
+const changedBy = new WeakMap<Client, Map<string, number>>();
+
+/**
+ * Every host's state for the API's views (os-services, os-hypervisors, availability zones): one
+ * visibility listing — a query to each host took 10-24 s at 1000 hosts — except the hosts this
+ * process changed in the last `READ_YOUR_WRITES_MS`, which are queried, so a caller who disables a
+ * host sees it disabled in the next list. A change made through another API process shows once
+ * visibility has it. Allocations and heartbeats are as fresh as the listing.
+ */
+export async function viewHostStates(client: Client): Promise<HostState[]> {
+  const changed = changedBy.get(client);
+  const now = Date.now();
+  for (const [host, at] of changed ?? []) if (now - at > READ_YOUR_WRITES_MS) changed!.delete(host);
+  const listed = await listHostStates(client);
+  if (!changed || changed.size === 0) return listed;
+  const fresh = new Map((await loadHostStates(client, [...changed.keys()])).map((s) => [s.name, s]));
+  return listed.map((s) => fresh.get(s.name) ?? s);
+}
+
+/** Enables or disables a host for new servers; this process's views read it by query for a while. */
+export async function setHostEnabled(
   client: Client,
   host: string,
   enabled: boolean,
   reason: string | null,
 ): Promise<HostState> {
-  return client.workflow
+  const state = await client.workflow
     .getHandle(hostWorkflowId(host))
     .executeUpdate(setHostEnabledUpdate, { args: [{ enabled, reason }] });
+  const changed = changedBy.get(client) ?? new Map<string, number>();
+  changedBy.set(client, changed);
+  changed.set(host, Date.now());
+  return state;
 }
 
 /** One host's state (strongly consistent); undefined for a host that never registered. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../../api/context';
-import { loadHostStates } from '../../entities/host/client';
+import { viewHostStates } from '../../entities/host/client';
 import { DEFAULT_HOST_DOWN_AFTER_MS, hostZone, isAlive } from '../../entities/host/rules';
 import type { HostState } from '../../entities/host/types';
 import type { NovaExtension } from '../types';
@@ -27,7 +27,7 @@ function availabilityZoneRoutes(deps: ApiDeps): Router {
   const r = Router();
   const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS;
   r.get('/os-availability-zone', async (_req, res) => {
-    const list = zones(await loadHostStates(deps.client), downAfterMs);
+    const list = zones(await viewHostStates(deps.client), downAfterMs);
     res.json({
       availabilityZoneInfo: list.map((z) => ({
         zoneName: z.zoneName,
@@ -37,7 +37,7 @@ function availabilityZoneRoutes(deps: ApiDeps): Router {
     });
   });
   r.get('/os-availability-zone/detail', async (_req, res) => {
-    const list = zones(await loadHostStates(deps.client), downAfterMs);
+    const list = zones(await viewHostStates(deps.client), downAfterMs);
     res.json({
       availabilityZoneInfo: list.map((z) => ({
         zoneName: z.zoneName,

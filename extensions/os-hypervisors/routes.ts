@@ -5,7 +5,7 @@ import { nameUuid } from '../../common/ids';
 import { CONTROL_TASK_QUEUE } from '../../common/names';
 import type { HostState } from '../../entities/host/types';
 import { DEFAULT_HOST_DOWN_AFTER_MS, isAlive } from '../../entities/host/rules';
-import { loadHostStates } from '../../entities/host/client';
+import { viewHostStates } from '../../entities/host/client';
 import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
 import { atLeast } from '../../api/context';
@@ -116,7 +116,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   const downAfterMs = deps.hostDownAfterMs ?? DEFAULT_HOST_DOWN_AFTER_MS;
   const r = Router();
   const find = async (id: string): Promise<HostState> => {
-    const state = (await loadHostStates(deps.client)).find((s) => hypervisorId(s.name) === id);
+    const state = (await viewHostStates(deps.client)).find((s) => hypervisorId(s.name) === id);
     if (!state) throw notFound(`Hypervisor with ID ${id} could not be found.`);
     return state;
   };
@@ -126,7 +126,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
    * matches) and `with_servers` (each one's servers, when it has any).
    */
   const listed = async (req: Request, view: (s: HostState) => Record<string, unknown>) => {
-    let states = await loadHostStates(deps.client);
+    let states = await viewHostStates(deps.client);
     if (!atLeast(req, 53)) return states.map(view);
     const pattern =
       typeof req.query.hypervisor_hostname_pattern === 'string'
@@ -151,7 +151,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   const matching = async (req: Request) => {
     if (atLeast(req, 53)) throw notFound(`Hypervisor with ID ${req.params.pattern} could not be found.`);
     const pattern = String(req.params.pattern);
-    const states = (await loadHostStates(deps.client)).filter((s) => s.name.includes(pattern));
+    const states = (await viewHostStates(deps.client)).filter((s) => s.name.includes(pattern));
     if (states.length === 0) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
     return states;
   };
@@ -194,7 +194,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   r.get('/os-hypervisors/detail', async (req, res) => {
     const views = await listed(req, (s) => detail(req, s, downAfterMs));
     if (atLeast(req, 88)) {
-      const states = new Map((await loadHostStates(deps.client)).map((s) => [hypervisorId(s.name), s]));
+      const states = new Map((await viewHostStates(deps.client)).map((s) => [hypervisorId(s.name), s]));
       await mapLimit(views, 8, async (v) => {
         for (const k of RETIRED_IN_288) delete v[k];
         const state = states.get(v.id as string);
@@ -205,7 +205,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   });
   r.get('/os-hypervisors/statistics', async (req, res) => {
     if (atLeast(req, 88)) throw notFound('The resource could not be found.');
-    res.json({ hypervisor_statistics: statistics(await loadHostStates(deps.client)) });
+    res.json({ hypervisor_statistics: statistics(await viewHostStates(deps.client)) });
   });
   r.get('/os-hypervisors/:pattern/search', async (req, res) => {
     res.json({ hypervisors: (await matching(req)).map((s) => summary(s, downAfterMs)) });

@@ -116,6 +116,47 @@ describe('when one process serves a fleet of hosts', () => {
     await allGone();
   });
 
+  it("then the hypervisor list shows each host's own uptime, asked of the whole fleet in one task", async () => {
+    for (const name of names('fl', 3))
+      stack.drivers[name].uptime = async () => ` 10:00:00 up, said by ${name}`;
+    const since = new Date().toISOString();
+    const r = await stack.api('GET', '/v2.1/os-hypervisors/detail', {
+      token: ADMIN,
+      headers: { 'OpenStack-API-Version': 'compute 2.88' },
+    });
+    for (const name of names('fl', 3)) delete (stack.drivers[name] as { uptime?: unknown }).uptime;
+    expect(r.status).toBe(200);
+    const uptimes = Object.fromEntries(
+      (r.body.hypervisors as { hypervisor_hostname: string; uptime: string | null }[]).map((h) => [
+        h.hypervisor_hostname,
+        h.uptime,
+      ]),
+    );
+    expect(Object.keys(uptimes)).toHaveLength(HOSTS);
+    for (const name of names('fl', 3)) expect(uptimes[name]).toBe(` 10:00:00 up, said by ${name}`);
+    // The others answer from the fake driver's own uptime.
+    expect(uptimes['fl-24']).toMatch(/ up \d+ min/);
+    // One workflow, one activity for the 24 hosts of the fleet (it was a workflow per host).
+    const started = async (type: string) => {
+      const ids: string[] = [];
+      const query = `WorkflowType = '${type}' AND StartTime >= '${since}'`;
+      for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
+      return ids;
+    };
+    const [one] = await eventually(async () => {
+      const ids = await started('hypervisorUptimesWorkflow');
+      return ids.length === 1 ? ids : undefined;
+    });
+    expect(await started('hypervisorUptimeWorkflow')).toEqual([]);
+    const history = await stack.client.workflow.getHandle(one).fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes
+        ? [e.activityTaskScheduledEventAttributes.activityType?.name]
+        : [],
+    );
+    expect(scheduled).toEqual(['fleetCall']);
+  });
+
   it('then a host whose spawn fails is rescheduled onto another host of the fleet', async () => {
     const bad = 'fl-01';
     stack.drivers[bad].failSpawn = 'reschedule';

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { heartbeatService, loadHostStates, reportHost } from '../entities/host/client';
 import { computeTaskQueue, fleetTaskQueue, serverWorkflowId } from '../common/names';
 import { mapLimit } from '../common/concurrency';
+import { FLEET_CALL, type FleetCallInput, type FleetCallResult } from '../common/fleet-call';
 import { powerReportSignal } from '../entities/server/messages';
 import type { HostReport } from '../entities/host/types';
 import type { VirtDriver } from '../drivers/driver';
@@ -64,21 +65,40 @@ export const HOST_NOT_SERVED = 'HostNotServed';
  */
 function dispatchByHost(perHost: Map<string, Record<string, (...args: never[]) => Promise<unknown>>>) {
   const names = new Set([...perHost.values()].flatMap((a) => Object.keys(a)));
-  return Object.fromEntries(
-    [...names].map((name) => [
-      name,
-      async (input: { host?: string } | undefined, ...rest: unknown[]) => {
-        const fn = perHost.get(input?.host ?? '')?.[name] as
-          ((...a: unknown[]) => Promise<unknown>) | undefined;
-        if (!fn)
-          throw ApplicationFailure.nonRetryable(
-            `host ${input?.host ?? '(none named)'} is not served by this compute service`,
-            HOST_NOT_SERVED,
-          );
-        return fn(input, ...rest);
-      },
-    ]),
-  );
+  const call = (name: string, input: { host?: string } | undefined, ...rest: unknown[]) => {
+    const fn = perHost.get(input?.host ?? '')?.[name] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+    if (!fn)
+      throw ApplicationFailure.nonRetryable(
+        `host ${input?.host ?? '(none named)'} is not served by this compute service`,
+        HOST_NOT_SERVED,
+      );
+    return fn(input, ...rest);
+  };
+  return {
+    ...Object.fromEntries(
+      [...names].map((name) => [
+        name,
+        (input: { host?: string } | undefined, ...rest: unknown[]) => call(name, input, ...rest),
+      ]),
+    ),
+    /**
+     * One activity for many hosts of this fleet (`FleetCallInput`): each host's answer, or why it
+     * could not; a read of a thousand hosts is one task, not a thousand.
+     */
+    async [FLEET_CALL]({ activity, hosts, input }: FleetCallInput): Promise<FleetCallResult> {
+      const out: FleetCallResult = {};
+      await Promise.all(
+        hosts.map(async (host) => {
+          try {
+            out[host] = { value: await call(activity, { ...input, host }) };
+          } catch (err) {
+            out[host] = { error: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      );
+      return out;
+    },
+  };
 }
 
 export async function createComputeNode(opts: ComputeNodeOptions): Promise<ComputeNode> {

@@ -10,8 +10,12 @@ import { usedResources } from '../../entities/host/rules';
 import type { ApiDeps } from '../../api/context';
 import { atLeast } from '../../api/context';
 import { serviceUuid } from '../../api/routes/services';
-import type { HypervisorUptimeInput, hypervisorUptimeWorkflow } from './workflow';
-import { mapLimit } from '../../common/concurrency';
+import type {
+  HypervisorUptimeInput,
+  HypervisorUptimesInput,
+  hypervisorUptimesWorkflow,
+  hypervisorUptimeWorkflow,
+} from './workflow';
 
 /**
  * A hypervisor's id: a name-based uuid (version 5 layout over sha1 of the host name), so it is
@@ -179,6 +183,41 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
       return null;
     }
   };
+  /**
+   * The uptimes of the hosts a list shows that are up, asked in one workflow: one task per fleet,
+   * one per host that has a queue of its own (a query per host in a workflow each took 17-20 s for
+   * a fleet of 1000 hosts).
+   */
+  const uptimesOf = async (states: HostState[]): Promise<Record<string, string | null>> => {
+    const groups = new Map<string, string[]>();
+    for (const s of states.filter((s) => isAlive(s, downAfterMs))) {
+      const queue = s.inventory?.taskQueue ?? '';
+      groups.set(queue, [...(groups.get(queue) ?? []), s.name]);
+    }
+    if (groups.size === 0) return {};
+    try {
+      return await deps.client.workflow.execute<typeof hypervisorUptimesWorkflow>(
+        'hypervisorUptimesWorkflow',
+        {
+          taskQueue: CONTROL_TASK_QUEUE,
+          workflowId: `hypervisor-uptimes/${randomUUID()}`,
+          args: [
+            {
+              // A host without a queue in its inventory, or on a queue of its own, is asked alone.
+              groups: [...groups].flatMap(([queue, hosts]) =>
+                queue && hosts.length > 1
+                  ? [{ queue, hosts }]
+                  : hosts.map((h) => ({ ...(queue ? { queue } : {}), hosts: [h] })),
+              ),
+            } satisfies HypervisorUptimesInput,
+          ],
+          workflowExecutionTimeout: '1 minute',
+        },
+      );
+    } catch {
+      return {};
+    }
+  };
   /** The detail view of a microversion: from 2.88 without the retired totals and with the uptime. */
   const detailOf = async (req: Request, s: HostState) => {
     const v: Record<string, unknown> = detail(req, s, downAfterMs);
@@ -195,11 +234,12 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
     const views = await listed(req, (s) => detail(req, s, downAfterMs));
     if (atLeast(req, 88)) {
       const states = new Map((await viewHostStates(deps.client)).map((s) => [hypervisorId(s.name), s]));
-      await mapLimit(views, 8, async (v) => {
+      const shown = views.flatMap((v) => states.get(v.id as string) ?? []);
+      const uptimes = await uptimesOf(shown);
+      for (const v of views) {
         for (const k of RETIRED_IN_288) delete v[k];
-        const state = states.get(v.id as string);
-        v.uptime = state ? await uptimeOf(state) : null;
-      });
+        v.uptime = uptimes[states.get(v.id as string)?.name ?? ''] ?? null;
+      }
     }
     res.json({ hypervisors: views });
   });

@@ -1,4 +1,3 @@
-import { jemallocEnv } from './allocator';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { registerSearchAttributes, ROOT, startDevServer, type DevServer } from '
 import { prepareKeystone, startKeystone } from './keystone';
 import { seedKeystone, writeCloudsYaml } from './keystone-seed';
 import { loadExtensions } from '../extensions/registry';
+import { jemallocEnv } from './allocator';
 
 /**
  * Launches novaflow's processes on one machine under a supervisor: `npm start` (scripts/start.ts) with

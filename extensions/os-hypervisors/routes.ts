@@ -185,8 +185,7 @@ export function hypervisorRoutes(deps: ApiDeps): Router {
   };
   /**
    * The uptimes of the hosts a list shows that are up, asked in one workflow: one task per fleet,
-   * one per host that has a queue of its own (a query per host in a workflow each took 17-20 s for
-   * a fleet of 1000 hosts).
+   * one per host that has a queue of its own (a workflow per host took 17-20 s for a fleet of 1000).
    */
   const uptimesOf = async (states: HostState[]): Promise<Record<string, string | null>> => {
     const groups = new Map<string, string[]>();

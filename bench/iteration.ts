@@ -4,8 +4,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { hostWorkflowId, quotaWorkflowId, reservationWorkflowId, serverWorkflowId } from '../common/names';
 import { ROOT } from '../scripts/temporal';
-import { novaApi } from './measure';
-import { unlimitedQuota } from './scenarios';
+import { eventMillis, novaApi } from './measure';
+import { IMAGE, unlimitedQuota } from './scenarios';
+import { hostReportSignal } from '../entities/host/messages';
 import { startBenchStack } from './stack';
 
 /**
@@ -28,13 +29,10 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS | 'events';
 
-const millis = (e: Event) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
-
-/** Events of a workflow (every run of it) from `since` on; heartbeats of hosts left out. */
+/** Events of a workflow (every run of it) from `since` on. */
 async function eventsOf(client: Client, workflowId: string, since: number): Promise<Event[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => millis(e) >= since);
+  return (history.events ?? []).filter((e) => eventMillis(e) >= since);
 }
 
 function count(events: Event[]): Record<Kind, number> {
@@ -60,7 +58,7 @@ async function main() {
       server: {
         name,
         flavorRef: '1',
-        imageRef: '70a599e0-31e7-49b7-b260-868f441e862b',
+        imageRef: IMAGE,
         return_reservation_id: true,
       },
     });
@@ -91,9 +89,10 @@ async function main() {
         ['reservation', await eventsOf(stack.client, reservationWorkflowId(rid), t0)],
         ['server', await eventsOf(stack.client, serverWorkflowId(id), t0)],
         [
+          // Heartbeat reports are the host's, not the iteration's.
           'host',
           (await eventsOf(stack.client, hostWorkflowId('bench-1'), t0)).filter(
-            (e) => e.workflowExecutionSignaledEventAttributes?.signalName !== 'hostReport',
+            (e) => e.workflowExecutionSignaledEventAttributes?.signalName !== hostReportSignal.name,
           ),
         ],
         ['quota', await eventsOf(stack.client, quotaWorkflowId('iteration'), t0)],
@@ -105,7 +104,7 @@ async function main() {
           console.log(`\n${name}`);
           for (const e of events)
             console.log(
-              `  ${String(millis(e) - t0).padStart(6)} ms  ${EventType[e.eventType ?? 0].replace('EVENT_TYPE_', '')} ${
+              `  ${String(eventMillis(e) - t0).padStart(6)} ms  ${EventType[e.eventType ?? 0].replace('EVENT_TYPE_', '')} ${
                 e.activityTaskScheduledEventAttributes?.activityType?.name ??
                 e.workflowExecutionSignaledEventAttributes?.signalName ??
                 e.markerRecordedEventAttributes?.markerName ??

@@ -23,6 +23,11 @@ export async function historyTotals(
   return { eventsPer: round(events / per, 1), bytesPer: Math.round(bytes / per) };
 }
 
+/** A history event's time in epoch milliseconds. */
+export function eventMillis(e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number {
+  return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+}
+
 /** The p-th percentile (0..100) of samples, nearest-rank. */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;

@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { quotaWorkflowId, reservationWorkflowId } from '../common/names';
 import { ROOT } from '../scripts/temporal';
-import { novaApi } from './measure';
+import { eventMillis, novaApi } from './measure';
 import { unlimitedQuota } from './scenarios';
 import { startBenchStack } from './stack';
 
@@ -18,7 +18,7 @@ async function timeline(client: Client, workflowId: string, origin: number, last
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   console.log(`\n${workflowId}`);
   for (const e of (history.events ?? []).slice(last ? -last : 0)) {
-    const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+    const t = eventMillis(e);
     console.log(`  ${String(t - origin).padStart(6)} ms  ${EventType[e.eventType ?? 0]}`);
   }
 }
@@ -89,7 +89,7 @@ async function main() {
       const history = await stack.client.workflow.getHandle(reservationWorkflowId(x.rid)).fetchHistory();
       let prev = x.t;
       for (const e of (history.events ?? []).slice(0, 14)) {
-        const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+        const t = eventMillis(e);
         const key = `${String(e.eventId).padStart(2)} ${EventType[e.eventType ?? 0].replace('EVENT_TYPE_', '')}`;
         gaps.set(key, [...(gaps.get(key) ?? []), t - prev]);
         prev = t;

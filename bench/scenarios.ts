@@ -23,7 +23,8 @@ export interface ScenarioContext {
   hostAllocations(): Promise<number>;
 }
 
-const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
+/** The image every bench create boots (the catalog's default guest). */
+export const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
 const ADMIN = 'admin:admin';
 
 /** Lifts a bench project's quota so only the pipeline, never the limits, decides what runs. */

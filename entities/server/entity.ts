@@ -206,8 +206,7 @@ export class ServerEntity {
     const signals = this.hostRelease();
     if (signals.length === 0) return;
     await this.send(signals);
-    this.record.host = null;
-    delete this.record.hostQueue;
+    this.leftHost();
   }
 
   /** Gives back the host claim and the quota together (a delete), at once. */
@@ -217,9 +216,14 @@ export class ServerEntity {
       return;
     }
     await this.send([...this.hostRelease(), ...this.quotaRelease()]);
+    this.leftHost();
+    this.holdsQuota = false;
+  }
+
+  /** The claim is given back: the server is on no host. */
+  private leftHost(): void {
     this.record.host = null;
     delete this.record.hostQueue;
-    this.holdsQuota = false;
   }
 
   /** The driver of the host the server is on (undefined while it has none). */

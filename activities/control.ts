@@ -164,7 +164,7 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     async scheduleServers(input: ScheduleInput): Promise<ScheduleResult> {
       // A retry after the worker of an earlier attempt died: that attempt's claims for these servers
       // stand on hosts this plan may not choose, and nothing else would ever give them back.
-      if (Context.current().info.attempt > 1) await releaseEarlierClaims(input.serverIds);
+      if (Context.current().info.attempt > 1 || input.retried) await releaseEarlierClaims(input.serverIds);
       const filters = filtersFor(input.filters);
       const resources = flavorResources(input.flavor);
       const spec: RequestSpec = {

@@ -3,14 +3,17 @@
  */
 
 /**
- * Task queue of the control worker: reservations, servers, hosts and extension workflows, and the
- * control-plane activities (the quota entities run on the admission queue).
+ * Task queue of the control worker: reservations, servers and extension workflows, and the
+ * control-plane activities (the entities other tasks wait on run on the admission queue).
  */
 export const CONTROL_TASK_QUEUE = 'novaflow';
 
 /**
- * Task queue of the admission worker: the quota entities every create waits on. It has a worker of its
- * own so an admission never queues behind the build work of creates already admitted.
+ * Task queue of the admission worker: the entities whose updates other work waits on — the quota
+ * entities every create's API call waits on, the host entities a schedule claims on, and resource
+ * entities extensions run (a network's address pool). It has a worker of its own so an admission
+ * never queues behind the build work of creates already admitted, and so a control workflow task held
+ * open by a local activity that waits on one of them never holds the slot that entity needs.
  */
 export const ADMISSION_TASK_QUEUE = 'novaflow-admission';
 

@@ -5,7 +5,7 @@
  */
 
 /** Attributes a query may name: the namespace's custom keyword attributes and Temporal's own. */
-type Attribute = { readonly name: string } | 'ExecutionStatus' | 'WorkflowType';
+type Attribute = { readonly name: string } | 'ExecutionStatus' | 'WorkflowType' | 'TaskQueue';
 
 /** A value the visibility language can carry as a literal: printable, no quote, no backslash. */
 const LITERAL = /^[^\p{Cc}\p{Cf}'"`\\]{1,255}$/u;

@@ -16,6 +16,8 @@ export interface ComposedExtensions {
   computeActivities(deps: { driver: VirtDriver; host: string }): ActivityMap;
   workflowModules: string[];
   workflowTypes: string[];
+  /** Workflow types of the entities the extensions run on the admission queue. */
+  admissionEntities: string[];
 }
 
 function mergeUnique<T>(
@@ -84,5 +86,6 @@ export function composeExtensions(extensions: NovaExtension[]): ComposedExtensio
     },
     workflowModules: extensions.flatMap((e) => e.workflowModules ?? []),
     workflowTypes: extensions.flatMap((e) => e.workflowTypes ?? []),
+    admissionEntities: extensions.flatMap((e) => e.admissionEntities ?? []),
   };
 }

@@ -158,8 +158,18 @@ export interface NovaExtension {
    */
   workflowTypes?: string[];
   /**
+   * Workflow types (of `workflowTypes`) of its entities that run on the admission queue
+   * (`ADMISSION_TASK_QUEUE`): those a build step or another local activity waits on, such as an
+   * address pool. A local activity holds its workflow task's slot on the control worker while it
+   * waits; an entity on the control queue could then starve for slots. The entity starts on that
+   * queue and continues as new on it; runs an older release left on the control queue are moved when
+   * the admission worker starts.
+   */
+  admissionEntities?: string[];
+  /**
    * Steps it adds to every server's build, run by the server entity in declaration order: `prepare`
-   * (a control activity, by name) before each spawn attempt, once the host is known — allocate an
+   * (a control activity, by name; a local activity within the server's workflow task, so what it
+   * waits on must run on the admission queue: `admissionEntities`) before each spawn attempt, once the host is known — allocate an
    * address, fetch a key — and `release` (also by name) after a failed attempt (before the next
    * host), when the build fails, and when the server is deleted. `prepare` answers what the driver
    * hands the guest and what views show (`PrepareStepInput`/`PrepareStepResult`); a failure of

@@ -11,19 +11,24 @@ export interface AdmissionWorkerOptions extends WorkflowCodeOptions {
 }
 
 /**
- * The admission worker: the projects' quota entities, on the `novaflow-admission` queue. It runs no
- * activities and nothing else, so the one workflow task a create waits on in its API call (its
- * project's quota update) never waits for a slot, a poller or CPU behind the build work of creates
- * admitted before it. It carries the same workflow code as the control worker.
+ * The admission worker: the entities other work waits on, on the `novaflow-admission` queue — the
+ * projects' quota entities, the host entities and extensions' resource entities (address pools). It
+ * runs no activities, so the one workflow task a create waits on in its API call (its project's quota
+ * update) never waits for a slot, a poller or CPU behind the build work of creates admitted before
+ * it, and a claim or an address a control workflow task waits on in a local activity never needs a
+ * slot that task holds. It carries the same workflow code as the control worker.
  */
+/** Workflows the admission worker keeps in memory: a fleet of 1000 hosts, projects and pools. */
+export const ADMISSION_CACHE = 2000;
+
 export async function createAdmissionWorker(opts: AdmissionWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: ADMISSION_TASK_QUEUE,
     ...workflowCode(opts),
-    // One entity per project: a few hundred cached runs keep every active project's state in memory.
-    maxCachedWorkflows: 500,
+    // Every host entity of a large fleet, and one quota entity per active project, stay in memory.
+    maxCachedWorkflows: ADMISSION_CACHE,
     // A quota entity cached by an admission worker that died waits this long on that worker's sticky
     // queue before another worker takes it (Temporal's default is 10 s): creates of that project stall
     // meanwhile. This worker never queues behind build work, so 2 s is far above its normal pickup.

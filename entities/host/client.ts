@@ -2,7 +2,12 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { isNotFound } from '../client-errors';
 import type { ApplicationFailure } from '@temporalio/common';
-import { CONTROL_TASK_QUEUE, computeServiceWorkflowId, hostWorkflowId } from '../../common/names';
+import {
+  ADMISSION_TASK_QUEUE,
+  CONTROL_TASK_QUEUE,
+  computeServiceWorkflowId,
+  hostWorkflowId,
+} from '../../common/names';
 import { NovaHost, NovaKind } from '../../common/search-attributes';
 import { eq, oneOf, visibilityQuery } from '../../common/visibility';
 import { mapLimit } from '../../common/concurrency';
@@ -165,7 +170,7 @@ export async function heartbeatService(
 export async function reportHost(client: Client, host: string, report: HostReport): Promise<void> {
   await client.workflow.signalWithStart<typeof hostWorkflow, [HostReport]>('hostWorkflow', {
     workflowId: hostWorkflowId(host),
-    taskQueue: CONTROL_TASK_QUEUE,
+    taskQueue: ADMISSION_TASK_QUEUE,
     args: [{ name: host }],
     signal: hostReportSignal,
     signalArgs: [report],

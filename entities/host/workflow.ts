@@ -1,11 +1,12 @@
 import {
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   patched,
   setHandler,
   upsertMemo,
 } from '@temporalio/workflow';
+import { ADMISSION_TASK_QUEUE } from '../../common/names';
 import { untilContinueAsNew } from '../../workflows/entity';
 import {
   claimUpdate,
@@ -106,5 +107,9 @@ export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
   }
 
   await untilContinueAsNew();
-  await continueAsNew<typeof hostWorkflow>({ name: input.name, state });
+  // On the admission queue: a host started on the control queue (before hosts moved) moves there.
+  await makeContinueAsNewFunc<typeof hostWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
+    name: input.name,
+    state,
+  });
 }

@@ -37,6 +37,14 @@ export function isRevised(req: CreateRequest): boolean {
   return (req.revision ?? 0) >= 1;
 }
 
+/** Whether a request started at revision 2 or later: its schedule stage of one call runs locally. */
+export function revised2(req: CreateRequest): boolean {
+  return (req.revision ?? 0) >= 2;
+}
+
+/** A workflow's history in its first workflow task: started, task scheduled, task started. */
+export const FIRST_TASK_EVENTS = 3;
+
 /** Where each of `ids` is in `all`, in `all`'s order. */
 export function indexesIn(all: string[], ids: ReadonlySet<string>): number[] {
   return all.flatMap((id, i) => (ids.has(id) ? [i] : []));

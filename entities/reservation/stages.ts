@@ -28,6 +28,11 @@ export interface ScheduleInput {
   filters: FilterSpec[];
   /** Hosts that must not be used (for example those a rescheduled server already failed on). */
   excludeHosts: string[];
+  /**
+   * An earlier try of this stage may have claimed for these servers: a local activity whose workflow
+   * task was tried again (its worker died). Its claims are given back first, as on a retry.
+   */
+  retried?: boolean;
 }
 
 export interface ScheduleResult {
@@ -100,8 +105,10 @@ export interface ServerWorkflowInput {
  * 2 — what it tells other entities (its build's outcome, the claim and quota it gives back) goes in
  * one local activity within the workflow task that decided it (`tell`), not as signals whose every
  * delivery costs the server a workflow task of its own.
+ * 3 — build steps' prepare and release run as local activities within the workflow task that needs
+ * them (the address pools they wait on run on the admission queue).
  */
-export const SERVER_REVISION = 2;
+export const SERVER_REVISION = 3;
 
 /** A signal to another entity, sent by the `tell` activity for a workflow. */
 export interface EntitySignal {

@@ -10,8 +10,11 @@ import type { BuildStepRef } from './stages';
  * than decided by `patched()` (which costs every run a marker and a search-attribute upsert):
  * 1 — a start stage of one call runs as a local activity within the workflow task; large requests go
  * in chunks and the settle stage continues as new without asking `patched()`.
+ * 2 — a schedule stage of one call runs as a local activity too: a request of up to 250 servers is
+ * admitted, scheduled and started in its first workflow task (the host entities its claims wait on
+ * run on the admission queue).
  */
-export const RESERVATION_REVISION = 1;
+export const RESERVATION_REVISION = 2;
 
 /**
  * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share

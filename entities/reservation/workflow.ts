@@ -10,6 +10,7 @@ import {
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../../activities/control';
 import {
@@ -32,7 +33,9 @@ import type { ServerSeed } from '../server/types';
 import { notFound, toFailure } from '../../common/errors';
 import { CHUNKED_STAGES, SCHEDULE_CHUNK, scheduleInChunks, START_CHUNK } from './chunks';
 import {
+  FIRST_TASK_EVENTS,
   historyIsLong,
+  revised2,
   indexesIn,
   isRevised,
   SETTLE_CONTINUES,
@@ -66,13 +69,15 @@ const { awaitAdmission } = proxyLocalActivities<ControlActivities>({
 /**
  * Starting server entities only starts workflows (it waits on none of them), so a start stage of one
  * chunk runs as a local activity inside the reservation's workflow task: no activity task, no
- * workflow task of its own. Scheduling stays an activity: its claims wait on host entities' workflow
- * tasks, which a workflow task held open could starve.
+ * workflow task of its own. From revision 2 a schedule stage of one call does too: its claims wait on
+ * host entities, which run on the admission queue, so a control workflow task held open cannot starve
+ * them. A large request's chunks stay activities, each a step of its own.
  */
-const { startServers: startServersHere } = proxyLocalActivities<ControlActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
-});
+const { startServers: startServersHere, scheduleServers: scheduleHere } =
+  proxyLocalActivities<ControlActivities>({
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '500ms', maximumInterval: '10s', maximumAttempts: 20 },
+  });
 
 /**
  * reservation/r-xxxxxxxx: one create request. It walks admit -> schedule -> spawn -> settle; each stage
@@ -201,8 +206,11 @@ export async function reservationWorkflow(
   // Servers deleted already need no place; min_count counts them as met.
   const minCount =
     cancelled.size > 0 ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size)) : req.minCount;
+  // Revision 2 schedules a request of one start call within its first workflow task. That task tried
+  // again (its worker died while the claims were made) shows in a longer history: give those back.
+  const schedulesHere = revised2(req) && toPlace.length <= START_CHUNK;
   const schedule = (serverIds: string[], min: number) =>
-    scheduleServers({
+    (schedulesHere ? scheduleHere : scheduleServers)({
       reservationId: req.reservationId,
       projectId: req.projectId,
       flavor: req.flavor,
@@ -212,6 +220,7 @@ export async function reservationWorkflow(
       extra: req.extra,
       filters: [],
       excludeHosts: [],
+      ...(schedulesHere && workflowInfo().historyLength > FIRST_TASK_EVENTS ? { retried: true } : {}),
     });
   try {
     if (toPlace.length === 0) placements = {};

@@ -108,25 +108,44 @@ export function withHost<A extends object>(activities: A, host: string): A {
  * Build steps' activities, called by the names extensions declared. A prepare that fails for good
  * aborts the build; a release is retried until it works (it gives back what a server holds).
  */
-const stepActivities = {
-  prepare: proxyActivities<Record<string, (input: PrepareStepInput) => Promise<PrepareStepResult>>>({
+const prepareRetry = {
+  initialInterval: '500ms',
+  maximumInterval: '5s',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: [BUILD_ABORT],
+};
+// Giving back is retried until it works: a release that failed for good would either leak what the
+// step holds or, escaping, fail the server's entity. A delete waits for it (task_state deleting).
+const releaseRetry = { initialInterval: '500ms', maximumInterval: '1 minute' };
+type StepActivities = {
+  prepare: Record<string, (input: PrepareStepInput) => Promise<PrepareStepResult>>;
+  release: Record<string, (input: ReleaseStepInput) => Promise<void>>;
+};
+const stepActivities: StepActivities = {
+  prepare: proxyActivities({
     startToCloseTimeout: '30 seconds',
     heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '500ms',
-      maximumInterval: '5s',
-      maximumAttempts: 10,
-      nonRetryableErrorTypes: [BUILD_ABORT],
-    },
+    retry: prepareRetry,
   }),
-  // Giving back is retried until it works: a release that failed for good would either leak what the
-  // step holds or, escaping, fail the server's entity. A delete waits for it (task_state deleting).
-  release: proxyActivities<Record<string, (input: ReleaseStepInput) => Promise<void>>>({
+  release: proxyActivities({
     startToCloseTimeout: '30 seconds',
     heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '500ms', maximumInterval: '1 minute' },
+    retry: releaseRetry,
   }),
 };
+/**
+ * From revision 3 the steps run as local activities within the workflow task that needs them: no
+ * activity task and no workflow task of their own. What they wait on (an address pool's update) runs
+ * on the admission queue, whose slots no control workflow task holds, so a task held open cannot
+ * starve it.
+ */
+const localStepActivities: StepActivities = {
+  prepare: proxyLocalActivities({ startToCloseTimeout: '30 seconds', retry: prepareRetry }),
+  release: proxyLocalActivities({ startToCloseTimeout: '30 seconds', retry: releaseRetry }),
+};
+
+/** Revision from which build steps run as local activities (SERVER_REVISION). */
+const STEPS_LOCALLY = 3;
 
 /** Work for the main loop: an accepted action, or a power state a compute node saw change. */
 export type QueuedWork = ServerActionRequest | { powerReport: PowerReport };
@@ -243,6 +262,10 @@ export class ServerEntity {
     return this.input.revision ?? 0;
   }
 
+  private get steps(): StepActivities {
+    return this.revision >= STEPS_LOCALLY ? localStepActivities : stepActivities;
+  }
+
   get buildSteps(): BuildStepRef[] {
     return this.input.buildSteps ?? [];
   }
@@ -258,7 +281,7 @@ export class ServerEntity {
       const prepared = (this.record.prepared ??= {});
       prepared[step.name] = {};
       const result = await CancellationScope.nonCancellable(() =>
-        stepActivities.prepare[step.prepare]({ server: this.seed, host }),
+        this.steps.prepare[step.prepare]({ server: this.seed, host }),
       );
       prepared[step.name] = result.view ?? {};
       if (result.guest) guest[step.name] = result.guest;
@@ -275,7 +298,7 @@ export class ServerEntity {
       if (!(step.name in prepared)) continue;
       const release = step.release;
       if (release)
-        await CancellationScope.nonCancellable(() => stepActivities.release[release]({ server: this.seed }));
+        await CancellationScope.nonCancellable(() => this.steps.release[release]({ server: this.seed }));
       delete prepared[step.name];
     }
     if (Object.keys(prepared).length === 0) delete this.record.prepared;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { CONTROL_TASK_QUEUE } from '../../common/names';
+import { ADMISSION_TASK_QUEUE, CONTROL_TASK_QUEUE } from '../../common/names';
 import { nameUuid } from '../../common/ids';
 import { Cached, GroupCommit } from '../../common/concurrency';
 import type { Caller } from '../../common/types';
@@ -125,7 +125,7 @@ export class Ipam {
         args: [reqs],
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ipamWorkflow>('ipamWorkflow', {
           workflowId: ipamWorkflowId(networkId),
-          taskQueue: CONTROL_TASK_QUEUE,
+          taskQueue: ADMISSION_TASK_QUEUE,
           args: [{ networkId }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),

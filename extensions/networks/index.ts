@@ -106,6 +106,8 @@ export const networksExtension: NovaExtension = {
     },
   ],
   workflowTypes: [path.join(__dirname, 'workflow.ts')],
+  // The address pools a build's prepare and release wait on.
+  admissionEntities: ['ipamWorkflow'],
 };
 
 export default networksExtension;

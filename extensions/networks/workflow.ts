@@ -1,5 +1,6 @@
 import { packPorts, unpackPorts, type PackedPorts } from './ports-pack';
 import { makeContinueAsNewFunc, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ADMISSION_TASK_QUEUE } from '../../common/names';
 import { untilContinueAsNew } from '../../workflows/entity';
 import { inPool, lowestFree } from './ipam';
 import {
@@ -104,7 +105,8 @@ export async function ipamWorkflow(input: {
   await untilContinueAsNew();
   // Packed: a port costs ~100 bytes instead of ~350, so ten thousand servers' ports carry into the
   // next run in ~1 MB, under Temporal's 2 MB per payload (as records they passed it at ~5,700).
-  await makeContinueAsNewFunc<typeof ipamWorkflow>()({
+  // On the admission queue: a pool started on the control queue (before pools moved) moves there.
+  await makeContinueAsNewFunc<typeof ipamWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
     networkId: input.networkId,
     packed: packPorts([...ports.values()]),
   });

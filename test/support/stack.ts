@@ -77,6 +77,8 @@ export interface StackOptions {
   workflowBundlePath?: string;
   /** How long a reservation waits for the API's quota update before reserving itself. */
   admissionWaitMs?: number;
+  /** Workflow tasks and activities the control worker runs at once (its default otherwise). */
+  controlConcurrency?: number;
   /** Leave the control worker out: the test runs it in a process of its own (to kill it). */
   externalControl?: boolean;
   /** How often compute nodes compare their instances with their claims and power states. */
@@ -150,6 +152,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         extraActivities: ext.controlActivities({ client }),
         filterFactories: ext.filterFactories,
         admissionWaitMs: opts.admissionWaitMs,
+        concurrency: opts.controlConcurrency,
         tuning,
       });
   const admission: Worker = await createAdmissionWorker({

@@ -131,9 +131,9 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     claimOn(client, host, claims, scheduler.ratios);
 
   /** Gives back every claim any host holds for these servers (read from fresh host states). */
-  const releaseEarlierClaims = async (serverIds: string[]) => {
+  const releaseEarlierClaims = async (serverIds: string[], freshness: Freshness) => {
     const ids = new Set(serverIds);
-    const held = (await hostCache.get('queried')).flatMap((s) =>
+    const held = (await hostCache.get(freshness)).flatMap((s) =>
       Object.keys(s.allocations)
         .filter((key) => ids.has(key))
         .map((key) => ({ host: s.name, key })),
@@ -164,7 +164,10 @@ function controlActivities({ client, scheduler, filterFactories = {}, admissionW
     async scheduleServers(input: ScheduleInput): Promise<ScheduleResult> {
       // A retry after the worker of an earlier attempt died: that attempt's claims for these servers
       // stand on hosts this plan may not choose, and nothing else would ever give them back.
-      if (Context.current().info.attempt > 1 || input.retried) await releaseEarlierClaims(input.serverIds);
+      // A local schedule that may have run before (its task tried again, seconds after its worker died,
+      // or merely a long first task) reads one listing: the hosts published those claims long since.
+      if (Context.current().info.attempt > 1) await releaseEarlierClaims(input.serverIds, 'queried');
+      else if (input.retried) await releaseEarlierClaims(input.serverIds, 'listed');
       const filters = filtersFor(input.filters);
       const resources = flavorResources(input.flavor);
       const spec: RequestSpec = {

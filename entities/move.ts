@@ -4,8 +4,11 @@ import { eq, oneOf, visibilityQuery } from '../common/visibility';
 import { moveEntitySignal } from '../workflows/entity';
 import { isNotFound } from './client-errors';
 
-/** The core's entities that run on the admission queue (quota entities always did). */
-export const CORE_ADMISSION_ENTITIES = ['hostWorkflow'];
+/**
+ * The core's entities that run on the admission queue (quota entities always did): hosts, which a
+ * schedule claims on, and compute services, whose liveness a schedule may query.
+ */
+export const CORE_ADMISSION_ENTITIES = ['hostWorkflow', 'computeServiceWorkflow'];
 
 /**
  * Moves running entities of these workflow types that an older release started on the control queue

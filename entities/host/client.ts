@@ -2,12 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { isNotFound } from '../client-errors';
 import type { ApplicationFailure } from '@temporalio/common';
-import {
-  ADMISSION_TASK_QUEUE,
-  CONTROL_TASK_QUEUE,
-  computeServiceWorkflowId,
-  hostWorkflowId,
-} from '../../common/names';
+import { ADMISSION_TASK_QUEUE, computeServiceWorkflowId, hostWorkflowId } from '../../common/names';
 import { NovaHost, NovaKind } from '../../common/search-attributes';
 import { eq, oneOf, visibilityQuery } from '../../common/visibility';
 import { mapLimit } from '../../common/concurrency';
@@ -157,7 +152,7 @@ export async function heartbeatService(
     'computeServiceWorkflow',
     {
       workflowId: computeServiceWorkflowId(service),
-      taskQueue: CONTROL_TASK_QUEUE,
+      taskQueue: ADMISSION_TASK_QUEUE,
       args: [{ name: service }],
       signal: serviceHeartbeatSignal,
       signalArgs: [heartbeat],

@@ -1,4 +1,5 @@
-import { condition, continueAsNew, setHandler, upsertMemo } from '@temporalio/workflow';
+import { condition, makeContinueAsNewFunc, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ADMISSION_TASK_QUEUE } from '../../common/names';
 import { untilContinueAsNew } from '../../workflows/entity';
 import { serviceHeartbeatSignal, serviceStateQuery } from './messages';
 import type { ServiceState } from './types';
@@ -41,5 +42,9 @@ export async function computeServiceWorkflow(input: ComputeServiceWorkflowInput)
     }
   })();
   await untilContinueAsNew();
-  await continueAsNew<typeof computeServiceWorkflow>({ name: input.name, state });
+  // On the admission queue: a service started on the control queue (before services moved) moves there.
+  await makeContinueAsNewFunc<typeof computeServiceWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
+    name: input.name,
+    state,
+  });
 }

@@ -1,11 +1,6 @@
-import type {
-  ActivityInput,
-  Next,
-  WorkflowInterceptorsFactory,
-  WorkflowOutboundCallsInterceptor,
-} from '@temporalio/workflow';
+import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
 import { proxyActivities } from '@temporalio/workflow';
-import { extensionInForce } from '../../workflows/extensions';
+import { extensionInForce, stageHook } from '../../workflows/extensions';
 import type { ScheduleInput, ScheduleResult } from '../../entities/reservation/stages';
 import type { ServerGroupActivities } from './activities';
 import { groupFilter, hostHintFilters, pickHints, SCHEDULER_HINTS_ALIAS } from './hints';
@@ -19,37 +14,31 @@ const { resolveServerGroup, joinServerGroup } = proxyActivities<ServerGroupActiv
  * The schedule-stage hook: before `scheduleServers` it turns the request's hints into filters (and
  * reads the server group, one added step); after it, the placed servers join the group (another step).
  */
-class SchedulerHintsOutbound implements WorkflowOutboundCallsInterceptor {
-  async scheduleActivity(
-    input: ActivityInput,
-    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
-  ) {
-    if (input.activityType !== 'scheduleServers' || !extensionInForce(SCHEDULER_HINTS_ALIAS))
-      return next(input);
-    const schedule = input.args[0] as ScheduleInput;
-    const hints = pickHints(schedule.extra);
-    if (!hints) return next(input);
-    const filters = hostHintFilters(hints);
-    const groupId = typeof hints.group === 'string' ? hints.group : null;
-    if (groupId) {
-      const group = await resolveServerGroup({ groupId, projectId: schedule.projectId });
-      if (!group) {
-        const refused: ScheduleResult = {
-          placements: {},
-          noValidHost: `Server group ${groupId} could not be found.`,
-        };
-        return refused;
-      }
-      filters.push(groupFilter(group, schedule.serverIds));
+const schedulerHintsOutbound = stageHook('scheduleServers', async (args, call) => {
+  if (!extensionInForce(SCHEDULER_HINTS_ALIAS)) return call(args);
+  const schedule = args[0] as ScheduleInput;
+  const hints = pickHints(schedule.extra);
+  if (!hints) return call(args);
+  const filters = hostHintFilters(hints);
+  const groupId = typeof hints.group === 'string' ? hints.group : null;
+  if (groupId) {
+    const group = await resolveServerGroup({ groupId, projectId: schedule.projectId });
+    if (!group) {
+      const refused: ScheduleResult = {
+        placements: {},
+        noValidHost: `Server group ${groupId} could not be found.`,
+      };
+      return refused;
     }
-    const widened: ScheduleInput = { ...schedule, filters: [...schedule.filters, ...filters] };
-    const result = (await next({ ...input, args: [widened] })) as ScheduleResult;
-    const placed = Object.keys(result.placements);
-    if (groupId && placed.length > 0) await joinServerGroup({ groupId, serverIds: placed });
-    return result;
+    filters.push(groupFilter(group, schedule.serverIds));
   }
-}
+  const widened: ScheduleInput = { ...schedule, filters: [...schedule.filters, ...filters] };
+  const result = (await call([widened])) as ScheduleResult;
+  const placed = Object.keys(result.placements);
+  if (groupId && placed.length > 0) await joinServerGroup({ groupId, serverIds: placed });
+  return result;
+});
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
-  outbound: [new SchedulerHintsOutbound()],
+  outbound: [schedulerHintsOutbound],
 });

@@ -128,6 +128,10 @@ async function main() {
       'reservation-started-locally': reservationWorkflowId(reservationId),
       // Again once a server told other entities through one local activity (revision 2).
       'server-told-locally': serverWorkflowId(first),
+      // Again once a reservation scheduled within its first workflow task (revision 2) and build steps
+      // ran as local activities (server revision 3), rescheduled once and deleted.
+      'reservation-scheduled-locally': reservationWorkflowId(reservationId),
+      'server-steps-locally': serverWorkflowId(steppedId),
       host: hostWorkflowId('r1'),
       'server-group': serverGroupWorkflowId(groupId),
       quota: quotaWorkflowId('demo'),

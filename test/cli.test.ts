@@ -86,7 +86,8 @@ describe('when the novaflow CLI drives a running stack', () => {
     expect(res.stdout).toContain(`reservation/${rid}  reservationWorkflow  COMPLETED`);
     expect(res.stdout).toMatch(/stages: admit \S+ -> schedule \S+ -> spawn \S+ -> settle \S+ -> done/);
     expect(res.stdout).toMatch(
-      /== stage schedule\n.*activity\s+scheduleServers on queue novaflow\s+attempt 1\s+completed/,
+      // A request of up to 250 servers schedules as a local activity within its first workflow task.
+      /== stage schedule\n.*activity\s+scheduleServers on queue \(local\)\s+attempt 1\s+completed/,
     );
     const view = JSON.parse((await cli(['--json', 'reservation', 'show', rid])).stdout);
     const server = await cli(['history', view.servers[0].id]);

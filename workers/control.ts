@@ -62,7 +62,7 @@ export const KEEPALIVE_MS = 2_000;
 export const DEFAULT_CONTROL_CACHE = 2000;
 
 /**
- * The control worker: every workflow but the quota entities (see admission.ts), plus the control-plane
+ * The control worker: every workflow but the entities others wait on (see admission.ts), plus the control-plane
  * activities, on the `novaflow` queue.
  */
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {

@@ -97,12 +97,33 @@ const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 type Marker = NonNullable<HistoryEvent['markerRecordedEventAttributes']>;
 
+type LocalActivityData = {
+  activity_type?: string;
+  activity_id?: string;
+  attempt?: number;
+  original_schedule_time?: Ts;
+};
+
+function localActivityData(m: Marker): LocalActivityData | undefined {
+  return (
+    decodePayloads((m.details?.data?.payloads ?? []) as RawPayload[]) as [LocalActivityData | undefined]
+  )[0];
+}
+
+/**
+ * When the local activity that follows an event (in the same workflow task) was scheduled, if it was.
+ * Every command of a task carries the task's completion time, so a stage entered between local
+ * activities (a reservation admits, schedules and starts in one task) is timed by the next one's start.
+ */
+function nextLocalStart(next: HistoryEvent | undefined): number | undefined {
+  const m = next?.markerRecordedEventAttributes;
+  if (m?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  return tsMs(localActivityData(m)?.original_schedule_time as Ts) ?? undefined;
+}
+
 /** A local activity (run inside a workflow task, no task queue) as a timeline entry. */
 function localActivityEntry(m: Marker, closedMs: number, stage: string | undefined): ActivityEntry {
-  const [data] = decodePayloads((m.details?.data?.payloads ?? []) as RawPayload[]) as [
-    | { activity_type?: string; activity_id?: string; attempt?: number; original_schedule_time?: Ts }
-    | undefined,
-  ];
+  const data = localActivityData(m);
   const startMs = tsMs(data?.original_schedule_time as Ts) ?? closedMs;
   return {
     kind: 'activity',
@@ -157,7 +178,7 @@ export function buildTimeline(
     mark({ kind: statusKind, time, what: value });
   };
 
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
     const ms = tsMs(ev.eventTime as Ts) ?? 0;
     const time = iso(ms)!;
     const id = String(ev.eventId);
@@ -167,7 +188,11 @@ export function buildTimeline(
       setStatus(statusValue(a.searchAttributes?.indexedFields as Record<string, RawPayload>), time);
     } else if (ev.upsertWorkflowSearchAttributesEventAttributes) {
       const fields = ev.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
-      setStatus(statusValue(fields as Record<string, RawPayload>), time);
+      const localStart = nextLocalStart(events[i + 1]);
+      setStatus(
+        statusValue(fields as Record<string, RawPayload>),
+        localStart !== undefined && localStart < ms ? iso(localStart)! : time,
+      );
     } else if (ev.activityTaskScheduledEventAttributes) {
       const a = ev.activityTaskScheduledEventAttributes;
       const queue = a.taskQueue?.name ?? '';

@@ -165,7 +165,13 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   };
   opts.log('starting the control worker, compute nodes and API ...');
   processes.push(
-    runChild('admission', 'workers/admission-main.ts', [], env, path.join(opts.dir, 'admission.log')),
+    runChild(
+      'admission',
+      'workers/admission-main.ts',
+      [],
+      { ...env, ...jemallocEnv() },
+      path.join(opts.dir, 'admission.log'),
+    ),
   );
   processes.push(
     runChild(

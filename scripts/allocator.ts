@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 
 /**
- * jemalloc, which the control worker runs on where it is installed (Debian's libjemalloc2, installed
- * with QEMU by scripts/install-qemu.js; the image installs it too). The control worker's native
- * memory — the Temporal SDK's core, with a workflow for every host entity — fragments under glibc's
- * allocator: on the fleet churn (300 hosts, 300 boot+delete) its peak RSS was 570 MB on glibc and
- * 396 MB on jemalloc, at the same CPU. `NOVAFLOW_JEMALLOC=0` runs it on glibc's.
+ * jemalloc, which the control and admission workers run on where it is installed (Debian's
+ * libjemalloc2, installed with QEMU by scripts/install-qemu.js; the image installs it too). A
+ * worker's native memory — the Temporal SDK's core, with a workflow for every entity it keeps —
+ * fragments under glibc's allocator: on the fleet churn (300 hosts, 300 boot+delete) the control
+ * worker's peak RSS was 570 MB on glibc and 396 MB on jemalloc, and the admission worker's (once it
+ * kept the host entities) 405 and 309 MB, at the same CPU. `NOVAFLOW_JEMALLOC=0` runs them on glibc's.
  */
 export const JEMALLOC_PATHS = [
   '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',

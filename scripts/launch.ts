@@ -127,7 +127,8 @@ async function launch(opts: LaunchOptions) {
     if (e.NOVAFLOW_HEALTH_PORT) probes.push(`${name} :${e.NOVAFLOW_HEALTH_PORT}`);
     await run(name, script, args, { ...e, ...extra });
   };
-  for (const name of names('admission', opts.admission ?? 1)) await worker(name, 'workers/admission-main.ts');
+  for (const name of names('admission', opts.admission ?? 1))
+    await worker(name, 'workers/admission-main.ts', [], jemallocEnv());
   for (const name of names('control', opts.control ?? 1))
     await worker(name, 'workers/control-main.ts', [], jemallocEnv());
   for (const host of hosts) await worker(host, 'workers/compute-main.ts', ['--host', host]);

@@ -51,11 +51,12 @@ describe('docker-compose.yml and the Dockerfile', () => {
         ]);
   });
 
-  it('then the control worker preloads jemalloc, which the image installs (and only it does)', () => {
+  it('then the control and admission workers preload jemalloc, which the image installs (and only they do)', () => {
     expect(compose.services.control.environment?.LD_PRELOAD).toBe('libjemalloc.so.2');
+    expect(compose.services.admission.environment?.LD_PRELOAD).toBe('libjemalloc.so.2');
     expect(read('Dockerfile')).toMatch(/apt-get install [^\n]*libjemalloc2/);
     const preloading = novaflow.filter(([, s]) => s.environment?.LD_PRELOAD).map(([name]) => name);
-    expect(preloading).toEqual(['control']);
+    expect(preloading.sort()).toEqual(['admission', 'control']);
   });
 
   it('then it runs the Temporal server npm run cluster builds, with the replicas and one-shot setup', () => {

@@ -11,10 +11,10 @@ export const CONTROL_TASK_QUEUE = 'novaflow';
 /**
  * Task queue of the admission worker: the entities whose updates other work waits on — the quota
  * entities every create's API call waits on, the host entities a schedule claims on (and the compute
- * services whose liveness it reads), and resource
- * entities extensions run (a network's address pool). It has a worker of its own so an admission
- * never queues behind the build work of creates already admitted, and so a control workflow task held
- * open by a local activity that waits on one of them never holds the slot that entity needs.
+ * services whose liveness it reads), and resource entities extensions run (a network's address pool).
+ * It has a worker of its own so an admission never queues behind the build work of creates already
+ * admitted, and so a control workflow task held open by a local activity that waits on one of them
+ * never holds the slot that entity needs.
  */
 export const ADMISSION_TASK_QUEUE = 'novaflow-admission';
 

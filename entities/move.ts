@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { ADMISSION_TASK_QUEUE, CONTROL_TASK_QUEUE } from '../common/names';
+import { CONTROL_TASK_QUEUE } from '../common/names';
 import { eq, oneOf, visibilityQuery } from '../common/visibility';
 import { moveEntitySignal } from '../workflows/entity';
 import { isNotFound } from './client-errors';
@@ -24,7 +24,6 @@ export async function moveToAdmissionQueue(client: Client, types: string[]): Pro
   );
   let moved = 0;
   for await (const w of client.workflow.list({ query })) {
-    if (w.taskQueue === ADMISSION_TASK_QUEUE) continue;
     try {
       await client.workflow.getHandle(w.workflowId, w.runId).signal(moveEntitySignal);
       moved++;

@@ -21,11 +21,12 @@ async function createGroup(policy: string, token: string) {
   return r.body.server_group;
 }
 
-async function serversOf(reservationId: string, token: string, statuses: string[]) {
+/** The request's `count` servers once all are listed (visibility lags their starts) in `statuses`. */
+async function serversOf(reservationId: string, token: string, statuses: string[], count: number) {
   return eventually(async () => {
     const r = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${reservationId}`, { token });
     const all = r.body.servers as any[];
-    return all.length > 0 && all.every((s) => statuses.includes(s.status)) ? all : undefined;
+    return all.length === count && all.every((s) => statuses.includes(s.status)) ? all : undefined;
   });
 }
 
@@ -46,7 +47,7 @@ describe('when servers are created in an anti-affinity group', () => {
       },
     });
     expect(r.status).toBe(202);
-    const servers = await serversOf(r.body.reservation_id, token, ['ACTIVE']);
+    const servers = await serversOf(r.body.reservation_id, token, ['ACTIVE'], 3);
     expect(servers).toHaveLength(3);
     const hosts = await Promise.all(servers.map((s) => hostOf(s.id)));
     expect(new Set(hosts).size).toBe(3);
@@ -77,7 +78,7 @@ describe('when servers are created in an anti-affinity group', () => {
       },
     });
     expect(r.status).toBe(202);
-    const servers = await serversOf(r.body.reservation_id, token, ['ERROR']);
+    const servers = await serversOf(r.body.reservation_id, token, ['ERROR'], 4);
     expect(servers).toHaveLength(4);
     for (const s of servers)
       expect(s.fault.message).toBe('No valid host was found. There are not enough hosts available.');
@@ -99,7 +100,7 @@ describe('when servers are created in an affinity group', () => {
         'os:scheduler_hints': { group: group.id },
       },
     });
-    const servers = await serversOf(r.body.reservation_id, token, ['ACTIVE']);
+    const servers = await serversOf(r.body.reservation_id, token, ['ACTIVE'], 3);
     const hosts = await Promise.all(servers.map((s) => hostOf(s.id)));
     expect(new Set(hosts).size).toBe(1);
   });
@@ -241,7 +242,7 @@ describe("when a project's server group quotas are reached", () => {
     expect((await stack.api('GET', '/v2.1/servers', { token })).body.servers).toEqual([]);
     const fits = await create(2);
     expect(fits.status).toBe(202);
-    const servers = await serversOf(fits.body.reservation_id, token, ['ACTIVE']);
+    const servers = await serversOf(fits.body.reservation_id, token, ['ACTIVE'], 2);
     expect(servers).toHaveLength(2);
     const more = await create(1);
     expect(more.status).toBe(403);

@@ -23,14 +23,10 @@ export function stageHook(
   activityType: string,
   wrap: (args: unknown[], call: StageCall) => Promise<unknown>,
 ): WorkflowOutboundCallsInterceptor {
-  return {
-    scheduleActivity: (input, next) =>
-      input.activityType === activityType
-        ? wrap(input.args, (args) => next({ ...input, args }))
-        : next(input),
-    scheduleLocalActivity: (input, next) =>
-      input.activityType === activityType
-        ? wrap(input.args, (args) => next({ ...input, args }))
-        : next(input),
-  };
+  const around = <I extends { activityType: string; args: unknown[] }>(
+    input: I,
+    next: (input: I) => Promise<unknown>,
+  ) =>
+    input.activityType === activityType ? wrap(input.args, (args) => next({ ...input, args })) : next(input);
+  return { scheduleActivity: around, scheduleLocalActivity: around };
 }

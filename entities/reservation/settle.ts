@@ -32,14 +32,14 @@ export interface SettlingState {
 
 export const SETTLE_CONTINUES = 'settle-continues-as-new';
 
-/** Whether a request started at revision 1 or later (RESERVATION_REVISION); absent is 0. */
-export function isRevised(req: CreateRequest): boolean {
-  return (req.revision ?? 0) >= 1;
+/** The revision a request started at (RESERVATION_REVISION); absent is 0. */
+export function revisionOf(req: CreateRequest): number {
+  return req.revision ?? 0;
 }
 
-/** Whether a request started at revision 2 or later: its schedule stage of one call runs locally. */
-export function revised2(req: CreateRequest): boolean {
-  return (req.revision ?? 0) >= 2;
+/** Whether a request started at revision 1 or later. */
+export function isRevised(req: CreateRequest): boolean {
+  return revisionOf(req) >= 1;
 }
 
 /** A workflow's history in its first workflow task: started, task scheduled, task started. */

@@ -35,7 +35,7 @@ import { CHUNKED_STAGES, SCHEDULE_CHUNK, scheduleInChunks, START_CHUNK } from '.
 import {
   FIRST_TASK_EVENTS,
   historyIsLong,
-  revised2,
+  revisionOf,
   indexesIn,
   isRevised,
   SETTLE_CONTINUES,
@@ -208,7 +208,7 @@ export async function reservationWorkflow(
     cancelled.size > 0 ? Math.min(toPlace.length, Math.max(1, req.minCount - cancelled.size)) : req.minCount;
   // Revision 2 schedules a request of one start call within its first workflow task. That task tried
   // again (its worker died while the claims were made) shows in a longer history: give those back.
-  const schedulesHere = revised2(req) && toPlace.length <= START_CHUNK;
+  const schedulesHere = revisionOf(req) >= 2 && toPlace.length <= START_CHUNK;
   const schedule = (serverIds: string[], min: number) =>
     (schedulesHere ? scheduleHere : scheduleServers)({
       reservationId: req.reservationId,

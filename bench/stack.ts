@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadHostStates } from '../entities/host/client';
 import type { HostState } from '../entities/host/types';
-import { jemallocEnv } from '../scripts/allocator';
+import { jemallocEnv, WORKER_NODE_FLAGS } from '../scripts/allocator';
 import { stopProcess } from '../scripts/stop-process';
 import {
   freePort,
@@ -85,12 +85,39 @@ process.on('exit', () => {
   devServer?.process.kill('SIGKILL');
 });
 
-function runChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) {
+/** Where the stack's compiled JavaScript is, once built (see compile). */
+let compiledDir: string | undefined;
+
+/**
+ * Compiles the product into `dir` as the image does (tsconfig.build.json): the bench's processes run
+ * that JavaScript, not TypeScript through tsx, whose in-process compiler and source maps add ~40 MB to
+ * each process's RSS and are not what a deployment runs.
+ */
+function compile(dir: string): void {
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', dir],
+    { stdio: 'inherit' },
+  );
+  compiledDir = dir;
+}
+
+function runChild(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  nodeFlags: string[] = [],
+) {
   const out = fs.openSync(logFile, 'a');
   // NOVAFLOW_BENCH_CPU_PROFILE=control,api: those processes write a V8 CPU profile into the run's folder.
   const profiled = (process.env.NOVAFLOW_BENCH_CPU_PROFILE ?? '').split(',').includes(name);
   const prof = profiled ? ['--cpu-prof', '--cpu-prof-dir', path.dirname(logFile)] : [];
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, script), ...args], {
+  const entry = compiledDir
+    ? [path.join(compiledDir, script.replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', path.join(ROOT, script)];
+  const proc = spawn(process.execPath, [...nodeFlags, ...prof, ...entry, ...args], {
     env,
     stdio: ['ignore', out, out],
   });
@@ -147,6 +174,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       stdio: 'ignore',
     },
   );
+  opts.log('compiling the product as the image does ...');
+  compile(path.join(opts.dir, 'dist'));
   const apiPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -171,6 +200,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       [],
       { ...env, ...jemallocEnv() },
       path.join(opts.dir, 'admission.log'),
+      WORKER_NODE_FLAGS,
     ),
   );
   processes.push(
@@ -180,6 +210,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       [],
       { ...env, ...jemallocEnv() },
       path.join(opts.dir, 'control.log'),
+      WORKER_NODE_FLAGS,
     ),
   );
   for (const host of opts.hosts) {

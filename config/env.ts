@@ -55,6 +55,8 @@ export const EnvSchema = z.object({
   NOVAFLOW_CONTROL_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** Workflows the control worker keeps in memory between their tasks (each costs memory; a miss a replay). */
   NOVAFLOW_CONTROL_CACHE: z.coerce.number().int().min(1).default(2000),
+  /** Workflows the admission worker keeps in memory (every host entity of a fleet; a miss a replay). */
+  NOVAFLOW_ADMISSION_CACHE: z.coerce.number().int().min(1).default(2000),
   /** Niceness of the build-pipeline workers (control, compute): admission keeps the CPU in a burst. */
   NOVAFLOW_BUILD_NICE: z.coerce.number().int().min(0).max(19).default(10),
 });

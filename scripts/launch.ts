@@ -7,7 +7,7 @@ import { registerSearchAttributes, ROOT, startDevServer, type DevServer } from '
 import { prepareKeystone, startKeystone } from './keystone';
 import { seedKeystone, writeCloudsYaml } from './keystone-seed';
 import { loadExtensions } from '../extensions/registry';
-import { jemallocEnv } from './allocator';
+import { jemallocEnv, WORKER_NODE_FLAGS } from './allocator';
 
 /**
  * Launches novaflow's processes on one machine under a supervisor: `npm start` (scripts/start.ts) with
@@ -46,8 +46,14 @@ let stopping = false;
 export const supervisor = new Supervisor((line) => console.error(`supervisor | ${line}`));
 
 /** Spawns one of the stack's Node processes, its output prefixed with its name. */
-function spawnNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+function spawnNode(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[],
+): ChildProcess {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(ROOT, script), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,8 +69,14 @@ function spawnNode(name: string, script: string, args: string[], env: NodeJS.Pro
   return proc;
 }
 
-function run(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return supervisor.add(name, () => spawnNode(name, script, args, env));
+function run(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): Promise<void> {
+  return supervisor.add(name, () => spawnNode(name, script, args, env, nodeFlags));
 }
 
 export async function stop(code = 0): Promise<void> {
@@ -122,15 +134,21 @@ async function launch(opts: LaunchOptions) {
     ...(healthPort !== undefined ? { NOVAFLOW_HEALTH_PORT: String(healthPort++) } : {}),
   });
   const probes: string[] = [];
-  const worker = async (name: string, script: string, args: string[] = [], extra: NodeJS.ProcessEnv = {}) => {
+  const worker = async (
+    name: string,
+    script: string,
+    args: string[] = [],
+    extra: NodeJS.ProcessEnv = {},
+    nodeFlags: string[] = [],
+  ) => {
     const e = workerEnv();
     if (e.NOVAFLOW_HEALTH_PORT) probes.push(`${name} :${e.NOVAFLOW_HEALTH_PORT}`);
-    await run(name, script, args, { ...e, ...extra });
+    await run(name, script, args, { ...e, ...extra }, nodeFlags);
   };
   for (const name of names('admission', opts.admission ?? 1))
-    await worker(name, 'workers/admission-main.ts', [], jemallocEnv());
+    await worker(name, 'workers/admission-main.ts', [], jemallocEnv(), WORKER_NODE_FLAGS);
   for (const name of names('control', opts.control ?? 1))
-    await worker(name, 'workers/control-main.ts', [], jemallocEnv());
+    await worker(name, 'workers/control-main.ts', [], jemallocEnv(), WORKER_NODE_FLAGS);
   for (const host of hosts) await worker(host, 'workers/compute-main.ts', ['--host', host]);
   const apiPorts = Array.from({ length: opts.apis ?? 1 }, (_, i) => env.NOVAFLOW_API_PORT + i);
   const apiNames = names('api', apiPorts.length);

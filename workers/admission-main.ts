@@ -14,6 +14,7 @@ async function main() {
   const worker = await createAdmissionWorker({
     connection: proc.connection,
     namespace: env.TEMPORAL_NAMESPACE,
+    cacheSize: env.NOVAFLOW_ADMISSION_CACHE,
     ...processWorkflowCode(env, ext, proc),
     tuning: { plugins: proc.plugins },
   });

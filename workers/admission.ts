@@ -7,6 +7,8 @@ import { workflowCode, type WorkflowCodeOptions } from './workflow-code';
 export interface AdmissionWorkerOptions extends WorkflowCodeOptions {
   connection: NativeConnection;
   namespace: string;
+  /** Workflows kept in memory between their tasks (default ADMISSION_CACHE). */
+  cacheSize?: number;
   tuning?: Partial<WorkerOptions>;
 }
 
@@ -28,7 +30,7 @@ export async function createAdmissionWorker(opts: AdmissionWorkerOptions): Promi
     taskQueue: ADMISSION_TASK_QUEUE,
     ...workflowCode(opts),
     // Every host entity of a large fleet, and one quota entity per active project, stay in memory.
-    maxCachedWorkflows: ADMISSION_CACHE,
+    maxCachedWorkflows: opts.cacheSize ?? ADMISSION_CACHE,
     // A quota entity cached by an admission worker that died waits this long on that worker's sticky
     // queue before another worker takes it (Temporal's default is 10 s): creates of that project stall
     // meanwhile. This worker never queues behind build work, so 2 s is far above its normal pickup.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { EnvSchema } from '../../config/env';
+import { WORKER_NODE_FLAGS } from '../../scripts/allocator';
 import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../scripts/cluster-install';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -18,7 +19,8 @@ const novaflow = Object.entries(compose.services).filter(([, s]) => s.image === 
  * Settings a novaflow container may take besides novaflow's own: Temporal's env config,
  * OpenTelemetry's, and the dynamic loader's preload (the control worker's allocator).
  */
-const FOREIGN = /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_|LD_PRELOAD$)/;
+const FOREIGN =
+  /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_|LD_PRELOAD$)/;
 
 describe('docker-compose.yml and the Dockerfile', () => {
   it('then every novaflow service runs a compiled entry point whose source exists', () => {
@@ -26,7 +28,9 @@ describe('docker-compose.yml and the Dockerfile', () => {
       expect.arrayContaining(['keystone-seed', 'setup', 'api', 'api-2', 'admission', 'control', 'compute-3']),
     );
     for (const [name, s] of novaflow) {
-      const [node, entry] = s.command ?? [];
+      const [node, ...rest] = s.command ?? [];
+      // Node's own flags come before the entry point (the workers': WORKER_NODE_FLAGS).
+      const entry = rest.find((a) => !a.startsWith('--')) ?? '';
       expect([name, node]).toEqual([name, 'node']);
       expect(entry).toMatch(/^dist\/.+\.js$/);
       const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
@@ -57,6 +61,13 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(read('Dockerfile')).toMatch(/apt-get install [^\n]*libjemalloc2/);
     const preloading = novaflow.filter(([, s]) => s.environment?.LD_PRELOAD).map(([name]) => name);
     expect(preloading.sort()).toEqual(['admission', 'control']);
+  });
+
+  it("then those workers run with V8's flags as npm start and the bench do (scripts/allocator.ts)", () => {
+    for (const name of ['admission', 'control']) {
+      const s = compose.services[name];
+      expect([name, s.command?.slice(1, -1)]).toEqual([name, WORKER_NODE_FLAGS]);
+    }
   });
 
   it('then it runs the Temporal server npm run cluster builds, with the replicas and one-shot setup', () => {

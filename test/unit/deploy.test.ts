@@ -19,8 +19,7 @@ const novaflow = Object.entries(compose.services).filter(([, s]) => s.image === 
  * Settings a novaflow container may take besides novaflow's own: Temporal's env config,
  * OpenTelemetry's, and the dynamic loader's preload (the control worker's allocator).
  */
-const FOREIGN =
-  /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_|LD_PRELOAD$)/;
+const FOREIGN = /^(TEMPORAL_(TLS|API_KEY|GRPC_META_|CONFIG_FILE|PROFILE)|OTEL_|NODE_|LD_PRELOAD$)/;
 
 describe('docker-compose.yml and the Dockerfile', () => {
   it('then every novaflow service runs a compiled entry point whose source exists', () => {

@@ -34,6 +34,8 @@ export interface FleetResults {
   plan: PlanCost[];
   read: ReadCost | null;
   churn: ChurnResult | null;
+  /** The same boot+delete by one caller: latency with nothing queued. */
+  single: ChurnResult | null;
   sizes: CreateResult[];
   processes: { name: string; peakRssMb: number | null; cpuSeconds: number | null }[];
   cpuByPhase: Record<string, Record<string, number>>;
@@ -211,6 +213,15 @@ function renderFleet(fl: FleetResults): string[] {
           ['boot+delete per second', f(c.serversPerSecond, 1), '~5.4'],
           ['boot median / p95 s', `${f(c.boot.p50, 3)} / ${f(c.boot.p95, 3)}`, '6.2 / 8.0'],
           ['delete median / p95 s', `${f(c.delete.p50, 3)} / ${f(c.delete.p95, 3)}`, 'n/a'],
+          ...(fl.single
+            ? [
+                [
+                  `1 caller, ${fl.single.servers} iterations: boot median / p95 s`,
+                  `${f(fl.single.boot.p50, 3)} / ${f(fl.single.boot.p95, 3)}`,
+                  'n/a',
+                ],
+              ]
+            : []),
           [
             'errors; quota and allocations left after',
             `${c.errors}; ${c.quotaLeft.instances} / ${c.hostAllocationsLeft}`,

@@ -73,6 +73,9 @@ const PLAN = {
   churn: values.churn === undefined ? BASE.churn : Number(values.churn),
 };
 const HOSTS = ['bench-1', 'bench-2', 'bench-3'];
+/** Boot+delete iterations of the fleet's one-caller run. */
+const FLEET_SINGLE = 30;
+
 /** Only the fleet scenarios: `npm run bench -- --fleet`. */
 const FLEET_ONLY = values.fleet ?? false;
 /** Nova's published scale test: 1000 fake compute nodes, Rally boot-and-delete at concurrency 50. */
@@ -289,6 +292,7 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
     plan: planCosts(),
     read: null,
     churn: null,
+    single: null,
     sizes: [],
     processes: [],
     cpuByPhase: {},
@@ -332,6 +336,13 @@ async function runFleetStack(errors: string[]): Promise<FleetResults> {
     const procs = [...s.processes, { name: 'bench', pid: process.pid }];
     const { run: phase, processes } = phases(procs, out.cpuByPhase, out.rssByPhase);
     if (FLEET.churn > 0) {
+      // One caller first: what a boot takes with nothing queued before it (the 50 callers' boot median
+      // is mostly queueing: 50 callers over r boot+deletes a second wait ~50/r s per iteration).
+      log(`fleet single: ${FLEET_SINGLE} boot+delete by 1 caller on ${FLEET.hosts} hosts ...`);
+      out.single = await phase('single', () => runChurn(ctx, 'bench-fleet', FLEET_SINGLE, 1));
+      log(
+        `fleet single: boot p50 ${out.single.boot.p50} s p95 ${out.single.boot.p95} s, delete p50 ${out.single.delete.p50} s`,
+      );
       log(`fleet churn: ${FLEET.churn} boot+delete by ${FLEET.callers} callers on ${FLEET.hosts} hosts ...`);
       out.churn = await phase('churn', () => runChurn(ctx, 'bench-fleet', FLEET.churn, FLEET.callers));
       const c = out.churn;
@@ -390,6 +401,7 @@ function targets(r: BenchResults): BenchResults['targets'] {
     );
     check('fleet: boot median s (Nova 6.2)', fl.churn.boot.p50, 0.62);
   }
+  if (fl?.single) check('fleet: boot median s, 1 caller (nothing queued)', fl.single.boot.p50, 0.62);
   const small = fl?.sizes.find((c) => c.n === 100);
   const large = fl?.sizes.filter((c) => c.n > 100).at(-1);
   if (small && large)

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, registerSearchAttributes, freePort } from '../scripts/temporal';
+import { createAdmissionWorker } from '../workers/admission';
 import { createControlWorker } from '../workers/control';
 import { createComputeNode } from '../workers/compute';
 import { FakeDriver } from '../drivers/fake';
@@ -14,7 +15,8 @@ import { listHostStates, loadHostStates } from '../entities/host/client';
 /**
  * `tsx bench/fleet-idle.ts HOSTS [POLLS] [HEARTBEAT_MS] [fleet]`: what an idle fleet costs — HOSTS fake
  * compute nodes in this one process (a Temporal worker each, POLLS activity pollers, a heartbeat every
- * HEARTBEAT_MS; with `fleet`, one worker and one heartbeat for all of them) beside a control worker, against a dev server of its own. Prints one JSON line: RSS
+ * HEARTBEAT_MS; with `fleet`, one worker and one heartbeat for all of them) beside the control and
+ * admission workers (the host entities run on the latter), against a dev server of its own. Prints one JSON line: RSS
  * of this process, CPU of this process and of the Temporal server over 20 s once settled, and how
  * long one read of every host's state takes. The first measure of issue 16 (fleet scale); not yet a
  * scenario of `npm run bench`. NOVAFLOW_CONTROL_CACHE sets the control worker's workflow cache, as it
@@ -59,6 +61,13 @@ async function main() {
     ...(process.env.NOVAFLOW_CONTROL_CACHE ? { cacheSize: Number(process.env.NOVAFLOW_CONTROL_CACHE) } : {}),
   });
   void control.run();
+  // The host entities and the fleet's compute service run on the admission queue.
+  const admission = await createAdmissionWorker({
+    connection,
+    namespace: 'default',
+    workflowBundle: { codePath: path.join(dir, 'b.js') },
+  });
+  void admission.run();
   const rss0 = process.memoryUsage().rss;
   const t0 = Date.now();
   // One fleet node serving every host, or a node per host: the same options otherwise.
@@ -112,6 +121,7 @@ async function main() {
   );
   for (const n of nodes) n.shutdown();
   control.shutdown();
+  admission.shutdown();
   await server.stop('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(0);

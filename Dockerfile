@@ -6,8 +6,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No postinstall: the Temporal CLI, Keystone and QEMU come from their own images in compose.
-RUN npm ci --ignore-scripts
+COPY patches ./patches
+# No postinstall: the Temporal CLI, Keystone and QEMU come from their own images in compose. The
+# patches to dependencies (patches/, README "Patched dependencies") are applied, as npm ci does.
+RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts && npm cache clean --force
 

@@ -55,6 +55,11 @@ export const EnvSchema = z.object({
   NOVAFLOW_CONTROL_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** Workflows the control worker keeps in memory between their tasks (each costs memory; a miss a replay). */
   NOVAFLOW_CONTROL_CACHE: z.coerce.number().int().min(1).default(2000),
+  /**
+   * 1: workflow threads capture a stack for every promise, which the stack-trace query (the Web UI's
+   * "Stack Trace") reads; ~20% of a worker's CPU, so off by default (read by the patched SDK, patches/).
+   */
+  NOVAFLOW_WORKFLOW_STACK_TRACES: z.enum(['0', '1']).default('0'),
   /** Workflows the admission worker keeps in memory (every host entity of a fleet; a miss a replay). */
   NOVAFLOW_ADMISSION_CACHE: z.coerce.number().int().min(1).default(2000),
   /** Niceness of the build-pipeline workers (control, compute): admission keeps the CPU in a burst. */

@@ -85,24 +85,23 @@ process.on('exit', () => {
   devServer?.process.kill('SIGKILL');
 });
 
-/** Where the stack's compiled JavaScript is, once built (see compile). */
-let compiledDir: string | undefined;
-
 /**
  * Compiles the product into `dir` as the image does (tsconfig.build.json): the bench's processes run
  * that JavaScript, not TypeScript through tsx, whose in-process compiler and source maps add ~40 MB to
  * each process's RSS and are not what a deployment runs.
  */
-function compile(dir: string): void {
+function compile(dir: string): string {
   execFileSync(
     process.execPath,
     [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', dir],
     { stdio: 'inherit' },
   );
-  compiledDir = dir;
+  return dir;
 }
 
+/** Runs `script` (a TypeScript path in the repository) from the compiled JavaScript in `dist`. */
 function runChild(
+  dist: string,
   name: string,
   script: string,
   args: string[],
@@ -114,10 +113,8 @@ function runChild(
   // NOVAFLOW_BENCH_CPU_PROFILE=control,api: those processes write a V8 CPU profile into the run's folder.
   const profiled = (process.env.NOVAFLOW_BENCH_CPU_PROFILE ?? '').split(',').includes(name);
   const prof = profiled ? ['--cpu-prof', '--cpu-prof-dir', path.dirname(logFile)] : [];
-  const entry = compiledDir
-    ? [path.join(compiledDir, script.replace(/\.ts$/, '.js'))]
-    : ['--import', 'tsx', path.join(ROOT, script)];
-  const proc = spawn(process.execPath, [...nodeFlags, ...prof, ...entry, ...args], {
+  const entry = path.join(dist, script.replace(/\.ts$/, '.js'));
+  const proc = spawn(process.execPath, [...nodeFlags, ...prof, entry, ...args], {
     env,
     stdio: ['ignore', out, out],
   });
@@ -175,7 +172,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     },
   );
   opts.log('compiling the product as the image does ...');
-  compile(path.join(opts.dir, 'dist'));
+  const dist = compile(path.join(opts.dir, 'dist'));
   const apiPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -193,30 +190,22 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     NOVAFLOW_WORKFLOW_BUNDLE_DIR: bundles,
   };
   opts.log('starting the control worker, compute nodes and API ...');
-  processes.push(
-    runChild(
-      'admission',
-      'workers/admission-main.ts',
-      [],
-      { ...env, ...jemallocEnv() },
-      path.join(opts.dir, 'admission.log'),
-      WORKER_NODE_FLAGS,
-    ),
-  );
-  processes.push(
-    runChild(
-      'control',
-      'workers/control-main.ts',
-      [],
-      { ...env, ...jemallocEnv() },
-      path.join(opts.dir, 'control.log'),
-      WORKER_NODE_FLAGS,
-    ),
-  );
+  for (const worker of ['admission', 'control'])
+    processes.push(
+      runChild(
+        dist,
+        worker,
+        `workers/${worker}-main.ts`,
+        [],
+        { ...env, ...jemallocEnv() },
+        path.join(opts.dir, `${worker}.log`),
+        WORKER_NODE_FLAGS,
+      ),
+    );
   for (const host of opts.hosts) {
     const log = path.join(opts.dir, `${host}.log`);
     processes.push(
-      runChild(host, 'workers/compute-main.ts', ['--host', host], { ...env, NOVAFLOW_HOST: host }, log),
+      runChild(dist, host, 'workers/compute-main.ts', ['--host', host], { ...env, NOVAFLOW_HOST: host }, log),
     );
   }
   const hosts = [...opts.hosts];
@@ -224,6 +213,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     const { service, hosts: n } = opts.fleet;
     processes.push(
       runChild(
+        dist,
         service,
         'workers/compute-main.ts',
         ['--host', service, '--fleet', String(n)],
@@ -238,6 +228,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     const { host, zone, stateDir } = opts.qemu;
     processes.push(
       runChild(
+        dist,
         host,
         'workers/compute-main.ts',
         ['--host', host, '--driver', 'qemu', '--az', zone],
@@ -247,7 +238,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     );
     hosts.push(host);
   }
-  processes.push(runChild('api', 'api/main.ts', [], env, path.join(opts.dir, 'api.log')));
+  processes.push(runChild(dist, 'api', 'api/main.ts', [], env, path.join(opts.dir, 'api.log')));
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: BENCH_NAMESPACE });

@@ -145,10 +145,9 @@ async function launch(opts: LaunchOptions) {
     if (e.NOVAFLOW_HEALTH_PORT) probes.push(`${name} :${e.NOVAFLOW_HEALTH_PORT}`);
     await run(name, script, args, { ...e, ...extra }, nodeFlags);
   };
-  for (const name of names('admission', opts.admission ?? 1))
-    await worker(name, 'workers/admission-main.ts', [], jemallocEnv(), WORKER_NODE_FLAGS);
-  for (const name of names('control', opts.control ?? 1))
-    await worker(name, 'workers/control-main.ts', [], jemallocEnv(), WORKER_NODE_FLAGS);
+  for (const kind of ['admission', 'control'] as const)
+    for (const name of names(kind, opts[kind] ?? 1))
+      await worker(name, `workers/${kind}-main.ts`, [], jemallocEnv(), WORKER_NODE_FLAGS);
   for (const host of hosts) await worker(host, 'workers/compute-main.ts', ['--host', host]);
   const apiPorts = Array.from({ length: opts.apis ?? 1 }, (_, i) => env.NOVAFLOW_API_PORT + i);
   const apiNames = names('api', apiPorts.length);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -29,6 +30,26 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS | 'events';
 
+/**
+ * The dev server's persistence calls so far, by operation (its Prometheus endpoint, whose port the CLI
+ * prints into the log at start): what each boot+delete costs Temporal's store, visibility included.
+ */
+async function persistenceCalls(logFile: string): Promise<Map<string, number>> {
+  // The server reports its counters about once a second: let the last calls land.
+  await new Promise((r) => setTimeout(r, 2000));
+  const url = /Temporal Metrics:\s+(\S+)/.exec(fs.readFileSync(logFile, 'utf8'))?.[1];
+  const out = new Map<string, number>();
+  if (!url) return out;
+  const text = await (await fetch(url)).text();
+  for (const m of text.matchAll(
+    /^(visibility_)?persistence_requests\{[^}]*operation="([^"]+)"[^}]*\} (\S+)$/gm,
+  )) {
+    const op = `${m[1] ? 'visibility ' : ''}${m[2]}`;
+    out.set(op, (out.get(op) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+
 /** Events of a workflow (every run of it) from `since` on. */
 async function eventsOf(client: Client, workflowId: string, since: number): Promise<Event[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -44,12 +65,15 @@ function count(events: Event[]): Record<Kind, number> {
 async function main() {
   const rounds = Number(process.argv[2] ?? 5);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const dir = path.join(ROOT, '.data', 'bench-iteration');
+  fs.rmSync(path.join(dir, 'temporal.log'), { force: true });
   const stack = await startBenchStack({
-    dir: path.join(ROOT, '.data', 'bench-iteration'),
+    dir,
     hosts: ['bench-1'],
     log: () => {},
   });
   const totals = new Map<string, Record<Kind, number>>();
+  let calls = new Map<string, number>();
   try {
     const api = novaApi(stack.apiUrl);
     const token = 'bench:iteration';
@@ -75,6 +99,7 @@ async function main() {
     const ipams: string[] = [];
     for await (const w of stack.client.workflow.list({ query: "WorkflowType = 'ipamWorkflow'" }))
       ipams.push(w.workflowId);
+    const before = await persistenceCalls(path.join(dir, 'temporal.log'));
     for (let i = 0; i < rounds; i++) {
       const t0 = Date.now();
       const r = await api<{ reservation_id: string }>('POST', '/v2.1/servers', token, body(`it-${i}`));
@@ -119,6 +144,8 @@ async function main() {
         totals.set(name, t);
       }
     }
+    const after = await persistenceCalls(path.join(dir, 'temporal.log'));
+    calls = new Map([...after].map(([op, n]) => [op, n - (before.get(op) ?? 0)]));
   } finally {
     await stack.stop();
   }
@@ -132,6 +159,15 @@ async function main() {
     console.log(`| ${name} | ${kinds.map((k) => (t[k] / rounds).toFixed(1)).join(' | ')} |`);
   }
   console.log(`| all | ${kinds.map((k) => (all[k] / rounds).toFixed(1)).join(' | ')} |`);
+  // Writes only: the bench's own history reads and the heartbeats' reads are not the iteration's.
+  const writes = [...calls].filter(
+    ([op, n]) => n > 0 && !/^(visibility )?(Get|List|Count|Read|Range|Watch|Assert)/.test(op),
+  );
+  console.log(`\nTemporal persistence writes per boot+delete (mean of ${rounds}; host heartbeats included)`);
+  console.log('| operation | calls |');
+  console.log('| --- | --- |');
+  for (const [op, n] of writes.sort((a, b) => b[1] - a[1]))
+    console.log(`| ${op} | ${(n / rounds).toFixed(1)} |`);
 }
 
 void main();

@@ -1,4 +1,6 @@
-import { listPorts } from '../extensions/networks/client';
+import { temporal } from '@temporalio/proto';
+import { exactUsedAddresses, listPorts, usedAddresses } from '../extensions/networks/client';
+import { ipamWorkflowId, USED_SLACK } from '../extensions/networks/messages';
 import { eventually, startStack, waitForStatus, type Stack } from './support/stack';
 
 const IMAGE = '70a599e0-31e7-49b7-b260-868f441e862b';
@@ -235,6 +237,59 @@ describe('when an admin creates a small network and servers fill it', () => {
     const next = await activeServer('next', { networks: [{ uuid: tiny }] });
     expect(next.addresses.tiny[0].addr).toBe('192.168.7.4');
   }, 150_000);
+});
+
+describe('when servers take and give back addresses on a large network', () => {
+  it('then its entity republishes its count only once it moved by the slack, and the exact count is a query away', async () => {
+    const n = await net('POST', '/v2.0/networks', { token: ADMIN, body: { network: { name: 'wide' } } });
+    expect(n.status).toBe(201);
+    const wide = n.body.network.id;
+    const sub = await net('POST', '/v2.0/subnets', {
+      token: ADMIN,
+      body: { subnet: { network_id: wide, cidr: '10.9.0.0/24', ip_version: 4 } },
+    });
+    expect(sub.status).toBe(201);
+    const three = await create(
+      { name: 'wide', networks: [{ uuid: wide }], min_count: 3, return_reservation_id: true },
+      {},
+      ADMIN,
+    );
+    expect(three.status).toBe(202);
+    const servers = await eventually(
+      async () => {
+        const r = await stack.api('GET', `/v2.1/servers/detail?reservation_id=${three.body.reservation_id}`, {
+          token: ADMIN,
+        });
+        const list = r.body.servers ?? [];
+        return list.length === 3 && list.every((x: any) => x.status === 'ACTIVE') ? list : undefined;
+      },
+      60_000,
+      'three servers ACTIVE',
+    );
+    // Three allocations moved the count by less than the slack: the memo (a visibility write each
+    // time it changes) still says what the entity published when it started.
+    expect(await exactUsedAddresses(stack.client, wide)).toBe(3);
+    expect(await usedAddresses(stack.client, wide)).toEqual({ used: 0, slack: USED_SLACK });
+    const history = await stack.client.workflow.getHandle(ipamWorkflowId(wide)).fetchHistory();
+    const modified = history.events!.filter(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+    );
+    expect(modified).toHaveLength(1);
+    // 250 of the pool's 253 addresses are free: the memo alone would let 251 through; the exact count
+    // refuses it before anything starts.
+    const tooMany = await create({ name: 'x', networks: [{ uuid: wide }], min_count: 251 }, {}, ADMIN);
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body.conflictingRequest.message).toBe(
+      `No more IP addresses available on network ${wide}.`,
+    );
+    for (const s of servers)
+      expect((await stack.api('DELETE', `/v2.1/servers/${s.id}`, { token: ADMIN })).status).toBe(204);
+    await eventually(
+      async () => ((await exactUsedAddresses(stack.client, wide)) === 0 ? true : undefined),
+      30_000,
+      'the ports to go',
+    );
+  }, 120_000);
 });
 
 describe('when a spawn fails on one host and the server is rescheduled', () => {

@@ -11,12 +11,15 @@ import { DEFAULT_NETWORKS } from './defaults';
 import {
   allocatePortsUpdate,
   deleteNetworkUpdate,
+  IPAM_REVISION,
+  type IpamMemo,
   type AllocateOutcome,
   ipamWorkflowId,
   listPortsQuery,
   NETWORK_CATALOG_ID,
   putNetworkUpdate,
   releasePortsUpdate,
+  usedAddressesQuery,
 } from './messages';
 import type { AllocateRequest, NetworkRecord, PortRecord } from './types';
 import type { ipamWorkflow, networkCatalogWorkflow } from './workflow';
@@ -52,7 +55,7 @@ export const READ_TTL_MS = 1000;
 /** One API process's recent reads of the catalog and of each pool's usage, shared by its creates. */
 export interface RecentReads {
   catalog: Cached<NetworkRecord[]>;
-  usage: Map<string, Cached<number>>;
+  usage: Map<string, Cached<Required<IpamMemo>>>;
 }
 const readsOf = new WeakMap<Client, RecentReads>();
 
@@ -89,11 +92,24 @@ export async function deleteNetwork(client: Client, id: string): Promise<void> {
   }
 }
 
-/** How many of a network's addresses are given out, from its entity's memo (no worker involved). */
-export async function usedAddresses(client: Client, networkId: string): Promise<number> {
+/**
+ * How many of a network's addresses are given out, from its entity's memo (no worker involved):
+ * within `slack` of the true count (0 for an entity that publishes every change).
+ */
+export async function usedAddresses(client: Client, networkId: string): Promise<Required<IpamMemo>> {
   try {
     const { memo } = await client.workflow.getHandle(ipamWorkflowId(networkId)).describe();
-    return Number(memo?.used ?? 0);
+    return { used: Number(memo?.used ?? 0), slack: Number(memo?.slack ?? 0) };
+  } catch (err) {
+    if (isNotFound(err)) return { used: 0, slack: 0 };
+    throw err;
+  }
+}
+
+/** How many of a network's addresses are given out, exactly (a query: its entity's worker answers). */
+export async function exactUsedAddresses(client: Client, networkId: string): Promise<number> {
+  try {
+    return await client.workflow.getHandle(ipamWorkflowId(networkId)).query(usedAddressesQuery);
   } catch (err) {
     if (isNotFound(err)) return 0;
     throw err;
@@ -126,7 +142,7 @@ export class Ipam {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ipamWorkflow>('ipamWorkflow', {
           workflowId: ipamWorkflowId(networkId),
           taskQueue: ADMISSION_TASK_QUEUE,
-          args: [{ networkId }],
+          args: [{ networkId, revision: IPAM_REVISION }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),

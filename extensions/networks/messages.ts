@@ -11,6 +11,19 @@ export const deleteNetworkUpdate = defineUpdate<void, [{ id: string }]>('deleteN
 /** ipam/<network id>: the entity that owns one network's addresses. */
 export const ipamWorkflowId = (networkId: string) => `ipam/${networkId}`;
 export const listPortsQuery = defineQuery<PortRecord[]>('listPorts');
+/** How many addresses are given out, exactly (the memo's count may be off by its `slack`). */
+export const usedAddressesQuery = defineQuery<number>('usedAddresses');
+/**
+ * The address entity's revision, in its input: from 1 on, its memo's count is republished only when it
+ * moved by USED_SLACK, not on every allocation and release (each publish is a visibility write).
+ */
+export const IPAM_REVISION = 1;
+export const USED_SLACK = 32;
+/** The memo an address entity publishes: `used` is within `slack` of the true count. */
+export interface IpamMemo {
+  used: number;
+  slack?: number;
+}
 /** One NIC's answer: its port, or why the network has none for it. */
 export type AllocateOutcome = { port: PortRecord } | { refused: string };
 /** Ports for NICs of servers, decided in order; the same key answers the same port. */

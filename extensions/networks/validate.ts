@@ -2,7 +2,15 @@ import { badRequest, conflict } from '../../common/errors';
 import type { CreateValidator } from '../types';
 import { inPool, ipToInt, poolSize } from './ipam';
 import { Cached } from '../../common/concurrency';
-import { listPorts, networkVisibleTo, planNics, READ_TTL_MS, recentReads, usedAddresses } from './client';
+import {
+  exactUsedAddresses,
+  listPorts,
+  networkVisibleTo,
+  planNics,
+  READ_TTL_MS,
+  recentReads,
+  usedAddresses,
+} from './client';
 
 /** The one security group every project has. */
 export const DEFAULT_SECURITY_GROUP = 'default';
@@ -54,10 +62,15 @@ export const validateNetworks: CreateValidator = async (deps, caller, request) =
     let usage = r.usage.get(id);
     if (!usage) r.usage.set(id, (usage = new Cached(() => usedAddresses(deps.client, id), READ_TTL_MS)));
     const size = poolSize(network.subnet!);
-    let free = size - (await usage.get());
-    // Far from full, a second-old count is good enough (the build's allocation decides anyway);
-    // near full, only a fresh one.
-    if (free < count + Math.max(64, count)) free = size - (await usage.get(true));
-    if (free < count) throw conflict(`No more IP addresses available on network ${id}.`);
+    const read = await usage.get();
+    // Far from full, a second-old count within its slack is good enough (the build's allocation
+    // decides anyway); near full, only a fresh one, and an exact one where the slack could decide.
+    if (size - read.used - read.slack < count + Math.max(64, count)) {
+      const fresh = await usage.get(true);
+      let free = size - fresh.used;
+      if (fresh.slack > 0 && free - fresh.slack < count)
+        free = size - (await exactUsedAddresses(deps.client, id));
+      if (free < count) throw conflict(`No more IP addresses available on network ${id}.`);
+    }
   }
 };

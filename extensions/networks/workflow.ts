@@ -7,10 +7,14 @@ import {
   allocatePortsUpdate,
   deleteNetworkUpdate,
   type AllocateOutcome,
+  IPAM_REVISION,
+  type IpamMemo,
   listNetworksQuery,
   listPortsQuery,
   putNetworkUpdate,
   releasePortsUpdate,
+  USED_SLACK,
+  usedAddressesQuery,
 } from './messages';
 import type { AllocateRequest, NetworkRecord, PortRecord } from './types';
 
@@ -46,6 +50,8 @@ export async function ipamWorkflow(input: {
   networkId: string;
   ports?: PortRecord[];
   packed?: PackedPorts;
+  /** IPAM_REVISION when started or continued by code that has it; absent: 0. */
+  revision?: number;
 }): Promise<void> {
   const ports = new Map(
     [...(input.ports ?? []), ...(input.packed ? unpackPorts(input.networkId, input.packed) : [])].map((p) => [
@@ -55,9 +61,18 @@ export async function ipamWorkflow(input: {
   );
   const used = () => new Set([...ports.values()].flatMap((p) => p.fixed_ips.map((f) => f.ip_address)));
   // How many addresses are given out, for admission's check without a query (which waits for a worker).
-  const publish = () => upsertMemo({ used: ports.size });
+  // From revision 1 within USED_SLACK: a memo change is a visibility write, and a build's allocation
+  // decides anyway; admission asks usedAddressesQuery when the slack could make the difference.
+  const slack = (input.revision ?? 0) >= 1 ? USED_SLACK : 0;
+  let published: number | undefined;
+  const publish = () => {
+    if (slack > 0 && published !== undefined && Math.abs(ports.size - published) < slack) return;
+    published = ports.size;
+    upsertMemo(slack > 0 ? ({ used: published, slack } satisfies IpamMemo) : { used: published });
+  };
   publish();
   setHandler(listPortsQuery, () => [...ports.values()]);
+  setHandler(usedAddressesQuery, () => ports.size);
   const allocate = (req: AllocateRequest, taken: Set<string>): AllocateOutcome => {
     const held = ports.get(req.key);
     if (held) return { port: held };
@@ -109,5 +124,6 @@ export async function ipamWorkflow(input: {
   await makeContinueAsNewFunc<typeof ipamWorkflow>({ taskQueue: ADMISSION_TASK_QUEUE })({
     networkId: input.networkId,
     packed: packPorts([...ports.values()]),
+    revision: IPAM_REVISION,
   });
 }

@@ -135,6 +135,8 @@ async function main() {
       host: hostWorkflowId('r1'),
       'server-group': serverGroupWorkflowId(groupId),
       quota: quotaWorkflowId('demo'),
+      // Again once an address entity republished its count only when it moved by its slack (revision 1).
+      'ipam-slack': 'ipam/3e5b1f0a-8c57-4d1e-9f2a-6b0d4c3a2e10',
     };
     fs.mkdirSync(HISTORIES, { recursive: true });
     const only = process.argv.slice(2);

@@ -15,16 +15,27 @@ import { BuildAbortError, InstanceNotFound, RescheduleError } from '../driver';
 import { hostInventory, hostUptime } from '../host-info';
 import { KeyedQueue } from '../keyed-queue';
 import { Slots } from '../slots';
-import { ConsoleLog, PANIC } from './console-log';
-import { bootArgs, UUID } from './boot-args';
-import { guestInterfaces } from './guest-config';
 import { GUEST_BOOT_PROPERTIES, GUEST_KERNEL_ID, GUEST_RAMDISK_ID } from '../../common/guest-image';
-import { isQemuNamed, qemuProcessesNamed } from './processes';
+import { qemuProcessesNamed } from './processes';
 import { QmpClient } from './qmp';
+import {
+  type Accel,
+  guestName,
+  isAlive,
+  isOurs,
+  loadVmState,
+  newVm,
+  qemuArgs,
+  readPid,
+  saveVm,
+  stopVm,
+  type Vm,
+  waitReady,
+} from './vm';
 
 const run = promisify(execFile);
 
-export type Accel = 'kvm' | 'tcg';
+export type { Accel } from './vm';
 
 export interface QemuDriverOptions {
   /** Where each instance keeps its files (`<id>/`: console log, QMP socket, pid file, initrd). */
@@ -53,40 +64,6 @@ export interface QemuDriverOptions {
    */
   maxConcurrentBoots?: number;
 }
-
-/** One instance: its files and, while it runs, its QEMU process and QMP connection. */
-interface Vm {
-  id: string;
-  spec: InstanceSpec;
-  dir: string;
-  console: ConsoleLog;
-  pid: number | null;
-  qmp: QmpClient | null;
-  /** The console log's size when the guest last booted: its boot is what follows. */
-  bootOffset: number;
-  /** Wall-clock ms of the guest's last boot or reset. */
-  bootedAt: number | null;
-  /** A driver call is stopping it: its end is not news. */
-  stopping: boolean;
-  /** Why QEMU paused the machine on its own (an emulation error, a guest panic), if it did. */
-  halted?: string;
-}
-
-/** What survives the node in `<id>/state.json`. */
-interface VmState {
-  spec: InstanceSpec;
-  bootOffset: number;
-  bootedAt: number | null;
-}
-
-/** Console lines that mark a guest's way to ready, with the build progress each means. */
-const MILESTONES: [RegExp, number][] = [
-  [/Linux version/, 40],
-  [/Run \/init|Freeing unused kernel/, 60],
-  [/novaflow-guest: booting/, 80],
-];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Every instance is a real virtual machine: a QEMU process (daemonised, so it outlives the compute
@@ -151,7 +128,7 @@ export class QemuDriver implements VirtDriver {
       if (this.closed) throw new RescheduleError(`compute node is shutting down; ${spec.id} not spawned`);
       if (signal?.aborted) return;
       const known = this.vms.get(spec.id);
-      if (known && this.alive(known)) {
+      if (known && isAlive(known)) {
         // A retried spawn (or one the node lost when it restarted) finds its machine booting or booted.
         await this.waitReady(known, () => undefined, signal);
         return;
@@ -190,17 +167,17 @@ export class QemuDriver implements VirtDriver {
     await this.start();
     await this.queue.run(id, async () => {
       const vm = this.get(id);
-      if (this.alive(vm) && hard) {
+      if (isAlive(vm) && hard) {
         // HARD: the machine's reset line, as a power cycle without ending the process.
         vm.bootOffset = vm.console.size();
         await vm.qmp!.execute('system_reset');
         vm.bootedAt = Date.now();
-        this.save(vm);
+        saveVm(vm);
         await this.boots.run(() => this.waitReady(vm, () => undefined));
       } else {
         // SOFT: the guest shuts down on the power button and the machine starts again; a guest that
         // does not answer in time is ended (Nova's fall-back to a hard reboot).
-        if (this.alive(vm)) await this.stop(vm, true);
+        if (isAlive(vm)) await this.stop(vm, true);
         await this.boots.run(async () => {
           await this.launch(vm);
           await this.waitReady(vm, () => undefined);
@@ -218,7 +195,7 @@ export class QemuDriver implements VirtDriver {
     await this.start();
     await this.queue.run(id, async () => {
       const vm = this.get(id);
-      if (this.alive(vm)) return;
+      if (isAlive(vm)) return;
       await this.boots.run(async () => {
         await this.launch(vm);
         await this.waitReady(vm, () => undefined);
@@ -230,7 +207,7 @@ export class QemuDriver implements VirtDriver {
     await this.start();
     const vm = this.vms.get(id);
     if (!vm) return null;
-    if (!this.alive(vm)) return { id, running: false };
+    if (!isAlive(vm)) return { id, running: false };
     const info: InstanceInfo = { id, running: true, pid: vm.pid! };
     if (vm.bootedAt !== null) info.uptimeSeconds = Math.max(0, Math.floor((Date.now() - vm.bootedAt) / 1000));
     return info;
@@ -283,19 +260,13 @@ export class QemuDriver implements VirtDriver {
     this.version = major * 1_000_000 + minor * 1_000 + micro;
     this.accel = this.opts.accel === 'auto' ? await this.probeKvm() : this.opts.accel;
     for (const id of fs.readdirSync(this.opts.stateDir)) {
-      const file = path.join(this.opts.stateDir, id, 'state.json');
-      if (!fs.existsSync(file)) continue;
-      let state: VmState;
-      try {
-        state = JSON.parse(fs.readFileSync(file, 'utf8')) as VmState;
-      } catch {
-        continue;
-      }
+      const state = loadVmState(path.join(this.opts.stateDir, id));
+      if (!state) continue;
       const vm = this.track(state.spec);
       vm.bootOffset = state.bootOffset;
       vm.bootedAt = state.bootedAt;
-      const pid = this.readPid(vm);
-      if (pid !== null && this.isOurs(vm, pid)) {
+      const pid = readPid(vm);
+      if (pid !== null && isOurs(vm, pid)) {
         vm.pid = pid;
         await this.attach(vm).catch(() => undefined);
       }
@@ -368,55 +339,19 @@ export class QemuDriver implements VirtDriver {
     return vm;
   }
 
-  private save(vm: Vm): void {
-    const state: VmState = { spec: vm.spec, bootOffset: vm.bootOffset, bootedAt: vm.bootedAt };
-    fs.writeFileSync(path.join(vm.dir, 'state.json.tmp'), JSON.stringify(state));
-    fs.renameSync(path.join(vm.dir, 'state.json.tmp'), path.join(vm.dir, 'state.json'));
-  }
-
   /** Starts the instance's QEMU (daemonised), then connects to its QMP socket. */
   private async launch(vm: Vm, accel: Accel = this.accel): Promise<void> {
-    const { spec, dir } = vm;
-    const boot = bootArgs(spec, dir, [this.opts.imageDir, ...(this.opts.imageStores ?? [])]);
-    for (const f of ['qmp.sock', 'qemu.pid']) fs.rmSync(path.join(dir, f), { force: true });
-    const nics = guestInterfaces(spec).flatMap((n, i) => [
-      '-netdev',
-      `user,id=net${i},restrict=on`,
-      '-device',
-      `virtio-net-pci,netdev=net${i},mac=${n.mac.toLowerCase()}`,
-    ]);
-    const uuid = UUID.test(spec.id) ? ['-uuid', spec.id] : [];
-    const args = [
-      '-name',
-      `guest=${guestName(spec.id)}`,
-      ...uuid,
-      '-nodefaults',
-      '-machine',
-      'q35',
-      '-accel',
-      accel === 'kvm' ? 'kvm' : `tcg,tb-size=${this.opts.tbSizeMb}`,
-      '-m',
-      String(Math.max(128, spec.flavor.ram ?? 512)),
-      '-smp',
-      String(Math.max(1, spec.flavor.vcpus ?? 1)),
-      '-display',
-      'none',
-      '-chardev',
-      `file,id=console,path=${vm.console.file},append=on`,
-      '-serial',
-      'chardev:console',
-      '-qmp',
-      `unix:${path.join(dir, 'qmp.sock')},server=on,wait=off`,
-      '-pidfile',
-      path.join(dir, 'qemu.pid'),
-      '-daemonize',
-      ...boot,
-      ...nics,
-    ];
+    const args = qemuArgs(
+      vm,
+      [this.opts.imageDir, ...(this.opts.imageStores ?? [])],
+      accel,
+      this.opts.tbSizeMb,
+    );
+    for (const f of ['qmp.sock', 'qemu.pid']) fs.rmSync(path.join(vm.dir, f), { force: true });
     vm.console.trim();
     vm.bootOffset = vm.console.size();
     // Saved before QEMU starts: a node killed at any moment from here finds the machine on its next start.
-    this.save(vm);
+    saveVm(vm);
     // A QEMU of this instance that the driver lost track of (its state was never saved) is ended
     // first: two machines of one instance must never run.
     for (const stray of qemuProcessesNamed(guestName(vm.id))) {
@@ -434,11 +369,11 @@ export class QemuDriver implements VirtDriver {
         `QEMU did not start: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' ')}`,
       );
     }
-    const pid = this.readPid(vm);
+    const pid = readPid(vm);
     if (pid === null) throw new RescheduleError('QEMU started without writing its pid file');
     vm.pid = pid;
     vm.bootedAt = Date.now();
-    this.save(vm);
+    saveVm(vm);
     await this.attach(vm);
   }
 
@@ -454,7 +389,7 @@ export class QemuDriver implements VirtDriver {
       if (e.event === 'RESUME') delete vm.halted;
       if (e.event === 'RESET') {
         vm.bootedAt = Date.now();
-        if (!vm.stopping) this.save(vm);
+        if (!vm.stopping) saveVm(vm);
       }
     });
     qmp.on('close', () => {
@@ -465,7 +400,7 @@ export class QemuDriver implements VirtDriver {
 
   /** A machine that ended without a driver call asking for it: its listeners hear of it once. */
   private noticeEnd(vm: Vm): void {
-    if (vm.stopping || vm.pid === null || this.alive(vm)) return;
+    if (vm.stopping || vm.pid === null || isAlive(vm)) return;
     vm.pid = null;
     const last = vm.console.lines().slice(-1)[0] ?? '';
     const reason = /Power down|powering off/.test(last) ? 'the guest powered off' : 'the QEMU process ended';
@@ -477,81 +412,18 @@ export class QemuDriver implements VirtDriver {
     for (const vm of this.vms.values()) if (vm.pid !== null && !vm.stopping) this.noticeEnd(vm);
   }
 
-  /**
-   * Waits for the guest's ready line on the console, reporting the boot's milestones as progress. A
-   * kernel panic or a machine that ends is the image's fault (no host will boot it); no ready line in
-   * time is this host's (another may be less busy).
-   */
-  private async waitReady(
+  private waitReady(
     vm: Vm,
     progress: (percent: number) => void,
     signal?: AbortSignal,
     timeoutMs = this.opts.bootTimeoutMs,
   ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const mark = readyLine(vm.spec);
-    if (mark === undefined) {
-      // An image that names no ready line is up once QEMU runs it, as Nova's libvirt driver has it.
-      const status = await vm.qmp?.execute<{ running: boolean }>('query-status').catch(() => null);
-      if (status?.running) return;
-      throw new RescheduleError(`QEMU does not run ${vm.id}: ${vm.halted ?? 'the machine ended'}`);
-    }
-    let reached = 0;
-    for (;;) {
-      const text = vm.console.read(vm.bootOffset);
-      if (text.includes(mark)) return;
-      for (const [mark, percent] of MILESTONES) {
-        if (percent > reached && mark.test(text)) {
-          reached = percent;
-          progress(percent);
-        }
-      }
-      if (PANIC.test(text) || !this.alive(vm) || vm.halted) {
-        await sleep(300); // the panic's last lines
-        const why = PANIC.test(text)
-          ? 'the guest kernel panicked'
-          : (vm.halted ?? 'the machine ended during boot');
-        throw new BuildAbortError(`${why}; console: ${vm.console.faultExcerpt()}`);
-      }
-      if (signal?.aborted) return;
-      if (Date.now() > deadline)
-        throw new RescheduleError(
-          `no ready line within ${timeoutMs} ms; console: ${vm.console.faultExcerpt()}`,
-        );
-      await sleep(100);
-    }
+    return waitReady(vm, progress, signal, timeoutMs);
   }
 
-  /**
-   * Stops the machine: with `acpi`, the power button first and the process ended only when the guest
-   * does not power off in time; without, at once.
-   */
-  private async stop(vm: Vm, acpi: boolean): Promise<void> {
-    if (!this.alive(vm)) {
-      vm.pid = null;
-      return;
-    }
-    vm.stopping = true;
-    try {
-      if (acpi && vm.qmp) {
-        await vm.qmp.execute('system_powerdown').catch(() => undefined);
-        if (await this.ended(vm, this.opts.shutdownTimeoutMs)) return;
-      }
-      await vm.qmp?.execute('quit').catch(() => undefined);
-      if (await this.ended(vm, 5000)) return;
-      try {
-        process.kill(vm.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await this.ended(vm, 5000);
-    } finally {
-      vm.qmp?.removeAllListeners();
-      vm.qmp?.close();
-      vm.qmp = null;
-      vm.pid = null;
-      vm.stopping = false;
-    }
+  /** Stops the machine: with `acpi`, the power button first (Nova's graceful stop); without, at once. */
+  private stop(vm: Vm, acpi: boolean): Promise<void> {
+    return stopVm(vm, acpi ? this.opts.shutdownTimeoutMs : undefined);
   }
 
   /** Ends the machine and removes every file it had. */
@@ -560,56 +432,4 @@ export class QemuDriver implements VirtDriver {
     fs.rmSync(vm.dir, { recursive: true, force: true });
     this.vms.delete(vm.id);
   }
-
-  private async ended(vm: Vm, withinMs: number): Promise<boolean> {
-    const deadline = Date.now() + withinMs;
-    while (Date.now() < deadline) {
-      if (!this.alive(vm)) return true;
-      await sleep(50);
-    }
-    return !this.alive(vm);
-  }
-
-  private readPid(vm: Vm): number | null {
-    try {
-      const pid = Number(fs.readFileSync(path.join(vm.dir, 'qemu.pid'), 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** A pid is this instance's QEMU while it lives and names the instance (pids are reused). */
-  private isOurs(vm: Vm, pid: number): boolean {
-    return isQemuNamed(pid, guestName(vm.id));
-  }
-
-  private alive(vm: Vm): boolean {
-    return vm.pid !== null && this.isOurs(vm, vm.pid);
-  }
-}
-
-/** A machine not started yet, keeping its files in `dir`. */
-function newVm(spec: InstanceSpec, dir: string): Vm {
-  return {
-    id: spec.id,
-    spec,
-    dir,
-    console: new ConsoleLog(path.join(dir, 'console.log')),
-    pid: null,
-    qmp: null,
-    bootOffset: 0,
-    bootedAt: null,
-    stopping: false,
-  };
-}
-
-/** The name QEMU runs an instance under; how the driver knows its processes from any other. */
-const guestName = (id: string) => `novaflow-${id}`;
-
-/** The console line that says the image's guest is up (its `novaflow_ready_line` property), if it names one. */
-function readyLine(spec: InstanceSpec): string | undefined {
-  const props = (spec.guest?.images as { properties?: Record<string, string> } | undefined)?.properties;
-  const line = props?.novaflow_ready_line;
-  return typeof line === 'string' && line.length > 0 ? line : undefined;
 }

@@ -20,10 +20,13 @@ export const JEMALLOC_PATHS = [
  * last full collection before collecting again; a worker's live heap is small (~70 MB with 370 builds in
  * flight) and its garbage is most of its heap (the control worker's heap reached 300 MB in a create of
  * 1000). At 1.5x the control worker's peak fell 567 -> 434 MB in that create and 300 -> 256 MB in the
- * fleet churn, at the same CPU (bench, 1000 hosts, side by side). Not allowed in NODE_OPTIONS: it goes
- * on the command line (npm start, the bench, docker-compose.yml).
+ * fleet churn, at the same CPU (bench, 1000 hosts, side by side). Its young generation's semi-spaces
+ * (16 MB each by default) are held at 4 MB: a worker's short-lived garbage is small messages, and the
+ * fleet churn's peaks fell 262/263 -> 215/218 MB (control) and 360/366 -> 314/329 MB (admission) at the
+ * same CPU. `--heap-growing-percent` is not allowed in NODE_OPTIONS: the flags go on the command line
+ * (npm start, the bench, docker-compose.yml).
  */
-export const WORKER_NODE_FLAGS = ['--heap-growing-percent=50'];
+export const WORKER_NODE_FLAGS = ['--heap-growing-percent=50', '--max-semi-space-size=4'];
 
 /** The environment that preloads jemalloc into a child process, or nothing when it is off or absent. */
 export function jemallocEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -42,7 +42,7 @@ const MILESTONES: [RegExp, number][] = [
   [/novaflow-guest: booting/, 80],
 ];
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A machine not started yet, keeping its files in `dir`. */
 export function newVm(spec: InstanceSpec, dir: string): Vm {
@@ -98,7 +98,7 @@ export function isAlive(vm: Vm): boolean {
 }
 
 /** Whether the machine's process is gone within `withinMs`. */
-export async function endedWithin(vm: Vm, withinMs: number): Promise<boolean> {
+async function endedWithin(vm: Vm, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (!isAlive(vm)) return true;

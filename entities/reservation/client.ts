@@ -42,7 +42,8 @@ export async function startReservation(client: Client, req: CreateRequest, admis
   await client.workflow.start<typeof reservationWorkflow>('reservationWorkflow', {
     workflowId: reservationWorkflowId(req.reservationId),
     taskQueue: CONTROL_TASK_QUEUE,
-    args: [{ ...req, admissionUpdateId, revision: RESERVATION_REVISION }],
+    // The ids go once, in the memo (the workflow reads them there: requestedIds).
+    args: [{ ...req, serverIds: [], admissionUpdateId, revision: RESERVATION_REVISION }],
     workflowIdConflictPolicy: 'FAIL',
     // A keyed request's id must never start twice, even after the first one has finished.
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -15,7 +15,7 @@ import {
   pendingServersQuery,
   serverBuiltSignal,
 } from './messages';
-import type { CreateRequest, ReservationRecord } from './types';
+import type { CreateRequest, ReservationMemo, ReservationRecord } from './types';
 import type { reservationWorkflow } from './workflow';
 
 /*
@@ -35,6 +35,18 @@ export const SETTLE_CONTINUES = 'settle-continues-as-new';
 /** The revision a request started at (RESERVATION_REVISION); absent is 0. */
 export function revisionOf(req: CreateRequest): number {
   return req.revision ?? 0;
+}
+
+/** Revision from which a reservation's server ids are in its memo only (RESERVATION_REVISION). */
+const IDS_IN_MEMO = 3;
+
+/**
+ * The request's server ids: its input's, or from revision 3 its memo's as it was started (read before
+ * the workflow upserts its memo, so a replay reads the same).
+ */
+export function requestedIds(req: CreateRequest): string[] {
+  if (revisionOf(req) < IDS_IN_MEMO) return req.serverIds;
+  return (workflowInfo().memo as ReservationMemo | undefined)?.serverIds ?? [];
 }
 
 /** Whether a request started at revision 1 or later. */

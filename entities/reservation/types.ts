@@ -13,8 +13,10 @@ import type { BuildStepRef } from './stages';
  * 2 — a schedule stage of one call runs as a local activity too: a request of up to 250 servers is
  * admitted, scheduled and started in its first workflow task (the host entities its claims wait on
  * run on the admission queue).
+ * 3 — the server ids travel once, in the memo readers list the servers from, not in the input too:
+ * the start event of a request of 10,000 carried them twice (765 KB, over Temporal's 512 KB warning).
  */
-export const RESERVATION_REVISION = 2;
+export const RESERVATION_REVISION = 3;
 
 /**
  * A validated `POST /servers`, as the reservation workflow receives it: what its servers will share
@@ -32,7 +34,8 @@ export interface CreateRequest extends Omit<ServerSeed, 'id' | 'launchIndex'> {
   buildSteps?: BuildStepRef[];
   /**
    * One id per server up to maxCount, fixed by the API, which reserves quota under them before it
-   * answers; the reservation reads that same decision.
+   * answers; the reservation reads that same decision. From revision 3 the started workflow's input
+   * carries none: they are in its memo (`requestedIds`).
    */
   serverIds: string[];
   /**

@@ -37,6 +37,7 @@ import {
   historyIsLong,
   revisionOf,
   indexesIn,
+  requestedIds,
   isRevised,
   SETTLE_CONTINUES,
   settleRun,
@@ -88,6 +89,7 @@ export async function reservationWorkflow(
   settling?: SettlingState,
 ): Promise<ReservationRecord> {
   if (settling) return settleRun(req, settling);
+  const serverIds = requestedIds(req);
   const record: ReservationRecord = {
     reservationId: req.reservationId,
     projectId: req.projectId,
@@ -96,7 +98,7 @@ export async function reservationWorkflow(
     requested: { min: req.minCount, max: req.maxCount },
     admitted: 0,
     launched: 0,
-    serverIds: req.serverIds,
+    serverIds,
     admissionUpdateId: req.admissionUpdateId,
     outcomes: {},
     active: 0,
@@ -135,13 +137,13 @@ export async function reservationWorkflow(
       const { allowed } = await awaitAdmission({
         projectId: req.projectId,
         reservationId: req.reservationId,
-        keys: req.serverIds,
+        keys: serverIds,
         minCount: req.minCount,
         perInstance: { cores: req.flavor.vcpus, ram: req.flavor.ram },
         updateId: req.admissionUpdateId,
       });
       record.admitted = allowed;
-      record.serverIds = req.serverIds.slice(0, allowed);
+      record.serverIds = serverIds.slice(0, allowed);
       // A repeat of a keyed request reads its answer here, long after the quota entity forgot it.
       if (req.idempotency) upsertMemo({ admission: { granted: allowed } });
       return record.serverIds;

@@ -137,6 +137,9 @@ async function main() {
       quota: quotaWorkflowId('demo'),
       // Again once an address entity republished its count only when it moved by its slack (revision 1).
       'ipam-slack': 'ipam/3e5b1f0a-8c57-4d1e-9f2a-6b0d4c3a2e10',
+      // Again once a reservation read its server ids from its memo, not its input (revision 3).
+      'reservation-ids-in-memo': reservationWorkflowId(reservationId),
+      'reservation-cancel-ids-in-memo': reservationWorkflowId(early.reservationId),
     };
     fs.mkdirSync(HISTORIES, { recursive: true });
     const only = process.argv.slice(2);

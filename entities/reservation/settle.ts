@@ -25,6 +25,7 @@ import type { reservationWorkflow } from './workflow';
 
 /** What a reservation still waiting for its servers carries into its next run. */
 export interface SettlingState {
+  /** From revision 3 without its server ids: the run takes them from the memo it inherits. */
   record: ReservationRecord;
   /** Launched servers whose build has not ended yet, as indexes into `record.serverIds` (a few bytes each). */
   unsettled: number[];
@@ -47,6 +48,20 @@ const IDS_IN_MEMO = 3;
 export function requestedIds(req: CreateRequest): string[] {
   if (revisionOf(req) < IDS_IN_MEMO) return req.serverIds;
   return (workflowInfo().memo as ReservationMemo | undefined)?.serverIds ?? [];
+}
+
+/**
+ * The record a run carries into its next: from revision 3 without the ids, which the next run takes
+ * from the memo it inherits (a request of 10,000 would otherwise start each run with them twice).
+ */
+export function carried(req: CreateRequest, record: ReservationRecord): ReservationRecord {
+  return revisionOf(req) < IDS_IN_MEMO ? record : { ...record, serverIds: [] };
+}
+
+/** The record a continued run carried, its ids (the admitted ones, in launch order) back in it. */
+function resumed(req: CreateRequest, record: ReservationRecord): ReservationRecord {
+  if (revisionOf(req) < IDS_IN_MEMO) return record;
+  return { ...record, serverIds: requestedIds(req).slice(0, record.admitted) };
 }
 
 /** Whether a request started at revision 1 or later. */
@@ -86,10 +101,9 @@ export function historyIsLong(revised: boolean): boolean {
  * nothing: that outcome is its entity's now. Every admitted server has been launched or dropped by
  * then, so a delete goes to the server's entity.
  */
-export async function settleRun(
-  req: CreateRequest,
-  { record, unsettled }: SettlingState,
-): Promise<ReservationRecord> {
+export async function settleRun(req: CreateRequest, settling: SettlingState): Promise<ReservationRecord> {
+  const record = resumed(req, settling.record);
+  const { unsettled } = settling;
   const waiting = new Set(unsettled.map((i) => record.serverIds[i]));
   setHandler(describeReservationQuery, () => record);
   setHandler(pendingServersQuery, () => []);
@@ -107,7 +121,7 @@ export async function settleRun(
   if (waiting.size > 0) {
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(req, {
-      record,
+      record: carried(req, record),
       unsettled: indexesIn(record.serverIds, waiting),
     });
   }

@@ -38,6 +38,7 @@ import {
   revisionOf,
   indexesIn,
   requestedIds,
+  carried,
   isRevised,
   SETTLE_CONTINUES,
   settleRun,
@@ -325,7 +326,7 @@ export async function reservationWorkflow(
     await condition(allHandlersFinished);
     await continueAsNew<typeof reservationWorkflow>(
       { ...req, serverIds: [] },
-      { record, unsettled: indexesIn(record.serverIds, unsettled) },
+      { record: carried(req, record), unsettled: indexesIn(record.serverIds, unsettled) },
     );
   }
   enter('done');

@@ -74,12 +74,20 @@ export interface CreateResult {
   largestPayloadKb?: number;
 }
 
-/** The largest event of a workflow's history, encoded, in KB (Temporal limits a payload to 2 MB). */
+/**
+ * The largest event of a workflow's histories, every run of it (each one's predecessor named in its
+ * first event), encoded, in KB (Temporal limits a payload to 2 MB and warns at 512 KB).
+ */
 async function largestEventKb(client: Client, workflowId: string): Promise<number> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
   let largest = 0;
-  for (const ev of history.events ?? [])
-    largest = Math.max(largest, temporal.api.history.v1.HistoryEvent.encode(ev).finish().length);
+  for (let runId: string | undefined = undefined; ;) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    for (const ev of history.events ?? [])
+      largest = Math.max(largest, temporal.api.history.v1.HistoryEvent.encode(ev).finish().length);
+    runId =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) break;
+  }
   return round(largest / 1024, 1);
 }
 
